@@ -1,0 +1,170 @@
+"""The results documents (SPEC §11, §12.1): run, compare and blast.
+
+Results are plain data written once at the end of a run; they use the same
+camelCase-on-the-wire convention as the scenario, but are open to extra keys
+only where the SPEC leaves room (``ci95``).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+__all__ = [
+    "BlastEntry",
+    "BlastResults",
+    "CompareResults",
+    "EdgeResult",
+    "EntrypointResult",
+    "LatencyStats",
+    "OrderingResult",
+    "OrderingScore",
+    "PhaseResult",
+    "Results",
+    "ServiceResult",
+]
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class LatencyStats(_Result):
+    """Latency summary in milliseconds (empty when nothing was measured)."""
+
+    mean: float | None = Field(None, description="Mean latency (ms).")
+    p50: float | None = Field(None, description="Median latency (ms).")
+    p90: float | None = Field(None, description="90th percentile (ms).")
+    p99: float | None = Field(None, description="99th percentile (ms).")
+    max: float | None = Field(None, description="Largest latency (ms).")
+
+
+class EntrypointResult(_Result):
+    """Metrics of one entrypoint in one phase (SPEC §11.1)."""
+
+    requests: float = Field(description="Measured entry requests.")
+    success_rate: float = Field(description="Share of requests whose final outcome is ok.")
+    good_rate: float = Field(description="Share ok and within the SLO latency.")
+    throughput_rps: float = Field(description="Successful requests per second of window.")
+    slo_met: bool = Field(description="p99 <= latencyP99 and 1 - successRate <= errorRate.")
+    latency_ms: LatencyStats = Field(description="Latency over all measured requests.")
+    ci95: dict[str, float] = Field(
+        default_factory=dict, description="95% confidence half-widths, by metric name."
+    )
+
+
+class ServiceResult(_Result):
+    """Metrics of one service in one phase (SPEC §11.2)."""
+
+    calls: float = Field(description="Logical calls addressed to it.")
+    attempts: float = Field(description="Every try addressed to it, rejected ones included.")
+    retries: float = Field(description="attempts - calls: tries beyond the first.")
+    errors: float = Field(description="Attempts that ended with 500.")
+    timeouts: float = Field(description="Attempts that ended with a timeout at the client.")
+    rejected: float = Field(description="Attempts ended unavailable, overflow or connect-failure.")
+    utilization: float = Field(description="Busy worker time / worker capacity.")
+    ejections: float = Field(description="Outlier ejections of its replicas.")
+    latency_ms: LatencyStats = Field(description="Latency of its attempts as clients see them.")
+
+
+class EdgeResult(_Result):
+    """Metrics of one caller → callee edge in one phase."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+    )
+
+    from_: str = Field(alias="from", description="Caller ('@entry' for an entry client).")
+    to: str = Field(description="Callee.")
+    calls: float = Field(description="Logical calls.")
+    attempts: float = Field(description="Tries.")
+    failures: float = Field(description="Logical calls whose final outcome was not ok.")
+    mtls: float = Field(description="Share of attempts carried over mTLS.")
+    policy: bool = Field(description="The client applies mesh policy (client meshed).")
+    breakages: float = Field(
+        0.0, description="Attempts refused because a plaintext client met STRICT."
+    )
+
+
+class PhaseResult(_Result):
+    """Everything measured in one phase."""
+
+    index: int = Field(description="0 for the baseline.")
+    name: str = Field(description="Phase name.")
+    meshed: list[str] = Field(description="Services meshed in this phase (cumulative).")
+    onboarded: list[str] = Field(description="Services this phase adds to the mesh.")
+    entrypoints: dict[str, EntrypointResult] = Field(description="Per entrypoint.")
+    services: dict[str, ServiceResult] = Field(description="Per service.")
+    edges: list[EdgeResult] = Field(description="Per caller → callee edge.")
+    retry_amplification: float = Field(description="Total attempts / total logical calls.")
+    mtls_coverage: float = Field(description="mTLS attempts / service-to-service attempts.")
+    policy_coverage: float = Field(description="Calls from meshed clients / all calls.")
+    telemetry_coverage: float = Field(description="Calls with a meshed end / all calls.")
+    proxies: int = Field(description="Proxies running (sidecars, gateway, ztunnels, waypoints).")
+    proxy_cpu_cores: float = Field(description="vCPU the proxies use at the measured load.")
+    proxy_memory_mi_b: float = Field(alias="proxyMemoryMiB", description="Memory of the proxies.")
+    exposure: float = Field(description="Share of entry requests touching a service onboarded now.")
+    breakages: float = Field(0.0, description="Attempts refused by STRICT mTLS (plaintext client).")
+    ci95: dict[str, float] = Field(default_factory=dict, description="95% half-widths by metric.")
+
+
+class Results(_Result):
+    """The results document of ``meshsim run`` (SPEC §12.1)."""
+
+    api_version: str = Field("meshsim/v1", description="Format version.")
+    kind: str = Field("Results", description="Document kind.")
+    meshsim_version: str = Field(description="meshsim version that produced it.")
+    scenario: str = Field(description="Scenario name.")
+    seed: int = Field(description="Seed of the run.")
+    replications: int = Field(description="Replications averaged.")
+    duration_s: float = Field(description="Simulated time per replication (s).")
+    warmup_s: float = Field(description="Warm-up excluded from measurement (s).")
+    phases: list[PhaseResult] = Field(description="Baseline first, then each phase.")
+
+
+class OrderingScore(_Result):
+    """Score of an ordering (SPEC §11.5)."""
+
+    score: float = Field(description="Higher is better; see docs/planning.md for the weights.")
+    slo_violations: int = Field(description="Phases × entrypoints with sloMet false.")
+    breakages: int = Field(description="Phases with a connect-failure caused by STRICT.")
+    max_exposure: float = Field(description="Largest per-phase exposure.")
+    mean_exposure: float = Field(description="Mean per-phase exposure over phases 1..K.")
+    mtls_auc: float = Field(description="Mean mtlsCoverage over phases 1..K.")
+    sensitive_mtls_auc: float = Field(description="The same over edges into sensitive services.")
+    peak_proxy_cpu_cores: float = Field(description="Largest proxyCpuCores over phases.")
+    p99_delta_ms: float = Field(description="Worst phase p99 − baseline p99 (ms).")
+
+
+class OrderingResult(_Result):
+    """One ordering of ``meshsim compare``."""
+
+    name: str = Field(description="Ordering name.")
+    strategy: str = Field(description="Strategy that produced it ('named' for explicit phases).")
+    phases: list[PhaseResult] = Field(description="Baseline first.")
+    score: OrderingScore = Field(description="Its score.")
+    plan: list[dict] = Field(default_factory=list, description="The phases it applies (wire form).")
+
+
+class CompareResults(_Result):
+    """The results document of ``meshsim compare``."""
+
+    orderings: list[OrderingResult] = Field(description="Every ordering compared.")
+    ranking: list[str] = Field(description="Ordering names, best first.")
+
+
+class BlastEntry(_Result):
+    """Blast radius of one service (SPEC §11.4)."""
+
+    blast_radius: float = Field(description="Extra bad entry requests under its outage / requests.")
+    structural_blast_radius: float = Field(description="Share of entry requests that require it.")
+    ci95: dict[str, float] = Field(default_factory=dict, description="95% half-widths.")
+
+
+class BlastResults(_Result):
+    """The results document of ``meshsim blast``."""
+
+    phase: str = Field(description="Phase the blast radius was measured in.")
+    services: dict[str, BlastEntry] = Field(description="Per service.")

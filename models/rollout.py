@@ -1,0 +1,139 @@
+"""Rollout phases, orderings, faults and simulation settings (SPEC §7-§9)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from models.base import Document
+from models.distributions import Constant, Distribution
+from models.mesh import MeshPolicy
+from models.values import Duration, OptDuration, Probability
+
+__all__ = ["Fault", "MtlsRule", "Ordering", "Phase", "Rollout", "Simulation", "STRATEGIES"]
+
+STRATEGIES = (
+    "as-written",
+    "risk-ascending",
+    "edge-first",
+    "leaves-first",
+    "sensitive-first",
+    "optimized",
+)
+"""Names of the generated orderings of SPEC §7.2."""
+
+
+class MtlsRule(Document):
+    """A PeerAuthentication change made in a phase."""
+
+    scope: Literal["service", "namespace", "mesh"] = Field(description="What the rule covers.")
+    name: str | None = Field(None, description="Service or namespace name (not for mesh).")
+    mode: Literal["STRICT", "PERMISSIVE"] = Field(description="mTLS mode.")
+
+    @model_validator(mode="after")
+    def _name_matches_scope(self) -> MtlsRule:
+        if self.scope != "mesh" and not self.name:
+            raise ValueError(f"scope {self.scope!r} needs a name")
+        if self.scope == "mesh" and self.name:
+            raise ValueError(f"scope 'mesh' takes no name (got {self.name!r})")
+        return self
+
+
+class Phase(Document):
+    """One rollout phase; phases are cumulative."""
+
+    name: str = Field(description="Phase name (unique).")
+    services: list[str] = Field(default_factory=list, description="Services meshed in this phase.")
+    namespaces: list[str] = Field(
+        default_factory=list, description="Shorthand: every service of these namespaces."
+    )
+    mtls: list[MtlsRule] = Field(default_factory=list, description="PeerAuthentication changes.")
+    policies: list[MeshPolicy] = Field(
+        default_factory=list, description="Mesh policies that start to apply in this phase."
+    )
+    gateway: bool | None = Field(
+        None, description="true: entrypoints with client gateway become meshed in this phase."
+    )
+    waypoints: list[str] = Field(
+        default_factory=list, description="istio-ambient: services that get an L7 waypoint."
+    )
+
+
+class Rollout(Document):
+    """The rollout plan as written."""
+
+    phases: list[Phase] = Field(default_factory=list, description="Phases, in order.")
+
+
+class Ordering(Document):
+    """An alternative plan to compare: explicit phases or a generated strategy."""
+
+    name: str = Field(description="Ordering name (unique).")
+    phases: list[Phase] | None = Field(None, description="Explicit phases (as rollout.phases).")
+    strategy: Literal[STRATEGIES] | None = Field(None, description="A generated strategy.")  # type: ignore[valid-type]
+    phase_count: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Number of phases a strategy generates (default 4)."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Ordering:
+        if (self.phases is None) == (self.strategy is None):
+            raise ValueError("an ordering needs exactly one of 'phases' or 'strategy'")
+        if self.phases is not None and self.phase_count is not None:
+            raise ValueError("phaseCount goes with 'strategy', not with 'phases'")
+        return self
+
+
+class Fault(Document):
+    """An injected fault (SPEC §8)."""
+
+    service: str = Field(description="The service hit.")
+    type: Literal["outage", "error", "latency", "crash"] = Field(description="Fault kind.")
+    start: Duration = Field(0.0, description="When the fault starts.")
+    duration: OptDuration = Field(None, description="How long it lasts; none = until the end.")
+    replicas: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="How many replicas are hit; default all."
+    )
+    error_rate: Probability | None = Field(None, description="type error: extra chance of 500.")
+    delay: Distribution | None = Field(None, description="type latency: added service time.")
+    probability: Probability = Field(1.0, description="type latency: share of requests delayed.")
+
+    @model_validator(mode="after")
+    def _fields_match_type(self) -> Fault:
+        if self.type == "error" and self.error_rate is None:
+            raise ValueError("a fault of type 'error' needs errorRate")
+        if self.type == "latency" and self.delay is None:
+            raise ValueError("a fault of type 'latency' needs delay")
+        if self.type != "error" and self.error_rate is not None:
+            raise ValueError(f"errorRate applies to type 'error', not {self.type!r}")
+        if self.type != "latency" and self.delay is not None:
+            raise ValueError(f"delay applies to type 'latency', not {self.type!r}")
+        return self
+
+
+class Simulation(Document):
+    """Simulation settings (SPEC §9)."""
+
+    duration: Duration = Field(60.0, description="Simulated time.")
+    warmup: Duration = Field(5.0, description="Arrivals before this are not measured.")
+    seed: int = Field(1, description="Seed of every random stream.")
+    replications: Annotated[int, Field(ge=1)] = Field(3, description="Independent runs.")
+    network_latency: Distribution = Field(
+        default_factory=lambda: Constant.model_validate({"value": "0ms"}),
+        description="Network latency per hop, each way.",
+    )
+    backoff_mode: Literal["envoy", "envoy-doc"] = Field(
+        "envoy", description="Default back-off mode of mesh retries (SPEC §10.5)."
+    )
+    max_depth: Annotated[int, Field(ge=1)] = Field(32, description="Call nesting limit.")
+
+    @model_validator(mode="after")
+    def _window(self) -> Simulation:
+        if self.duration <= 0:
+            raise ValueError("duration must be > 0")
+        if self.warmup >= self.duration:
+            raise ValueError(
+                f"warmup ({self.warmup:g}s) must be shorter than duration ({self.duration:g}s)"
+            )
+        return self

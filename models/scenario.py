@@ -1,0 +1,215 @@
+"""The scenario document (SPEC §2) and its cross-field rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from models.base import Document
+from models.mesh import Mesh
+from models.rollout import Fault, Ordering, Phase, Rollout, Simulation
+from models.services import Entrypoint, ParallelGroup, Service, Slo
+
+__all__ = ["CrossFieldError", "Metadata", "Scenario", "phase_services"]
+
+Loc = tuple[str | int, ...]
+
+
+class CrossFieldError(ValueError):
+    """Several problems found by the cross-field rules, each with its own location.
+
+    Pydantic keeps the exception object in the error's ``ctx``, so loaders can
+    report each problem at its own field instead of at the document root.
+    """
+
+    def __init__(self, problems: list[tuple[Loc, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{_dotted(loc)}: {msg}" for loc, msg in problems))
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+class Metadata(Document):
+    """Name and description of the scenario."""
+
+    name: str = Field("scenario", description="Scenario name, shown in results and reports.")
+    description: str = Field("", description="What the scenario models.")
+
+
+def phase_services(phase: Phase, services: list[Service]) -> list[str]:
+    """Services a phase meshes: its ``services`` plus every service of its ``namespaces``."""
+    names = list(phase.services)
+    for service in services:
+        if service.namespace in phase.namespaces and service.name not in names:
+            names.append(service.name)
+    return names
+
+
+class Scenario(Document):
+    """A meshsim scenario: the service graph, traffic, mesh and rollout plan.
+
+    Examples
+    --------
+    >>> s = Scenario.model_validate({
+    ...     "services": [{"name": "a"}],
+    ...     "entrypoints": [{"name": "web", "service": "a", "rate": "10/s"}]})
+    >>> s.services[0].concurrency
+    16
+    """
+
+    api_version: Literal["meshsim/v1"] = Field("meshsim/v1", description="Format version.")
+    kind: Literal["Scenario"] = Field("Scenario", description="Document kind.")
+    metadata: Metadata = Field(default_factory=Metadata, description="Name and description.")
+    services: list[Service] = Field(min_length=1, description="The services of the graph.")
+    entrypoints: list[Entrypoint] = Field(min_length=1, description="Where traffic enters.")
+    mesh: Mesh = Field(default_factory=Mesh, description="Mesh profile and policies.")
+    rollout: Rollout = Field(default_factory=Rollout, description="The rollout plan as written.")
+    orderings: list[Ordering] = Field(default_factory=list, description="Plans to compare.")
+    faults: list[Fault] = Field(default_factory=list, description="Injected faults.")
+    slo: Slo | None = Field(None, description="Default SLO of every entrypoint.")
+    simulation: Simulation = Field(default_factory=Simulation, description="Run settings.")
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> Scenario:
+        problems = list(_check(self))
+        if problems:
+            raise CrossFieldError(problems)
+        return self
+
+    def service(self, name: str) -> Service:
+        """The service called ``name`` (KeyError if there is none)."""
+        for service in self.services:
+            if service.name == name:
+                return service
+        raise KeyError(name)
+
+
+def _duplicates(names: list[str], loc: Loc, what: str) -> Iterator[tuple[Loc, str]]:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            yield (*loc, i, "name"), f"duplicate {what} name {name!r}"
+        seen.add(name)
+
+
+def _check(doc: Scenario) -> Iterator[tuple[Loc, str]]:
+    names = {s.name for s in doc.services}
+    namespaces = {s.namespace for s in doc.services}
+    yield from _duplicates([s.name for s in doc.services], ("services",), "service")
+    yield from _duplicates([e.name for e in doc.entrypoints], ("entrypoints",), "entrypoint")
+    yield from _duplicates([o.name for o in doc.orderings], ("orderings",), "ordering")
+    for i, service in enumerate(doc.services):
+        for j, item in enumerate(service.calls):
+            calls = item.parallel if isinstance(item, ParallelGroup) else [item]
+            for k, call in enumerate(calls):
+                loc = ("services", i, "calls", j) + (
+                    ("parallel", k) if isinstance(item, ParallelGroup) else ()
+                )
+                if call.to not in names:
+                    yield (*loc, "to"), f"unknown service {call.to!r}"
+    for i, entry in enumerate(doc.entrypoints):
+        if entry.service not in names:
+            yield ("entrypoints", i, "service"), f"unknown service {entry.service!r}"
+    for i, policy in enumerate(doc.mesh.policies):
+        if policy.host not in names:
+            yield ("mesh", "policies", i, "host"), f"unknown service {policy.host!r}"
+    for i, fault in enumerate(doc.faults):
+        if fault.service not in names:
+            yield ("faults", i, "service"), f"unknown service {fault.service!r}"
+        elif fault.replicas is not None and fault.replicas > doc.service(fault.service).replicas:
+            yield (
+                ("faults", i, "replicas"),
+                (
+                    f"{fault.replicas} replicas hit but {fault.service!r} has "
+                    f"{doc.service(fault.service).replicas}"
+                ),
+            )
+    yield from _check_phases(doc, doc.rollout.phases, ("rollout", "phases"), names, namespaces)
+    for i, ordering in enumerate(doc.orderings):
+        if ordering.phases is not None:
+            loc = ("orderings", i, "phases")
+            yield from _check_phases(doc, ordering.phases, loc, names, namespaces)
+    yield from _certain_cycles(doc)
+
+
+def _check_phases(
+    doc: Scenario, phases: list[Phase], loc: Loc, names: set[str], namespaces: set[str]
+) -> Iterator[tuple[Loc, str]]:
+    yield from _duplicates([p.name for p in phases], loc, "phase")
+    first_phase: dict[str, str] = {}
+    ambient = doc.mesh.profile == "istio-ambient"
+    for i, phase in enumerate(phases):
+        here = (*loc, i)
+        if phase.name == "baseline":
+            yield (*here, "name"), "'baseline' is reserved for phase 0 (nothing meshed)"
+        for j, name in enumerate(phase.services):
+            if name not in names:
+                yield (*here, "services", j), f"unknown service {name!r}"
+        for j, ns in enumerate(phase.namespaces):
+            if ns not in namespaces:
+                yield (*here, "namespaces", j), f"no service is in namespace {ns!r}"
+        for name in phase_services(phase, doc.services):
+            if name in first_phase and name in names:
+                yield (
+                    (*here, "services"),
+                    (f"service {name!r} is already meshed in phase {first_phase[name]!r}"),
+                )
+            first_phase.setdefault(name, phase.name)
+        for j, rule in enumerate(phase.mtls):
+            if rule.scope == "service" and rule.name not in names:
+                yield (*here, "mtls", j, "name"), f"unknown service {rule.name!r}"
+            if rule.scope == "namespace" and rule.name not in namespaces:
+                yield (*here, "mtls", j, "name"), f"no service is in namespace {rule.name!r}"
+        for j, policy in enumerate(phase.policies):
+            if policy.host not in names:
+                yield (*here, "policies", j, "host"), f"unknown service {policy.host!r}"
+        for j, name in enumerate(phase.waypoints):
+            if not ambient:
+                yield (*here, "waypoints", j), "waypoints need mesh.profile 'istio-ambient'"
+            elif name not in names:
+                yield (*here, "waypoints", j), f"unknown service {name!r}"
+
+
+def _certain_cycles(doc: Scenario) -> Iterator[tuple[Loc, str]]:
+    """Report each cycle made only of certain calls (probability 1): it never ends."""
+    index = {s.name: i for i, s in enumerate(doc.services)}
+    certain: dict[str, list[str]] = {s.name: [] for s in doc.services}
+    for s in doc.services:
+        for call in s.iter_calls():
+            if call.probability >= 1.0 and call.to in index and call.to not in certain[s.name]:
+                certain[s.name].append(call.to)
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    for root in certain:
+        if root in state:
+            continue
+        stack: list[tuple[str, Iterator[str]]] = [(root, iter(certain[root]))]
+        path = [root]
+        state[root] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+            elif state.get(child) == 1:
+                cycle = path[path.index(child) :] + [child]
+                yield (
+                    ("services", index[node], "calls"),
+                    (
+                        "cycle of certain calls never ends: "
+                        + " -> ".join(cycle)
+                        + " (give one call a probability below 1)"
+                    ),
+                )
+            elif child not in state:
+                state[child] = 1
+                stack.append((child, iter(certain[child])))
+                path.append(child)
