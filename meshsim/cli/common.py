@@ -1,0 +1,130 @@
+"""Helpers shared by the subcommands: loading, phase selection, output, progress."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from meshsim.errors import SimulationError
+from meshsim.loader import load_scenario
+from models import Scenario, parse_duration
+
+__all__ = [
+    "add_json_option",
+    "add_sim_overrides",
+    "load_with_overrides",
+    "phase_index",
+    "progress_bar",
+    "write_atomic",
+    "write_output",
+]
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    """``--json PATH|-``: write the results document there (``-`` = stdout)."""
+    parser.add_argument("--json", metavar="PATH|-", help="write the results document (- = stdout)")
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def add_sim_overrides(parser: argparse.ArgumentParser) -> None:
+    """``--seed``, ``--replications``, ``--duration``, ``--workers``."""
+    parser.add_argument("--seed", type=int, help="override simulation.seed")
+    parser.add_argument("--replications", type=int, help="override simulation.replications")
+    parser.add_argument(
+        "--duration", type=_duration, help="override simulation.duration (e.g. 30s)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="processes to use (default: all cores)"
+    )
+
+
+def load_with_overrides(args: argparse.Namespace) -> Scenario:
+    """Load ``args.scenario`` and apply ``--seed/--replications/--duration``."""
+    scenario = load_scenario(args.scenario)
+    sim = scenario.simulation.model_dump(by_alias=True, exclude_unset=True)
+    if getattr(args, "seed", None) is not None:
+        sim["seed"] = args.seed
+    if getattr(args, "replications", None) is not None:
+        if args.replications < 1:
+            raise SimulationError(f"--replications must be at least 1 (got {args.replications})")
+        sim["replications"] = args.replications
+    if getattr(args, "duration", None) is not None:
+        sim["duration"] = f"{args.duration}s"
+    if sim == scenario.simulation.model_dump(by_alias=True, exclude_unset=True):
+        return scenario
+    data = scenario.model_dump(by_alias=True, exclude_unset=True)
+    data["simulation"] = sim
+    try:
+        return Scenario.model_validate(data)
+    except ValueError as err:
+        raise SimulationError(
+            f"{args.scenario}: the overrides make the scenario invalid: {err}"
+        ) from err
+
+
+def phase_index(scenario: Scenario, phases: list, token: str) -> int:
+    """Resolve ``--phase NAME|INDEX`` (0 = baseline) against a list of phases."""
+    names = ["baseline", *(p.name for p in phases)]
+    if token in names:
+        return names.index(token)
+    if token.isdigit() and int(token) < len(names):
+        return int(token)
+    raise SimulationError(
+        f"unknown phase {token!r}; phases are: {', '.join(names)} (or 0..{len(names) - 1})"
+    )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that it is either complete or untouched."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_output(target: str, text: str) -> None:
+    """Write to a file, or to stdout for ``-``."""
+    if target == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_atomic(Path(target), text if text.endswith("\n") else text + "\n")
+
+
+def progress_bar(
+    label: str, quiet: bool = False
+) -> tuple[Callable[[float], None], Callable[[], None]]:
+    """A progress callback drawing a bar on stderr when it is a terminal, and a closer."""
+    if quiet or not sys.stderr.isatty():
+        return (lambda _frac: None), (lambda: None)
+    state = {"last": -1}
+
+    def update(frac: float) -> None:
+        pct = int(frac * 100)
+        if pct != state["last"]:
+            state["last"] = pct
+            filled = pct * 30 // 100
+            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {pct:3d}%")
+            sys.stderr.flush()
+
+    def close() -> None:
+        if state["last"] >= 0:
+            sys.stderr.write("\r" + " " * (len(label) + 40) + "\r")
+            sys.stderr.flush()
+
+    return update, close
