@@ -300,7 +300,11 @@ class Simulation:
         if depth > self.max_depth:
             return ERROR
         res = replica.res
-        if service.queue_limit is not None and len(res.queue) >= service.queue_limit:
+        if (
+            service.queue_limit is not None
+            and res.count >= res.capacity
+            and len(res.queue) >= service.queue_limit
+        ):
             return UNAVAILABLE
         slot = res.request()
         yield slot

@@ -161,6 +161,10 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise self.fail(
+                    node, loc, f"tag {node.tag!r} is not allowed (only plain YAML data)"
+                )
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         if node.tag not in _PLAIN_TAGS:
             raise self.fail(node, loc, f"tag {node.tag!r} is not allowed (only plain YAML data)")

@@ -1,0 +1,50 @@
+"""Shared fixtures: a tiny scenario builder and paths to shared data."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def build(services: list[dict[str, Any]], **top: Any):
+    """A validated Scenario from a few dicts; simulation defaults are short and seeded."""
+    from models import Scenario
+
+    doc: dict[str, Any] = {
+        "metadata": {"name": "test"},
+        "services": copy.deepcopy(services),
+        "entrypoints": top.pop(
+            "entrypoints", [{"name": "web", "service": services[0]["name"], "rate": "10/s"}]
+        ),
+        "simulation": {
+            "duration": "20s",
+            "warmup": "0s",
+            "seed": 7,
+            "replications": 1,
+            **top.pop("simulation", {}),
+        },
+    }
+    doc.update(top)
+    return Scenario.model_validate(doc)
+
+
+@pytest.fixture
+def tiny():
+    """A two-service scenario: web -> a -> b."""
+    return build(
+        [
+            {"name": "a", "serviceTime": "1ms", "calls": [{"to": "b"}]},
+            {"name": "b", "serviceTime": "2ms"},
+        ],
+        rollout={"phases": [{"name": "all", "services": ["a", "b"]}]},
+    )

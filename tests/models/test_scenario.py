@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from models import Policy, Scenario, merge_policy
+
+
+def doc(**over):
+    base = {
+        "services": [{"name": "a", "calls": [{"to": "b"}]}, {"name": "b"}],
+        "entrypoints": [{"name": "web", "service": "a", "rate": "10/s"}],
+    }
+    base.update(over)
+    return base
+
+
+def errors(data):
+    with pytest.raises(ValidationError) as info:
+        Scenario.model_validate(data)
+    return str(info.value)
+
+
+def test_defaults_follow_the_spec():
+    s = Scenario.model_validate(doc())
+    a = s.services[0]
+    assert (a.namespace, a.replicas, a.concurrency, a.concurrency_model) == (
+        "default",
+        1,
+        16,
+        "threads",
+    )
+    assert a.queue_limit is None and a.service_time.mean == 0.001 and a.error_rate == 0
+    assert s.mesh.profile == "istio-sidecar"
+    r = s.mesh.defaults.retries
+    assert r.attempts == 2 and r.retry_on == [
+        "connect-failure",
+        "refused-stream",
+        "unavailable",
+        "cancelled",
+    ]
+    assert (r.backoff.base, r.backoff.max) == (0.025, 0.25)
+    assert s.mesh.defaults.timeout is None and s.mesh.defaults.outlier_detection is None
+    sim = s.simulation
+    assert (sim.duration, sim.warmup, sim.seed, sim.replications, sim.max_depth) == (
+        60.0,
+        5.0,
+        1,
+        3,
+        32,
+    )
+    assert s.entrypoints[0].client == "external" and s.entrypoints[0].arrival == "poisson"
+
+
+def test_unknown_keys_are_errors():
+    assert "extra" in errors(doc(services=[{"name": "a", "replica": 2}]))
+
+
+def test_cross_field_rules():
+    assert "unknown service 'zz'" in errors(doc(services=[{"name": "a", "calls": [{"to": "zz"}]}]))
+    dup = doc(services=[{"name": "a"}, {"name": "a"}])
+    assert "duplicate service name 'a'" in errors(dup)
+    cycle = doc(
+        services=[{"name": "a", "calls": [{"to": "b"}]}, {"name": "b", "calls": [{"to": "a"}]}]
+    )
+    assert "cycle of certain calls" in errors(cycle)
+    ok_cycle = doc(
+        services=[
+            {"name": "a", "calls": [{"to": "b"}]},
+            {"name": "b", "calls": [{"to": "a", "probability": 0.1}]},
+        ]
+    )
+    Scenario.model_validate(ok_cycle)
+    twice = doc(
+        rollout={"phases": [{"name": "p1", "services": ["a"]}, {"name": "p2", "services": ["a"]}]}
+    )
+    assert "already meshed in phase 'p1'" in errors(twice)
+    assert "not a DNS-1123" in errors(doc(services=[{"name": "Bad_Name"}]))
+    assert "apiVersion" in errors(doc(apiVersion="meshsim/v2"))
+    assert "unknown retryOn token" in errors(
+        doc(mesh={"defaults": {"retries": {"retryOn": ["5xxx"]}}})
+    )
+    assert "custom" in errors(doc(mesh={"profile": "custom"}))
+    assert "waypoints need" in errors(doc(rollout={"phases": [{"name": "p", "waypoints": ["a"]}]}))
+
+
+def test_namespace_shorthand_counts_for_two_phases():
+    data = doc(
+        services=[{"name": "a", "namespace": "shop"}, {"name": "b", "namespace": "shop"}],
+        entrypoints=[{"name": "web", "service": "a", "rate": 1}],
+        rollout={
+            "phases": [{"name": "p1", "services": ["a"]}, {"name": "p2", "namespaces": ["shop"]}]
+        },
+    )
+    assert "already meshed" in errors(data)
+
+
+def test_policy_merges_field_by_field():
+    base = Policy.model_validate({"timeout": "1s", "retries": {"attempts": 1, "retryOn": ["5xx"]}})
+    over = Policy.model_validate({"retries": {"perTryTimeout": "100ms"}})
+    merged = merge_policy(base, over)
+    assert merged.timeout == 1.0
+    assert merged.retries.attempts == 1 and merged.retries.retry_on == ["5xx"]
+    assert merged.retries.per_try_timeout == 0.1
+
+
+def test_round_trip_without_loss():
+    data = doc(
+        mesh={"policies": [{"host": "b", "timeout": "2s", "retries": {"attempts": 3}}]},
+        faults=[{"service": "b", "type": "latency", "delay": "5ms", "start": "10s"}],
+    )
+    s = Scenario.model_validate(data)
+    again = Scenario.model_validate(s.model_dump(mode="json", by_alias=True, exclude_unset=True))
+    assert again == s
