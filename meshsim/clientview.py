@@ -13,6 +13,7 @@ import random
 import simpy
 
 from meshsim.compile import PolicyRT
+from meshsim.workers import Workers
 
 __all__ = ["ClientView", "MAX_EJECTION_S", "max_ejected"]
 
@@ -66,11 +67,7 @@ class ClientView:
         self.outstanding = [0] * replicas
         self.active = 0
         self.active_retries = 0
-        self.pool = (
-            simpy.Resource(env, capacity=policy.pool_limit)
-            if policy.pool_limit is not None
-            else None
-        )
+        self.pool = Workers(env, policy.pool_limit) if policy.pool_limit is not None else None
         self.consecutive = [0] * replicas
         self.ejected_until: list[float | None] = [None] * replicas
         self.ejections = [0] * replicas

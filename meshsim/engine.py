@@ -29,6 +29,7 @@ from meshsim.compile import (
 from meshsim.errors import SimulationCancelled
 from meshsim.model import Model, Request
 from meshsim.recorder import Recorder
+from meshsim.workers import Workers
 
 __all__ = ["simulate"]
 
@@ -42,7 +43,7 @@ class Replica:
     __slots__ = ("res", "down", "extra_error", "latency_faults", "crash", "epoch")
 
     def __init__(self, env: simpy.Environment, concurrency: int) -> None:
-        self.res = simpy.Resource(env, capacity=concurrency)
+        self.res = Workers(env, concurrency)
         self.down = 0
         self.extra_error = 0.0
         self.latency_faults: list[tuple[Callable[[], float], float, object]] = []
@@ -225,7 +226,6 @@ class Simulation:
             replica = self.rt.route_rng(client).randrange(len(self.replicas[server]))
         else:
             pool = view.pool
-            slot = None
             if pool is not None:
                 if pool.count >= pool.capacity and (
                     policy.max_pending is not None and len(pool.queue) >= policy.max_pending
@@ -233,12 +233,13 @@ class Simulation:
                     if req.measured:
                         rec.attempt(client, server, OVERFLOW, 0.0, cmeshed, False)
                     return OVERFLOW
-                slot = pool.request()
-                yield slot
+                wait = pool.acquire()
+                if wait is not None:
+                    yield wait
             replica = view.pick(tried)
             if replica is None:
-                if slot is not None:
-                    pool.release(slot)
+                if pool is not None:
+                    pool.release()
                 if req.measured:
                     rec.attempt(client, server, UNAVAILABLE, env.now - start, cmeshed, False)
                 return UNAVAILABLE
@@ -256,8 +257,8 @@ class Simulation:
         if view is not None:
             view.outstanding[replica] -= 1
             view.active -= 1
-            if slot is not None:
-                pool.release(slot)
+            if pool is not None:
+                pool.release()
             view.record(replica, _FAILED_FOR_OUTLIER[outcome])
         if req.measured:
             smeshed = self.plan.meshed[server]
@@ -306,8 +307,9 @@ class Simulation:
             and len(res.queue) >= service.queue_limit
         ):
             return UNAVAILABLE
-        slot = res.request()
-        yield slot
+        wait = res.acquire()
+        if wait is not None:
+            yield wait
         held = env.now
         work = rt.service_time[server]()
         for sampler, probability, _ in replica.latency_faults:
@@ -318,14 +320,14 @@ class Simulation:
         error_rate = service.error_rate + replica.extra_error
         failed = error_rate > 0 and rt.error_rng[server].random() < error_rate
         if failed or not service.threads or not service.script:
-            res.release(slot)
+            res.release()
             self.rec.busy(server, held, env.now)
             if failed or not service.script:
                 return ERROR if failed else OK
             outcome = yield from self._script(server, replica, depth, req)
             return outcome
         outcome = yield from self._script(server, replica, depth, req)
-        res.release(slot)
+        res.release()
         self.rec.busy(server, held, env.now)
         return outcome
 
@@ -402,7 +404,7 @@ class Simulation:
             replica.down -= 1
         if fault.kind == "crash":
             # the pod restarts empty: requests still held by the dead pod are gone
-            replica.res = simpy.Resource(self.env, capacity=replica.res.capacity)
+            replica.res = Workers(self.env, replica.res.capacity)
         elif fault.kind == "error":
             replica.extra_error -= fault.error_rate
         elif fault.kind == "latency":
