@@ -132,7 +132,9 @@ class Simulation:
             if self.onboarded[server]:
                 req.touched = True
         policy = self.plan.policies[server] if cmeshed else None
-        if spec is None or (spec[4] is None and spec[5] == 0):
+        if policy is None and (spec is None or (spec[4] is None and spec[5] == 0)):
+            outcome = yield from self._try(client, cmeshed, server, None, None, depth, req, [])
+        elif spec is None or (spec[4] is None and spec[5] == 0):
             outcome = yield from self._mesh(client, cmeshed, server, policy, depth, req, None)
         else:
             outcome = yield from self._app_layer(client, cmeshed, server, policy, spec, depth, req)
