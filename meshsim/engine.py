@@ -200,9 +200,7 @@ class Simulation:
         tried: list[int] = []
         retry = 0
         while True:
-            outcome = yield from self._try(
-                client, True, server, policy, view, depth, req, tried, retry > 0
-            )
+            outcome = yield from self._try(client, True, server, policy, view, depth, req, tried)
             if retry > 0:
                 view.active_retries -= 1
             if (
@@ -220,34 +218,43 @@ class Simulation:
                 view.active_retries -= 1
                 return outcome
 
-    def _try(self, client, cmeshed, server, policy, view, depth, req, tried, is_retry=False):
+    def _try(self, client, cmeshed, server, policy, view, depth, req, tried):
         """One attempt, as the client sees it (pool, per-try timeout, outlier record)."""
         env, rec = self.env, self.rec
         start = env.now
+        measured = req.measured
         if view is None:
+            if measured:
+                rec.attempt_started(client, server, cmeshed, cmeshed and self.plan.meshed[server])
             replica = self.rt.route_rng(client).randrange(len(self.replicas[server]))
         else:
             pool = view.pool
+            if pool is not None and (
+                pool.count >= pool.capacity
+                and policy.max_pending is not None
+                and len(pool.queue) >= policy.max_pending
+            ):
+                if measured:
+                    rec.attempt_started(client, server, cmeshed, False)
+                    rec.attempt_ended(server, OVERFLOW, None)
+                return OVERFLOW
+            if measured:
+                rec.attempt_started(client, server, cmeshed, self.plan.meshed[server])
+            view.active += 1  # active + pending requests, as Envoy's retry budget counts
             if pool is not None:
-                if pool.count >= pool.capacity and (
-                    policy.max_pending is not None and len(pool.queue) >= policy.max_pending
-                ):
-                    if req.measured:
-                        rec.attempt(client, server, OVERFLOW, 0.0, cmeshed, False)
-                    return OVERFLOW
                 wait = pool.acquire()
                 if wait is not None:
                     yield wait
             replica = view.pick(tried)
             if replica is None:
+                view.active -= 1
                 if pool is not None:
                     pool.release()
-                if req.measured:
-                    rec.attempt(client, server, UNAVAILABLE, env.now - start, cmeshed, False)
+                if measured:
+                    rec.attempt_ended(server, UNAVAILABLE, env.now - start)
                 return UNAVAILABLE
             tried.append(replica)
             view.outstanding[replica] += 1
-            view.active += 1
         per_try = policy.per_try_timeout if policy is not None else None
         attempt = self._attempt(client, cmeshed, server, replica, depth, req)
         if per_try is None:
@@ -262,9 +269,8 @@ class Simulation:
             if pool is not None:
                 pool.release()
             view.record(replica, _FAILED_FOR_OUTLIER[outcome])
-        if req.measured:
-            smeshed = self.plan.meshed[server]
-            rec.attempt(client, server, outcome, env.now - start, cmeshed, cmeshed and smeshed)
+        if measured:
+            rec.attempt_ended(server, outcome, env.now - start)
         return outcome
 
     def _attempt(self, client, cmeshed, server, replica_index, depth, req):

@@ -6,7 +6,7 @@ checks ``req.measured`` before calling in here).
 
 from __future__ import annotations
 
-from meshsim.compile import ERROR, OK, OVERFLOW, TIMEOUT, PhasePlan
+from meshsim.compile import ERROR, OK, TIMEOUT, PhasePlan
 
 __all__ = ["Recorder", "EDGE_FIELDS"]
 
@@ -47,6 +47,9 @@ class Recorder:
         self.waypoint_trav = [0] * n
         self.end = 0.0
         self.unfinished = 0
+        self.started = 0
+        self.window_start = model.warmup
+        self.window_end = model.duration
 
     def _edge(self, client: int, server: int) -> list[int]:
         key = client * self.n + server
@@ -70,25 +73,26 @@ class Recorder:
         """A logical call's final outcome was not ok."""
         self._edge(client, server)[2] += 1
 
-    def attempt(
-        self, client: int, server: int, outcome: int, latency_s: float, cmeshed: bool, mtls: bool
-    ) -> None:
-        """One try ended, as the client sees it."""
+    def attempt_started(self, client: int, server: int, cmeshed: bool, mtls: bool) -> None:
+        """A try addressed to server starts (through the client's proxy if meshed)."""
         self.svc_attempts[server] += 1
         edge = self._edge(client, server)
         edge[1] += 1
         if mtls:
             edge[3] += 1
+        if cmeshed:
+            self.client_trav[client] += 1
+
+    def attempt_ended(self, server: int, outcome: int, latency_s: float | None) -> None:
+        """A try ended with ``outcome`` after ``latency_s`` as the client sees it."""
         if outcome == ERROR:
             self.svc_errors[server] += 1
         elif outcome == TIMEOUT:
             self.svc_timeouts[server] += 1
         elif _REJECTED[outcome]:
             self.svc_rejected[server] += 1
-        if outcome != OVERFLOW or latency_s > 0:
+        if latency_s is not None:
             self.svc_latency[server].append(latency_s)
-        if cmeshed:
-            self.client_trav[client] += 1
 
     def reached(self, client: int, server: int, cmeshed: bool, smeshed: bool) -> None:
         """An attempt passed the server's proxy (and waypoint) and reached the replica."""
@@ -110,12 +114,16 @@ class Recorder:
         self.svc_timeouts[server] += 1
 
     def busy(self, server: int, start: float, end: float) -> None:
-        """A worker of server was held from start to end."""
-        self.busy_s[server] += end - start
+        """A worker of server was held from start to end (clipped to the window)."""
+        start = max(start, self.window_start)
+        end = min(end, self.window_end)
+        if end > start:
+            self.busy_s[server] += end - start
 
     def entry_started(self, req) -> None:
         """A measured entry request arrived."""
         self.open.add(req)
+        self.started += 1
 
     @property
     def open_measured(self) -> int:
