@@ -87,6 +87,17 @@ class PhasePlan:
     gateway_meshed: bool
     policies: list[PolicyRT | None] = field(default_factory=list)
 
+    def fingerprint(self) -> tuple:
+        """Everything that decides what a simulation of this phase records."""
+        return (
+            tuple(self.meshed),
+            tuple(sorted(self.onboarded)),
+            tuple(self.strict),
+            tuple(self.waypoint),
+            self.gateway_meshed,
+            tuple(self.policies),
+        )
+
 
 def _policy_rt(policy: Policy, grpc_server: bool, default_mode: str) -> PolicyRT:
     retries = policy.retries

@@ -8,6 +8,7 @@ e.g. a Dask ``Client.get_executor()`` for a cluster) without touching the engine
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -99,18 +100,44 @@ def run_many(
     executor : concurrent.futures.Executor, optional
         Runs the jobs instead of a local process pool.
     """
-    jobs = []
-    for r, request in enumerate(requests):
-        reps = request.scenario.simulation.replications
-        for phase in _indexes(request):
-            for rep in range(reps):
-                jobs.append((r, phase, rep))
+    jobs, same_as = _unique_jobs(requests)
     workers = default_workers() if workers is None else max(1, workers)
     if executor is None and (workers == 1 or len(jobs) == 1):
         metrics = _run_serial(requests, jobs, on_progress, should_stop)
     else:
         metrics = _run_pool(requests, jobs, workers, executor, on_progress, should_stop)
+    for key, first in same_as.items():
+        metrics[key] = metrics[first]
     return [_results(request, r, metrics) for r, request in enumerate(requests)]
+
+
+def _unique_jobs(requests: Sequence[RunRequest]) -> tuple[list[tuple], dict[tuple, tuple]]:
+    """Every (request, phase, replication), simulating identical ones once.
+
+    Two jobs are identical when their scenarios differ at most in the plan (rollout,
+    orderings, metadata) and their compiled phases are equal: with common random
+    numbers they would produce the same records (the baseline of every ordering, say).
+    """
+    jobs: list[tuple] = []
+    same_as: dict[tuple, tuple] = {}
+    seen: dict[tuple, tuple] = {}
+    digests: dict[int, bytes] = {}
+    for r, request in enumerate(requests):
+        scenario = request.scenario
+        if id(scenario) not in digests:
+            text = scenario.model_dump_json(exclude={"rollout", "orderings", "metadata"})
+            digests[id(scenario)] = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        phases = None if request.phases is None else list(request.phases)
+        plans = compile_phases(scenario, phases)
+        for phase in _indexes(request):
+            for rep in range(scenario.simulation.replications):
+                key = (digests[id(scenario)], plans[phase].fingerprint(), rep)
+                if key in seen:
+                    same_as[(r, phase, rep)] = seen[key]
+                else:
+                    seen[key] = (r, phase, rep)
+                    jobs.append((r, phase, rep))
+    return jobs, same_as
 
 
 def _run_serial(requests, jobs, on_progress, should_stop) -> dict[tuple, dict]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -23,7 +24,13 @@ __all__ = [
     "parse_rate",
 ]
 
-_UNITS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+_UNITS = {
+    "us": Decimal("0.000001"),
+    "µs": Decimal("0.000001"),
+    "ms": Decimal("0.001"),
+    "s": Decimal(1),
+    "m": Decimal(60),
+}
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _DURATION_RE = re.compile(rf"^\s*({_NUM})\s*(us|µs|ms|s|m)\s*$")
 _RATE_RE = re.compile(rf"^\s*({_NUM})\s*(?:/\s*(s|m))?\s*$")
@@ -54,7 +61,8 @@ def parse_duration(value: Any) -> float:
     match = _DURATION_RE.match(value)
     if not match:
         raise ValueError(f"expected a duration like '250ms' or '1.5s', got {value!r}")
-    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    # decimal arithmetic, so '800us' and '0.8ms' are the same float (round-trips are exact)
+    seconds = float(Decimal(match.group(1)) * _UNITS[match.group(2)])
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"duration must be finite and >= 0, got {value!r}")
     return seconds
@@ -70,10 +78,11 @@ def format_duration(seconds: float) -> str:
     """Write seconds back with the most readable unit (``0.25`` → ``250ms``)."""
     if seconds == 0:
         return "0ms"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.12g}{unit}"
-    return f"{seconds / 1e-6:.12g}us"
+    if seconds >= 1.0:
+        return f"{seconds:.12g}s"
+    if seconds >= 1e-5:
+        return f"{seconds * 1000:.12g}ms"
+    return f"{seconds * 1e6:.12g}us"
 
 
 def _format_opt_duration(seconds: float | None) -> str:

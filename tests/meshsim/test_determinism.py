@@ -46,3 +46,17 @@ def test_parallel_run_equals_serial_run():
     parallel = run_many(requests, workers=2)
     assert [r.model_dump_json() for r in serial] == [r.model_dump_json() for r in parallel]
     assert serial[1].phases[0].model_dump_json() == serial[0].phases[2].model_dump_json()
+
+
+def test_identical_phases_of_different_plans_are_simulated_once():
+    from meshsim.runner import _unique_jobs
+    from models import Phase
+
+    same = (Phase(name="x", services=["b"]),)
+    other = (Phase(name="y", services=["b"]), Phase(name="z", services=["c"]))
+    requests = [RunRequest(scenario(), same), RunRequest(scenario(), other)]
+    jobs, same_as = _unique_jobs(requests)
+    # baseline and phase 1 of the second plan equal the first plan's: 2 reps x 2 phases shared
+    assert len(jobs) == 2 * 2 + 2 and len(same_as) == 4
+    one, two = run_many(requests)
+    assert one.phases[1].model_dump(exclude={"name"}) == two.phases[1].model_dump(exclude={"name"})
