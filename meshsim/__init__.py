@@ -1,7 +1,14 @@
 """meshsim: simulate a service-mesh rollout phase by phase.
 
-The public API used by the command line and the desktop app.
+The public API used by the command line and the desktop app. The planning,
+import, export, report and plotting parts are loaded on first use (PEP 562), so
+``import meshsim`` and the simulation worker processes stay light.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from meshsim.errors import (
     GraphImportError,
@@ -10,21 +17,61 @@ from meshsim.errors import (
     SimulationCancelled,
     SimulationError,
 )
-from meshsim.loader import load_scenario, parse_scenario
+from meshsim.loader import format_path, load_scenario, parse_scenario
 from meshsim.runner import VERSION, RunRequest, run_many, run_scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from meshsim import plots
+    from meshsim.blast import blast_radius
+    from meshsim.export import export_istio
+    from meshsim.graph import layered_layout
+    from meshsim.importers import FORMATS, ImportResult, detect_format, import_graph
+    from meshsim.planning import compare
+    from meshsim.report import write_report
 
 __version__ = VERSION
 
+_LAZY = {
+    "compare": "meshsim.planning",
+    "blast_radius": "meshsim.blast",
+    "export_istio": "meshsim.export",
+    "write_report": "meshsim.report",
+    "import_graph": "meshsim.importers",
+    "detect_format": "meshsim.importers",
+    "ImportResult": "meshsim.importers",
+    "FORMATS": "meshsim.importers",
+    "layered_layout": "meshsim.graph",
+}
+
 __all__ = [
+    "FORMATS",
     "GraphImportError",
+    "ImportResult",
     "MeshSimError",
     "RunRequest",
     "ScenarioError",
     "SimulationCancelled",
     "SimulationError",
     "__version__",
+    "blast_radius",
+    "compare",
+    "detect_format",
+    "export_istio",
+    "format_path",
+    "import_graph",
+    "layered_layout",
     "load_scenario",
     "parse_scenario",
+    "plots",
     "run_many",
     "run_scenario",
+    "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "plots":
+        return importlib.import_module("meshsim.plots")
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'meshsim' has no attribute {name!r}")

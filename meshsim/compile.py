@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from meshsim.errors import SimulationError
 from models import ParallelGroup, Phase, Policy, Scenario, merge_policy, phase_services
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "PhasePlan",
     "PolicyRT",
     "compile_phases",
+    "resolve_phase",
     "retry_mask",
 ]
 
@@ -88,10 +90,13 @@ class PhasePlan:
     policies: list[PolicyRT | None] = field(default_factory=list)
 
     def fingerprint(self) -> tuple:
-        """Everything that decides what a simulation of this phase records."""
+        """Everything that decides what a simulation of this phase records.
+
+        Which services the phase onboards is not part of it: exposure is computed from
+        the recorded call trees afterwards, so equal mesh states share one simulation.
+        """
         return (
             tuple(self.meshed),
-            tuple(sorted(self.onboarded)),
             tuple(self.strict),
             tuple(self.waypoint),
             self.gateway_meshed,
@@ -231,3 +236,27 @@ def script_of(scenario: Scenario, name_index: dict[str, int]) -> list[list]:
             )
         scripts.append(items)
     return scripts
+
+
+def resolve_phase(scenario: Scenario, phase: int | str | None) -> int:
+    """Index (0 = baseline) of a phase of ``rollout.phases`` given by name or index.
+
+    ``None`` is the last phase (the baseline when there are no phases).
+
+    Raises
+    ------
+    SimulationError
+        For an unknown name or an index out of range.
+    """
+    phases = scenario.rollout.phases
+    if phase is None:
+        return len(phases)
+    names = ["baseline", *(p.name for p in phases)]
+    if isinstance(phase, str) and phase in names:
+        return names.index(phase)
+    if isinstance(phase, int) or (isinstance(phase, str) and phase.isdigit()):
+        index = int(phase)
+        if 0 <= index < len(names):
+            return index
+        raise SimulationError(f"phase index {index} is out of range 0..{len(phases)}")
+    raise SimulationError(f"unknown phase {phase!r}; known: {', '.join(names)}")

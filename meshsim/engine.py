@@ -65,9 +65,9 @@ class Simulation:
         ]
         self.views: dict[int, ClientView] = {}
         self.max_depth = model.max_depth
-        self.onboarded = [False] * len(model.services)
-        for i in plan.onboarded:
-            self.onboarded[i] = True
+        # which services each measured request addressed, as a bit mask: exposure of any
+        # set of onboarded services is computed from it afterwards (SPEC §11.3)
+        self.bits = [1 << i for i in range(len(model.services))]
         for fault in model.faults:
             if fault.kind == "crash":
                 for replica in self.replicas[fault.service][: fault.replicas]:
@@ -129,8 +129,7 @@ class Simulation:
         rec = self.rec
         if req.measured:
             rec.logical_call(client, server, cmeshed)
-            if self.onboarded[server]:
-                req.touched = True
+            req.touched |= self.bits[server]
         policy = self.plan.policies[server] if cmeshed else None
         if policy is None and (spec is None or (spec[4] is None and spec[5] == 0)):
             outcome = yield from self._try(client, cmeshed, server, None, None, depth, req, [])
@@ -274,32 +273,37 @@ class Simulation:
         return outcome
 
     def _attempt(self, client, cmeshed, server, replica_index, depth, req):
-        """Proxies and network there, the server replica, network back."""
+        """Proxies and network there, the server replica, network back.
+
+        The way back is one network delay that nothing can interrupt, so it is waited
+        together with the way there (one event instead of two): the client sees the
+        same latency; the server sees the request one network delay later. A refused
+        connection comes back after the way there only.
+        """
         env, rt, plan = self.env, self.rt, self.plan
         smeshed = plan.meshed[server]
         delay = rt.request_delay(client, cmeshed, server, smeshed, plan)
-        if delay > 0:
-            yield env.timeout(delay)
         replica = self.replicas[server][replica_index]
-        if replica.down:
-            return CONNECT_FAILURE
-        if plan.strict[server] and not cmeshed:
-            if req.measured:
+        refused = plan.strict[server] and not cmeshed
+        if refused or replica.down:
+            if delay > 0:
+                yield env.timeout(delay)
+            if refused and req.measured:
                 self.rec.breakage(client, server)
             return CONNECT_FAILURE
+        delay += rt.net_delay(client)
+        if delay > 0:
+            yield env.timeout(delay)
+            if replica.down:  # the outage began while the request was on its way
+                return CONNECT_FAILURE
         if req.measured:
             self.rec.reached(client, server, cmeshed, smeshed)
         if replica.crash is None:
             outcome = yield from self._serve(server, replica, depth + 1, req)
-        else:
-            crash = replica.crash
-            proc = self.env.process(self._serve(server, replica, depth + 1, req))
-            done = yield proc | crash
-            outcome = done[proc] if proc in done else RESET
-        back = rt.net_delay(client)
-        if back > 0:
-            yield env.timeout(back)
-        return outcome
+            return outcome
+        proc = env.process(self._serve(server, replica, depth + 1, req))
+        done = yield proc | replica.crash
+        return done[proc] if proc in done else RESET
 
     # --- at the server replica (SPEC §10.3) -------------------------------------------
 
@@ -352,7 +356,7 @@ class Simulation:
             else:
                 outcome = yield from self._item(server, meshed, item, depth, req, prob)
             if outcome != OK:
-                return outcome
+                return ERROR  # a required call failed: this request answers 500 (SPEC §10.3)
         return OK
 
     def _item(self, server, meshed, spec, depth, req, prob):

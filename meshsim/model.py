@@ -23,7 +23,7 @@ class Request:
         self.entry = entry
         self.start = start
         self.measured = measured
-        self.touched = False
+        self.touched = 0  # bit i set: the request's call tree addressed service i
 
 
 @dataclass(frozen=True, slots=True)

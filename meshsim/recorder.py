@@ -28,7 +28,7 @@ class Recorder:
         self.entry_latency: list[list[float]] = [[] for _ in range(entries)]
         self.entry_ok = [0] * entries
         self.entry_good = [0] * entries
-        self.entry_touched = [0] * entries
+        self.touched: list[int] = []  # per measured request: bit mask of services addressed
         self.svc_calls = [0] * n
         self.svc_attempts = [0] * n
         self.svc_errors = [0] * n
@@ -140,8 +140,7 @@ class Recorder:
             self.entry_ok[req.entry] += 1
             if entry.latency_slo_s is None or latency <= entry.latency_slo_s:
                 self.entry_good[req.entry] += 1
-        if req.touched:
-            self.entry_touched[req.entry] += 1
+        self.touched.append(req.touched)
 
     def finish(self, now: float) -> None:
         """Close the run: measured requests still open count as failed at ``now``."""
@@ -149,6 +148,5 @@ class Recorder:
         for req in sorted(self.open, key=lambda r: r.start):
             self.unfinished += 1
             self.entry_latency[req.entry].append(now - req.start)
-            if req.touched:
-                self.entry_touched[req.entry] += 1
+            self.touched.append(req.touched)
         self.open.clear()

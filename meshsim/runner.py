@@ -12,7 +12,7 @@ import hashlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +82,7 @@ def run_many(
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     executor: Executor | None = None,
+    cache: MutableMapping[tuple, dict] | None = None,
 ) -> list[Results]:
     """Simulate every request's phases and replications; one :class:`Results` per request.
 
@@ -99,19 +100,31 @@ def run_many(
         :class:`~meshsim.errors.SimulationCancelled`.
     executor : concurrent.futures.Executor, optional
         Runs the jobs instead of a local process pool.
+    cache : mutable mapping, optional
+        Metrics of jobs already simulated, by job key; found jobs are not simulated
+        again and new ones are added (a job is a pure function of its key).
     """
-    jobs, same_as = _unique_jobs(requests)
+    jobs, same_as, keys = _unique_jobs(requests)
+    cached = {}
+    if cache is not None:
+        cached = {job: cache[keys[job]] for job in jobs if keys[job] in cache}
+        jobs = [job for job in jobs if job not in cached]
     workers = default_workers() if workers is None else max(1, workers)
     if executor is None and (workers == 1 or len(jobs) == 1):
         metrics = _run_serial(requests, jobs, on_progress, should_stop)
     else:
         metrics = _run_pool(requests, jobs, workers, executor, on_progress, should_stop)
+    if cache is not None:
+        cache.update({keys[job]: metrics[job] for job in jobs})
+    metrics.update(cached)
     for key, first in same_as.items():
         metrics[key] = metrics[first]
     return [_results(request, r, metrics) for r, request in enumerate(requests)]
 
 
-def _unique_jobs(requests: Sequence[RunRequest]) -> tuple[list[tuple], dict[tuple, tuple]]:
+def _unique_jobs(
+    requests: Sequence[RunRequest],
+) -> tuple[list[tuple], dict[tuple, tuple], dict[tuple, tuple]]:
     """Every (request, phase, replication), simulating identical ones once.
 
     Two jobs are identical when their scenarios differ at most in the plan (rollout,
@@ -137,7 +150,7 @@ def _unique_jobs(requests: Sequence[RunRequest]) -> tuple[list[tuple], dict[tupl
                 else:
                     seen[key] = (r, phase, rep)
                     jobs.append((r, phase, rep))
-    return jobs, same_as
+    return jobs, same_as, {job: key for key, job in seen.items()}
 
 
 def _run_serial(requests, jobs, on_progress, should_stop) -> dict[tuple, dict]:
@@ -227,6 +240,7 @@ def _results(request: RunRequest, r: int, metrics: dict[tuple, dict]) -> Results
                 meshed=[n for n, m in zip(names, plan.meshed, strict=True) if m],
                 onboarded=[names[i] for i in plan.onboarded],
                 slos=slos,
+                onboarded_mask=sum(1 << i for i in plan.onboarded),
             )
         )
     return Results(

@@ -17,7 +17,7 @@ from scipy.stats import t as student_t
 from meshsim.recorder import Recorder
 from models.results import EdgeResult, EntrypointResult, LatencyStats, PhaseResult, ServiceResult
 
-__all__ = ["ci95", "latency_stats", "phase_metrics", "aggregate_phase"]
+__all__ = ["aggregate_phase", "ci95", "exposure", "latency_stats", "phase_metrics"]
 
 _LAT_KEYS = ("mean", "p50", "p90", "p99", "max")
 
@@ -65,7 +65,6 @@ def phase_metrics(rec: Recorder) -> dict[str, Any]:
             "good_rate": rec.entry_good[i] / n if n else 0.0,
             "throughput_rps": rec.entry_ok[i] / window,
             "latency": latency_stats(rec.entry_latency[i]),
-            "touched": rec.entry_touched[i],
         }
     services = {}
     for i, s in enumerate(model.services):
@@ -99,7 +98,6 @@ def phase_metrics(rec: Recorder) -> dict[str, Any]:
             "policy": rec.edge_policy.get(key, False),
             "breakages": broken,
         }
-    requests = sum(len(x) for x in rec.entry_latency)
     return {
         "entrypoints": entries,
         "services": services,
@@ -108,7 +106,7 @@ def phase_metrics(rec: Recorder) -> dict[str, Any]:
         "mtls_coverage": s2s_mtls / s2s if s2s else 0.0,
         "policy_coverage": rec.calls_policy / rec.calls_total if rec.calls_total else 0.0,
         "telemetry_coverage": rec.calls_telemetry / rec.calls_total if rec.calls_total else 0.0,
-        "exposure": sum(rec.entry_touched) / requests if requests else 0.0,
+        "touched": rec.touched,
         "breakages": breakages,
         **_proxy_cost(rec, window),
     }
@@ -139,6 +137,13 @@ def _proxy_cost(rec: Recorder, window: float) -> dict[str, float]:
     return {"proxies": proxies, "proxy_cpu_cores": cpu, "proxy_memory_mi_b": memory}
 
 
+def exposure(touched: Sequence[int], onboarded_mask: int) -> float:
+    """Share of requests whose call tree addressed a service in ``onboarded_mask`` (§11.3)."""
+    if not touched or not onboarded_mask:
+        return 0.0
+    return sum(1 for mask in touched if mask & onboarded_mask) / len(touched)
+
+
 def _mean(values: list[float]) -> float:
     return float(sum(values) / len(values)) if values else 0.0
 
@@ -160,6 +165,7 @@ def aggregate_phase(
     meshed: list[str],
     onboarded: list[str],
     slos: dict[str, tuple[float | None, float | None]],
+    onboarded_mask: int = 0,
 ) -> PhaseResult:
     """Average per-replication metrics into one :class:`PhaseResult` with CIs."""
     many = len(reps) > 1
@@ -229,15 +235,16 @@ def aggregate_phase(
         "telemetry_coverage",
         "proxy_cpu_cores",
         "proxy_memory_mi_b",
-        "exposure",
         "breakages",
     )
     values = {k: _mean([r[k] for r in reps]) for k in scalars}
+    exposures = [exposure(r["touched"], onboarded_mask) for r in reps]
+    values["exposure"] = _mean(exposures)
     cis = {}
     if many:
         cis = {
             "retryAmplification": ci95([r["retry_amplification"] for r in reps]),
-            "exposure": ci95([r["exposure"] for r in reps]),
+            "exposure": ci95(exposures),
             "proxyCpuCores": ci95([r["proxy_cpu_cores"] for r in reps]),
         }
     return PhaseResult(

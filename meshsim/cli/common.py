@@ -17,7 +17,6 @@ __all__ = [
     "add_json_option",
     "add_sim_overrides",
     "load_with_overrides",
-    "phase_index",
     "progress_bar",
     "write_atomic",
     "write_output",
@@ -70,18 +69,6 @@ def load_with_overrides(args: argparse.Namespace) -> Scenario:
         raise SimulationError(
             f"{args.scenario}: the overrides make the scenario invalid: {err}"
         ) from err
-
-
-def phase_index(scenario: Scenario, phases: list, token: str) -> int:
-    """Resolve ``--phase NAME|INDEX`` (0 = baseline) against a list of phases."""
-    names = ["baseline", *(p.name for p in phases)]
-    if token in names:
-        return names.index(token)
-    if token.isdigit() and int(token) < len(names):
-        return int(token)
-    raise SimulationError(
-        f"unknown phase {token!r}; phases are: {', '.join(names)} (or 0..{len(names) - 1})"
-    )
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -8,10 +8,10 @@ from meshsim.cli.common import (
     add_json_option,
     add_sim_overrides,
     load_with_overrides,
-    phase_index,
     progress_bar,
     write_output,
 )
+from meshsim.compile import resolve_phase
 from meshsim.runner import run_scenario
 from models.results import PhaseResult, Results
 
@@ -37,10 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the scenario and print the results."""
     scenario = load_with_overrides(args)
-    phases = list(scenario.rollout.phases)
     indexes = None
     if args.phase:
-        indexes = sorted({phase_index(scenario, phases, token) for token in args.phase})
+        indexes = sorted({resolve_phase(scenario, token) for token in args.phase})
     update, close = progress_bar("simulating", args.quiet or args.json == "-")
     try:
         results = run_scenario(

@@ -55,8 +55,23 @@ def test_identical_phases_of_different_plans_are_simulated_once():
     same = (Phase(name="x", services=["b"]),)
     other = (Phase(name="y", services=["b"]), Phase(name="z", services=["c"]))
     requests = [RunRequest(scenario(), same), RunRequest(scenario(), other)]
-    jobs, same_as = _unique_jobs(requests)
+    jobs, same_as, _keys = _unique_jobs(requests)
     # baseline and phase 1 of the second plan equal the first plan's: 2 reps x 2 phases shared
     assert len(jobs) == 2 * 2 + 2 and len(same_as) == 4
     one, two = run_many(requests)
     assert one.phases[1].model_dump(exclude={"name"}) == two.phases[1].model_dump(exclude={"name"})
+
+
+def test_cached_jobs_are_not_simulated_again(monkeypatch):
+    import meshsim.runner
+
+    cache: dict = {}
+    first = run_many([RunRequest(scenario())], cache=cache)
+    assert len(cache) == 3 * 2
+
+    def boom(*args, **kwargs):
+        raise AssertionError("simulated a cached job")
+
+    monkeypatch.setattr(meshsim.runner, "simulate", boom)
+    again = run_many([RunRequest(scenario())], cache=cache)
+    assert again[0].model_dump_json() == first[0].model_dump_json()

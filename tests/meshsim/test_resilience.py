@@ -318,3 +318,15 @@ def test_mtls_precedence_service_over_namespace_over_mesh():
     edges = {(e.from_, e.to): e for e in p.edges}
     assert edges[("a", "b")].breakages == 0
     assert edges[("a", "c")].breakages == edges[("a", "c")].attempts > 0
+
+
+def test_a_failed_required_call_makes_the_caller_answer_500():
+    # b refuses connections: a's proxy tries b 3 times (connect-failure), then a answers
+    # 500, which the gateway's default retryOn (no 5xx) does not retry.
+    p = meshed(
+        [{"name": "a", "serviceTime": "0ms", "calls": [{"to": "b"}]}, {"name": "b"}],
+        faults=[{"service": "b", "type": "outage"}],
+    )
+    assert per_call(p, "a") == 1.0
+    assert per_call(p, "b") == 3.0
+    assert p.services["a"].errors == p.services["a"].calls
