@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 
+from meshsim.compile import resolve_phase
 from meshsim.errors import SimulationError
 from meshsim.graph import CallTable
 from meshsim.runner import RunRequest, run_many
@@ -24,31 +25,7 @@ from meshsim.stats import ci95
 from models import Fault, Scenario, format_duration
 from models.results import BlastEntry, BlastResults, Results
 
-__all__ = ["blast_radius", "resolve_phase", "with_outage"]
-
-
-def resolve_phase(scenario: Scenario, phase: int | str | None) -> int:
-    """Index (0 = baseline) of a phase of ``rollout.phases`` given by name or index.
-
-    ``None`` is the last phase (the baseline when there are no phases).
-
-    Raises
-    ------
-    SimulationError
-        For an unknown name or an index out of range.
-    """
-    phases = scenario.rollout.phases
-    if phase is None:
-        return len(phases)
-    names = ["baseline", *(p.name for p in phases)]
-    if isinstance(phase, str) and phase in names:
-        return names.index(phase)
-    if isinstance(phase, int) or (isinstance(phase, str) and phase.isdigit()):
-        index = int(phase)
-        if 0 <= index < len(names):
-            return index
-        raise SimulationError(f"phase index {index} is out of range 0..{len(phases)}")
-    raise SimulationError(f"unknown phase {phase!r}; known: {', '.join(names)}")
+__all__ = ["blast_radius", "with_outage"]
 
 
 def with_outage(scenario: Scenario, service: str) -> Scenario:
@@ -132,6 +109,22 @@ def blast_radius(
         )
     results = run_many(requests, workers=workers, on_progress=on_progress, should_stop=should_stop)
     structural = CallTable.from_scenario(scenario).structural_blast_radius()
+    entries = {
+        n: BlastEntry(
+            blast_radius=sum(d) / len(d),
+            structural_blast_radius=structural[n],
+            ci95={"blastRadius": ci95(d)} if reps > 1 else {},
+        )
+        for n, d in _differences(results, names, reps).items()
+    }
+    return BlastResults(phase=results[0].phases[0].name, services=entries)
+
+
+def _differences(results: list[Results], names: list[str], reps: int) -> dict[str, list[float]]:
+    """Per service, the paired extra share of bad requests in each replication.
+
+    ``results`` holds, per replication, the unmodified run then one run per service.
+    """
     width = len(names) + 1
     diffs: dict[str, list[float]] = {n: [] for n in names}
     for r in range(reps):
@@ -139,13 +132,4 @@ def blast_radius(
         for i, n in enumerate(names, start=1):
             bad, _ = _bad(results[r * width + i])
             diffs[n].append((bad - base_bad) / measured if measured else 0.0)
-    entries = {
-        n: BlastEntry(
-            blast_radius=sum(d) / len(d),
-            structural_blast_radius=structural[n],
-            ci95={"blastRadius": ci95(d)} if reps > 1 else {},
-        )
-        for n, d in diffs.items()
-    }
-    name = results[0].phases[0].name
-    return BlastResults(phase=name, services=entries)
+    return diffs

@@ -18,7 +18,7 @@ at ``simulation.maxDepth``. Entrypoints are mixed by their rates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
@@ -30,6 +30,8 @@ from models import Scenario
 
 __all__ = [
     "CallTable",
+    "back_edges",
+    "source_components",
     "call_depths",
     "call_graph",
     "callers",
@@ -273,19 +275,34 @@ def cycles(scenario: Scenario, *, limit: int = 1000) -> list[list[str]]:
     return sorted(found, key=lambda c: (len(c), c))
 
 
+def _longest_depths(scenario: Scenario) -> dict[str, int]:
+    """Longest chain of calls from an entrypoint to each reachable service (cycles collapsed)."""
+    g = call_graph(scenario)
+    dag = nx.condensation(g)
+    mapping = dag.graph["mapping"]
+    depth = {mapping[e.service]: 0 for e in scenario.entrypoints}
+    for node in nx.topological_sort(dag):
+        if node in depth:
+            for child in dag.successors(node):
+                depth[child] = max(depth.get(child, 0), depth[node] + 1)
+    return {name: depth[mapping[name]] for name in g.nodes if mapping[name] in depth}
+
+
 def layered_layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Positions by call depth: entrypoints (``@name``) at x=0, their services at x=1...
 
+    A service's layer is the longest chain of calls that reaches it from an entrypoint
+    (services on a cycle share a layer), so every call between layers points right.
     Within a layer, nodes are ordered by the mean position of their callers and callees
-    (a few barycentre sweeps, ties by name) to keep edges short. Services no entrypoint reaches
-    form a last layer. The result is deterministic.
+    (a few barycentre sweeps, ties by name) to keep edges short. Services no entrypoint
+    reaches form a last layer. The result is deterministic.
 
     Returns
     -------
     dict
         ``name -> (x, y)`` for every service and every ``@entrypoint``.
     """
-    depth = {name: d + 1 for name, d in call_depths(scenario).items()}
+    depth = {name: d + 1 for name, d in _longest_depths(scenario).items()}
     unreachable = max(depth.values(), default=0) + 1
     layers: dict[int, list[str]] = {0: ["@" + e.name for e in scenario.entrypoints]}
     for s in scenario.services:
@@ -324,3 +341,61 @@ def spring_layout(scenario: Scenario, *, seed: int = 1) -> dict[str, tuple[float
     g = call_graph(scenario, entrypoints=True)
     pos = nx.spring_layout(g, seed=seed)
     return {str(n): (float(x), float(y)) for n, (x, y) in pos.items()}
+
+
+# --- generic algorithms on plain edge lists (used by the importers) -----------------------
+
+
+def _digraph(nodes: Iterable[Hashable], edges: Iterable[tuple[Hashable, Hashable]]) -> nx.DiGraph:
+    g = nx.DiGraph()
+    g.add_nodes_from(nodes)
+    g.add_edges_from(edges)
+    return g
+
+
+def source_components(
+    nodes: Iterable[Hashable], edges: Iterable[tuple[Hashable, Hashable]]
+) -> list[set[Hashable]]:
+    """Strongly connected groups of nodes that no node outside the group points to.
+
+    Examples
+    --------
+    >>> sorted(map(sorted, source_components("abcd", [("a", "b"), ("c", "d"), ("d", "c")])))
+    [['a'], ['c', 'd']]
+    """
+    condensed = nx.condensation(_digraph(nodes, edges))
+    return [
+        set(condensed.nodes[c]["members"]) for c in condensed.nodes if not condensed.in_degree(c)
+    ]
+
+
+def back_edges(
+    nodes: Iterable[Hashable], edges: Iterable[tuple[Hashable, Hashable]]
+) -> list[tuple[Hashable, Hashable, list[Hashable]]]:
+    """Edges closing a cycle in a depth-first search from ``nodes`` in their order.
+
+    Each item is ``(caller, callee, path)`` where ``path`` runs from ``callee`` to
+    ``caller`` along the search tree. Without these edges the graph is acyclic; an
+    acyclic graph has none.
+
+    Examples
+    --------
+    >>> back_edges("ab", [("a", "b"), ("b", "a")])
+    [('b', 'a', ['a', 'b'])]
+    """
+    g = _digraph(nodes, edges)
+    if nx.is_directed_acyclic_graph(g):
+        return []
+    stack: list[Hashable] = []
+    on_stack: set[Hashable] = set()
+    found = []
+    for caller, callee, kind in nx.dfs_labeled_edges(g):
+        if kind == "forward":
+            stack.append(callee)
+            on_stack.add(callee)
+        elif kind == "reverse":
+            stack.pop()
+            on_stack.discard(callee)
+        elif kind == "nontree" and callee in on_stack:
+            found.append((caller, callee, stack[stack.index(callee) :]))
+    return found

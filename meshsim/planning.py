@@ -109,6 +109,17 @@ def _add_seeds(scenario: Scenario, plans: list[_Plan]) -> None:
                 plans.append(_Plan(f"{strategy}-seed-{count}", strategy, count, phases, False))
 
 
+@dataclass(frozen=True)
+class _Run:
+    """How to simulate: shared by the batches of one comparison."""
+
+    workers: int | None
+    should_stop: Callable[[], bool] | None
+    progress: _Progress
+    estimator: Estimator
+    cache: dict = field(default_factory=dict)  # job metrics, shared by the batches
+
+
 class _Progress:
     """One progress fraction over several batches of jobs."""
 
@@ -126,7 +137,7 @@ class _Progress:
 
 
 def _simulate(
-    scenario: Scenario, plans: list[_Plan], baseline: PhaseResult | None, run: dict
+    scenario: Scenario, plans: list[_Plan], baseline: PhaseResult | None, run: _Run
 ) -> PhaseResult:
     """Simulate ``plans`` (and the baseline if not given) in one batch; fill ``results``."""
     unique: dict[str, list[Phase]] = {}
@@ -141,9 +152,10 @@ def _simulate(
     jobs = sum(len(r.phase_indexes or ()) for r in requests) * scenario.simulation.replications
     results = run_many(
         requests,
-        workers=run["workers"],
-        should_stop=run["should_stop"],
-        on_progress=run["progress"].batch(jobs),
+        workers=run.workers,
+        should_stop=run.should_stop,
+        on_progress=run.progress.batch(jobs),
+        cache=run.cache,
     )
     baseline = baseline or results[-1].phases[0]
     by_key = dict(zip(unique, results, strict=False))
@@ -158,14 +170,14 @@ def _simulate(
 
 
 def _optimize(
-    scenario: Scenario, plan: _Plan, plans: list[_Plan], baseline: PhaseResult, run: dict
+    scenario: Scenario, plan: _Plan, plans: list[_Plan], baseline: PhaseResult, run: _Run
 ) -> None:
     """Search from every complete simulated plan, simulate the best candidates, keep the best."""
     names = {s.name for s in scenario.services}
     seeds = [p for p in plans if p.phases is not None and p.results]
     complete = [groups_of(scenario, p.phases or []) for p in seeds]
     complete = [g for g in complete if {n for grp in g for n in grp} == names]
-    found: list[Groups] = search(scenario, complete, estimator=run["estimator"])
+    found: list[Groups] = search(scenario, complete, estimator=run.estimator)
     known = {_key(p.phases or []) for p in seeds}
     candidates = []
     for groups in found:
@@ -220,12 +232,8 @@ def compare(
         raise SimulationError("nothing to compare: no named ordering and no strategy")
     unique = {_key(p.phases or []): len(p.phases or []) for p in fixed}
     jobs = 1 + sum(unique.values()) + sum(2 * p.phase_count for p in optimized)
-    run = {
-        "workers": workers,
-        "should_stop": should_stop,
-        "estimator": Estimator(scenario),
-        "progress": _Progress(on_progress, jobs * scenario.simulation.replications),
-    }
+    progress = _Progress(on_progress, jobs * scenario.simulation.replications)
+    run = _Run(workers, should_stop, progress, Estimator(scenario))
     baseline = _simulate(scenario, fixed, None, run)
     for plan in optimized:
         if should_stop is not None and should_stop():

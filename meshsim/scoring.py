@@ -31,7 +31,15 @@ from collections.abc import Mapping, Sequence
 from models import Scenario
 from models.results import OrderingResult, OrderingScore, PhaseResult
 
-__all__ = ["PENALTIES", "WEIGHTS", "combine", "rank", "ranking_key", "score_ordering"]
+__all__ = [
+    "PENALTIES",
+    "WEIGHTS",
+    "breakdown",
+    "combine",
+    "rank",
+    "ranking_key",
+    "score_ordering",
+]
 
 WEIGHTS: Mapping[str, float] = {
     "mtlsAuc": 25.0,
@@ -116,6 +124,56 @@ def _latency_terms(scenario: Scenario, phases: Sequence[PhaseResult]) -> tuple[f
     return delta_ms, share
 
 
+def _terms(scenario: Scenario, phases: Sequence[PhaseResult]) -> dict[str, float]:
+    """The raw values the score is made of (see :func:`score_ordering`)."""
+    rollout = list(phases[1:])
+    if not rollout:
+        raise ValueError("an ordering needs at least one phase after the baseline")
+    sensitive = {s.name for s in scenario.services if s.sensitive}
+    k = len(rollout)
+    exposures = [p.exposure for p in rollout]
+    final_cpu = rollout[-1].proxy_cpu_cores
+    peak_cpu = max(p.proxy_cpu_cores for p in phases)
+    delta_ms, share = _latency_terms(scenario, phases)
+    return {
+        "mtlsAuc": sum(p.mtls_coverage for p in rollout) / k,
+        "sensitiveMtlsAuc": (
+            sum(_sensitive_coverage(p, sensitive) for p in rollout) / k if sensitive else 0.0
+        ),
+        "hasSensitive": float(bool(sensitive)),
+        "meanExposure": sum(exposures) / k,
+        "maxExposure": max(exposures),
+        "breakages": float(sum(1 for p in rollout if p.breakages > 0)),
+        "sloViolations": float(
+            sum(1 for p in rollout for e in p.entrypoints.values() if not e.slo_met)
+        ),
+        "peakProxyCpuCores": peak_cpu,
+        "cpuOvershoot": peak_cpu / final_cpu - 1.0 if final_cpu > 0 else 0.0,
+        "p99DeltaMs": delta_ms,
+        "latencyShare": share,
+    }
+
+
+def breakdown(scenario: Scenario, phases: Sequence[PhaseResult]) -> dict[str, float]:
+    """Points each term of the score earns (penalties negative); they sum to the score.
+
+    The keys are the terms of :data:`WEIGHTS` plus ``breakage`` and ``sloViolation``.
+    """
+    t = _terms(scenario, phases)
+    w = WEIGHTS
+    security = w["mtlsAuc"] + (0.0 if t["hasSensitive"] else w["sensitiveMtlsAuc"])
+    return {
+        "mtlsAuc": security * t["mtlsAuc"],
+        "sensitiveMtlsAuc": w["sensitiveMtlsAuc"] * t["sensitiveMtlsAuc"],
+        "meanExposure": w["meanExposure"] * (1.0 - t["meanExposure"]),
+        "maxExposure": w["maxExposure"] * (1.0 - t["maxExposure"]),
+        "latency": w["latency"] * (1.0 - _clamp(t["latencyShare"])),
+        "proxyCpu": w["proxyCpu"] * (1.0 - _clamp(t["cpuOvershoot"])),
+        "breakage": -PENALTIES["breakage"] * t["breakages"],
+        "sloViolation": -PENALTIES["sloViolation"] * t["sloViolations"],
+    }
+
+
 def score_ordering(scenario: Scenario, phases: Sequence[PhaseResult]) -> OrderingScore:
     """Score one simulated ordering (SPEC §11.5).
 
@@ -130,39 +188,27 @@ def score_ordering(scenario: Scenario, phases: Sequence[PhaseResult]) -> Orderin
     -------
     OrderingScore
     """
-    rollout = list(phases[1:])
-    if not rollout:
-        raise ValueError("an ordering needs at least one phase after the baseline")
-    sensitive = {s.name for s in scenario.services if s.sensitive}
-    k = len(rollout)
-    mtls_auc = sum(p.mtls_coverage for p in rollout) / k
-    sens_auc = sum(_sensitive_coverage(p, sensitive) for p in rollout) / k if sensitive else 0.0
-    exposures = [p.exposure for p in rollout]
-    breakages = sum(1 for p in rollout if p.breakages > 0)
-    slo_violations = sum(1 for p in rollout for e in p.entrypoints.values() if not e.slo_met)
-    peak_cpu = max(p.proxy_cpu_cores for p in phases)
-    final_cpu = rollout[-1].proxy_cpu_cores
-    delta_ms, share = _latency_terms(scenario, phases)
+    t = _terms(scenario, phases)
     score = combine(
-        mtls_auc=mtls_auc,
-        sensitive_mtls_auc=sens_auc if sensitive else None,
-        mean_exposure=sum(exposures) / k,
-        max_exposure=max(exposures),
-        latency_share=share,
-        cpu_overshoot=peak_cpu / final_cpu - 1.0 if final_cpu > 0 else 0.0,
-        breakages=breakages,
-        slo_violations=slo_violations,
+        mtls_auc=t["mtlsAuc"],
+        sensitive_mtls_auc=t["sensitiveMtlsAuc"] if t["hasSensitive"] else None,
+        mean_exposure=t["meanExposure"],
+        max_exposure=t["maxExposure"],
+        latency_share=t["latencyShare"],
+        cpu_overshoot=t["cpuOvershoot"],
+        breakages=int(t["breakages"]),
+        slo_violations=int(t["sloViolations"]),
     )
     return OrderingScore(
         score=round(score, 6),
-        slo_violations=slo_violations,
-        breakages=breakages,
-        max_exposure=max(exposures),
-        mean_exposure=sum(exposures) / k,
-        mtls_auc=mtls_auc,
-        sensitive_mtls_auc=sens_auc,
-        peak_proxy_cpu_cores=peak_cpu,
-        p99_delta_ms=delta_ms,
+        slo_violations=int(t["sloViolations"]),
+        breakages=int(t["breakages"]),
+        max_exposure=t["maxExposure"],
+        mean_exposure=t["meanExposure"],
+        mtls_auc=t["mtlsAuc"],
+        sensitive_mtls_auc=t["sensitiveMtlsAuc"],
+        peak_proxy_cpu_cores=t["peakProxyCpuCores"],
+        p99_delta_ms=t["p99DeltaMs"],
     )
 
 
