@@ -1,0 +1,103 @@
+"""Start the app: ``python -m ui [SCENARIO] [--screenshot PNG] [--run] [--quit]``.
+
+``--screenshot`` renders the main window to a PNG after loading and, with ``--run``,
+after the default comparison has finished; ``--quit`` then exits (SPEC §12).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from ui.main_window import APPLICATION, ORGANISATION, MainWindow
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="meshsim gui", description="meshsim desktop app")
+    parser.add_argument("scenario", nargs="?", help="scenario file to open")
+    parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window")
+    parser.add_argument("--run", action="store_true", help="run the default comparison")
+    parser.add_argument("--quit", action="store_true", help="exit when done")
+    parser.add_argument("--size", default="1400x900", help="window size, e.g. 1200x750")
+    return parser.parse_args(argv)
+
+
+def application() -> QApplication:
+    """The process's QApplication, created once."""
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    return app
+
+
+class _Automation:
+    """Drives --run/--screenshot/--quit once the window is up; remembers the exit code."""
+
+    def __init__(self, window: MainWindow, screenshot: str | None, run: bool, quit_: bool):
+        self.window, self.screenshot, self.run, self.quit = window, screenshot, run, quit_
+        self.code = 0
+
+    def start(self) -> None:
+        window = self.window
+        if self.run and window.document.scenario is not None:
+            worker = window.runs.start_compare()
+            if worker is not None:
+                worker.finished.connect(lambda _r: QTimer.singleShot(0, self.finish))
+                worker.errored.connect(lambda _e: self._failed())
+                worker.cancelled.connect(self._failed)
+                return
+            self.code = 1
+        self.finish()
+
+    def _failed(self) -> None:
+        self.code = 1
+        QTimer.singleShot(0, self.finish)
+
+    def finish(self) -> None:
+        if self.screenshot:
+            QApplication.processEvents()
+            if not self.window.grab().save(self.screenshot):
+                print(f"cannot write {self.screenshot}", file=sys.stderr)
+                self.code = 1
+        if self.quit:
+            QApplication.exit(self.code)
+
+
+def run_gui(
+    scenario_path: str | None,
+    screenshot: str | None,
+    run: bool,
+    quit: bool,  # noqa: A002 - the CLI flag's name
+    size: tuple[int, int] | None = None,
+    settings: QSettings | None = None,
+) -> int:
+    """Open the window (with a scenario), optionally run, screenshot and quit."""
+    app = application()
+    automated = bool(screenshot or run or quit)
+    window = MainWindow(settings)
+    if size or automated:
+        window.resize(*(size or (1400, 900)))
+        window.reset_layout()
+    window.show()
+    if scenario_path and not window.files.open_path(scenario_path):
+        print(window.banner.text, file=sys.stderr)
+        if quit:
+            return 2
+    automation = _Automation(window, screenshot, run, quit)
+    QTimer.singleShot(0, automation.start)
+    code = app.exec()
+    return automation.code if quit else code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"--size must look like 1400x900, got {args.size!r}", file=sys.stderr)
+        return 2
+    return run_gui(args.scenario, args.screenshot, args.run, args.quit, size=(width, height))

@@ -1,0 +1,66 @@
+"""The one door from the app to meshsim.
+
+Everything the app needs from the engine, the planner, the importers and the charts
+is imported here, from ``meshsim``'s public API (its ``__all__``) only, so the names
+the UI depends on are listed in one place.
+"""
+
+from __future__ import annotations
+
+from meshsim import (
+    FORMATS as IMPORT_FORMATS,
+)
+from meshsim import (
+    GraphImportError,
+    MeshSimError,
+    ScenarioError,
+    SimulationCancelled,
+    SimulationError,
+    blast_radius,
+    compare,
+    export_istio,
+    format_path,
+    import_graph,
+    layered_layout,
+    load_scenario,
+    parse_scenario,
+    plots,
+    run_scenario,
+    write_report,
+)
+
+blast_matrix = plots.blast_matrix
+plot_blast_heatmap = plots.plot_blast_heatmap
+plot_exposure = plots.plot_exposure
+plot_mtls_coverage = plots.plot_mtls_coverage
+plot_p99 = plots.plot_p99
+plot_proxy_cpu = plots.plot_proxy_cpu
+plot_proxy_memory = plots.plot_proxy_memory
+plot_success_rate = plots.plot_success_rate
+
+__all__ = [
+    "IMPORT_FORMATS",
+    "GraphImportError",
+    "MeshSimError",
+    "ScenarioError",
+    "SimulationCancelled",
+    "SimulationError",
+    "blast_matrix",
+    "blast_radius",
+    "compare",
+    "export_istio",
+    "format_path",
+    "import_graph",
+    "layered_layout",
+    "load_scenario",
+    "parse_scenario",
+    "plot_blast_heatmap",
+    "plot_exposure",
+    "plot_mtls_coverage",
+    "plot_p99",
+    "plot_proxy_cpu",
+    "plot_proxy_memory",
+    "plot_success_rate",
+    "run_scenario",
+    "write_report",
+]

@@ -1,0 +1,170 @@
+"""Editors for the fields of a document, built from the pydantic model itself.
+
+Each editor shows a field's wire value (``250ms``, ``{dist: lognormal, ...}``), the
+field's description as its tooltip, and an inline error under it. What it emits is
+wire data, so validation stays with the models.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Literal, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.palette import ERROR_TEXT
+
+UNSET = object()
+"""Returned by an editor whose field was cleared: the key is removed (default applies)."""
+
+
+def field_kind(annotation: Any) -> tuple[str, tuple]:
+    """How to edit a field: choice, bool, optbool, group, names, text or yaml."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if annotation is bool:
+        return "bool", ()
+    if origin is Literal:
+        return "choice", args
+    if origin in (Union, types.UnionType):
+        present = [a for a in args if a is not type(None)]
+        if len(present) == 1:
+            kind, extra = field_kind(present[0])
+            return ("optbool", ()) if kind == "bool" else (kind, extra)
+        return "yaml", ()
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "group", (annotation,)
+    if origin is list and args == (str,):
+        return "names", ()
+    if annotation is str:
+        return "text", ()
+    return "yaml", ()
+
+
+def wire_key(name: str, info: FieldInfo) -> str:
+    return info.alias or name
+
+
+def to_text(value: Any) -> str:
+    """A wire value as one line of text (flow YAML for mappings and lists)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class FieldEditor(QWidget):
+    """One field: a label, an editor and an inline error message."""
+
+    committed = Signal(object)
+
+    def __init__(self, label: str, info: FieldInfo, kind: str, extra: tuple) -> None:
+        super().__init__()
+        self.kind = kind
+        self.label = QLabel(label)
+        self.label.setToolTip(info.description or "")
+        self.error = QLabel()
+        self.error.setObjectName("field_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {ERROR_TEXT}; font-size: 11px;")
+        self.error.hide()
+        self.widget = self._make_widget(kind, extra)
+        self.widget.setToolTip(info.description or "")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(self.widget)
+        layout.addWidget(self.error)
+
+    def _make_widget(self, kind: str, extra: tuple) -> QWidget:
+        if kind == "bool":
+            box = QCheckBox()
+            box.toggled.connect(lambda on: self.committed.emit(on))
+            return box
+        if kind in ("choice", "optbool"):
+            combo = QComboBox()
+            options = ["(not set)", "true", "false"] if kind == "optbool" else list(extra)
+            combo.addItems([str(o) for o in options])
+            combo.activated.connect(self._on_combo_activated)
+            self._options = options
+            return combo
+        edit = QLineEdit()
+        if kind == "names":
+            edit.setPlaceholderText("names, separated by commas")
+        edit.editingFinished.connect(self._on_line_editing_finished)
+        self._last = ""
+        return edit
+
+    def set_value(self, value: Any) -> None:
+        """Show a wire value without committing it."""
+        widget = self.widget
+        widget.blockSignals(True)
+        if isinstance(widget, QCheckBox):
+            widget.setChecked(bool(value))
+        elif isinstance(widget, QComboBox):
+            text = to_text(value) if self.kind == "optbool" else str(value)
+            widget.setCurrentIndex(max(0, widget.findText(text or "(not set)")))
+        else:
+            text = ", ".join(value) if self.kind == "names" and value else to_text(value)
+            widget.setText(text)
+            widget.setCursorPosition(0)
+            self._last = text
+        widget.blockSignals(False)
+
+    def set_error(self, message: str | None) -> None:
+        self.error.setText(message or "")
+        self.error.setVisible(bool(message))
+        if isinstance(self.widget, QLineEdit):
+            self.widget.setStyleSheet(f"border: 1px solid {ERROR_TEXT};" if message else "")
+
+    def text(self) -> str:
+        widget = self.widget
+        if isinstance(widget, QLineEdit):
+            return widget.text()
+        if isinstance(widget, QComboBox):
+            return widget.currentText()
+        return "true" if widget.isChecked() else "false"
+
+    def _on_combo_activated(self, index: int) -> None:
+        option = self._options[index]
+        if self.kind == "optbool":
+            self.committed.emit(UNSET if index == 0 else option == "true")
+        else:
+            self.committed.emit(option)
+
+    def _on_line_editing_finished(self) -> None:
+        text = self.widget.text()
+        if text == self._last:
+            return
+        self._last = text
+        try:
+            value = self.parse(text)
+        except yaml.YAMLError as err:
+            self.set_error(f"not a value: {getattr(err, 'problem', None) or err}")
+            return
+        self.committed.emit(value)
+
+    def parse(self, text: str) -> Any:
+        """The wire value of ``text`` (UNSET when empty)."""
+        if not text.strip():
+            return UNSET
+        if self.kind == "text":
+            return text
+        if self.kind == "names":
+            return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+        return yaml.safe_load(text)

@@ -1,0 +1,230 @@
+"""FileActions: new, open, save, recent files, samples, import and export of a window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from ui import dialogs, exports
+from ui.backend import (
+    IMPORT_FORMATS,
+    GraphImportError,
+    MeshSimError,
+    ScenarioError,
+    export_istio,
+    import_graph,
+    load_scenario,
+    write_report,
+)
+from ui.document import new_scenario, validate
+from ui.gallery import SampleGallery
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+MAX_RECENT = 8
+
+
+def import_formats() -> tuple[str, ...]:
+    """Importer formats, ``auto`` first."""
+    return ("auto",) + tuple(f for f in IMPORT_FORMATS if f != "auto")
+
+
+class FileActions(QObject):
+    """The File menu's work, with the unsaved-changes prompt."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self.gallery: SampleGallery | None = None
+
+    @property
+    def document(self):
+        return self._window.document
+
+    # --- unsaved changes --------------------------------------------------------------
+
+    def confirm_discard(self) -> bool:
+        """True when the current scenario may be replaced (saved, discarded or clean)."""
+        if self.document.scenario is None or not self.document.is_dirty:
+            return True
+        name = self.document.scenario.metadata.name
+        answer = dialogs.ask_save_changes(self._window, name)
+        if answer == dialogs.SAVE:
+            return self.save()
+        return answer == dialogs.DISCARD
+
+    # --- new / open / save ------------------------------------------------------------
+
+    def new(self) -> None:
+        if self.confirm_discard():
+            self.document.load(new_scenario(), None)
+            self._window.scenario_replaced()
+
+    def open_dialog(self) -> None:
+        if not self.confirm_discard():
+            return
+        start = str(self.document.path.parent) if self.document.path else ""
+        path = dialogs.open_file(self._window, "Open scenario", start)
+        if path:
+            self.open_path(path, confirm=False)
+
+    def open_path(self, path: str | Path, *, confirm: bool = True) -> bool:
+        """Load ``path``; a bad file is reported in the banner and nothing changes."""
+        if confirm and not self.confirm_discard():
+            return False
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as err:
+            self._window.banner.show_message(
+                "error", f"Cannot open {Path(path).name}:", err.lines()
+            )
+            return False
+        self.document.load(scenario, path)
+        self.add_recent(str(Path(path).resolve()))
+        self._window.scenario_replaced()
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._write(self.document.path)
+
+    def save_as(self) -> bool:
+        scenario = self.document.scenario
+        if scenario is None:
+            return False
+        suggested = str(self.document.path or f"{scenario.metadata.name}.yaml")
+        path = dialogs.save_file(self._window, "Save scenario as", suggested)
+        return bool(path) and self._write(Path(path))
+
+    def _write(self, path: Path) -> bool:
+        try:
+            self.document.save(path)
+        except OSError as err:
+            dialogs.show_error(self._window, "Save failed", f"Cannot write {path}: {err}")
+            return False
+        self.add_recent(str(path.resolve()))
+        self._window.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    # --- recent files and samples -----------------------------------------------------
+
+    def recent(self) -> list[str]:
+        value = self._window.settings.value("recentFiles", [])
+        if isinstance(value, str):
+            value = [value]
+        return [v for v in (value or []) if v]
+
+    def add_recent(self, path: str) -> None:
+        items = [path] + [p for p in self.recent() if p != path]
+        self._window.settings.setValue("recentFiles", items[:MAX_RECENT])
+
+    def show_gallery(self) -> SampleGallery:
+        """The sample gallery (not modal): choosing a sample opens it."""
+        self.gallery = SampleGallery(self._window)
+        self.gallery.sample_chosen.connect(self._on_gallery_sample_chosen)
+        self.gallery.show()
+        return self.gallery
+
+    def _on_gallery_sample_chosen(self, path: str) -> None:
+        self.open_path(path)
+
+    # --- import -----------------------------------------------------------------------
+
+    def import_dialog(self, fmt: str) -> None:
+        if not self.confirm_discard():
+            return
+        paths = dialogs.open_files(self._window, f"Import {fmt} file(s)")
+        if paths:
+            self.import_files(fmt, paths, confirm=False)
+
+    def import_files(self, fmt: str, paths: list[str], *, confirm: bool = True) -> bool:
+        """Build a new, unsaved scenario from other tools' files."""
+        if confirm and not self.confirm_discard():
+            return False
+        try:
+            imported = import_graph(fmt, [Path(p) for p in paths])
+            scenario = validate(imported.document)
+        except (GraphImportError, ScenarioError) as err:
+            lines = err.lines() if isinstance(err, ScenarioError) else [str(err)]
+            self._window.banner.show_message("error", f"Import ({fmt}) failed:", lines)
+            return False
+        self.document.load(scenario, None, dirty=True)
+        self._window.scenario_replaced()
+        names = ", ".join(Path(p).name for p in paths)
+        level = "warning" if imported.warnings else "info"
+        self._window.banner.show_message(
+            level, f"Imported {names} ({fmt}): save it to keep it.", list(imported.warnings)
+        )
+        return True
+
+    # --- export -----------------------------------------------------------------------
+
+    def export_istio(self) -> None:
+        window = self._window
+        scenario = self.document.scenario
+        names = [p.name for p in scenario.rollout.phases]
+        if not names:
+            window.banner.show_message("info", "Istio export needs a rollout phase.")
+            return
+        current = window.timeline.displayed_phase
+        default = names[current - 1] if current else names[-1]
+        phase = dialogs.choose(
+            window, "Export Istio YAML", "Phase:", [default] + [n for n in names if n != default]
+        )
+        directory = phase and dialogs.pick_directory(window, "Write the Istio YAML into")
+        if directory:
+            self.write_istio(phase, Path(directory))
+
+    def write_istio(self, phase: str, directory: Path) -> list[Path]:
+        try:
+            files = export_istio(self.document.scenario, phase)
+        except MeshSimError as err:
+            self._window.banner.show_message("error", f"Istio export failed: {err}")
+            return []
+        written = []
+        for name, text in files.items():
+            target = directory / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
+        self._window.statusBar().showMessage(f"Wrote {len(written)} file(s) to {directory}", 6000)
+        return written
+
+    def export_report(self) -> None:
+        window = self._window
+        comparison = window.results.comparison
+        if comparison is None:
+            window.banner.show_message("info", "The HTML report needs a comparison: press Compare.")
+            return
+        name = self.document.scenario.metadata.name
+        path = dialogs.save_file(window, "Save HTML report", f"{name}-report.html", "HTML (*.html)")
+        if path:
+            write_report(comparison, self.document.scenario, Path(path))
+            window.statusBar().showMessage(f"Wrote {path}", 5000)
+
+    def export_results(self, fmt: str) -> None:
+        window = self._window
+        results = window.results.comparison or window.results.run
+        if results is None:
+            window.banner.show_message("info", "No results to export yet: press Run or Compare.")
+            return
+        name = self.document.scenario.metadata.name
+        filters = "JSON (*.json)" if fmt == "json" else "CSV (*.csv)"
+        path = dialogs.save_file(window, "Save results", f"{name}-results.{fmt}", filters)
+        if path:
+            (exports.write_json if fmt == "json" else exports.write_csv)(results, path)
+            window.statusBar().showMessage(f"Wrote {path}", 5000)
+
+    def export_charts(self, fmt: str) -> None:
+        window = self._window
+        if not window.results.charts.figures:
+            window.banner.show_message("info", "No charts yet: press Run or Compare.")
+            return
+        directory = dialogs.pick_directory(window, f"Save the charts as {fmt.upper()} into")
+        if directory:
+            written = window.results.charts.save(Path(directory), fmt)
+            window.statusBar().showMessage(f"Wrote {len(written)} chart(s) to {directory}", 5000)

@@ -1,0 +1,270 @@
+"""The items of the graph view: service and entrypoint nodes, call arrows.
+
+Items only paint what they are told (``set_style``); deciding colours from the
+scenario and the results is the view's job, so a phase change repaints without
+rebuilding anything.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
+
+from ui.palette import (
+    BROKEN_COLOUR,
+    FAILURE_COLOUR,
+    HIGHLIGHT_COLOUR,
+    MTLS_COLOUR,
+    PLAINTEXT_COLOUR,
+    heat_colour,
+)
+
+NODE_W, NODE_H = 186.0, 46.0
+ENTRY_W, ENTRY_H = 120.0, 34.0
+
+
+def tint(colour: QColor, strength: float) -> QColor:
+    """``colour`` mixed into white: readable under black text."""
+    return QColor(
+        *(int(255 - (255 - c) * strength) for c in (colour.red(), colour.green(), colour.blue()))
+    )
+
+
+@dataclass
+class NodeStyle:
+    """What a node shows for the phase on display."""
+
+    colour: QColor
+    meshed: bool = False
+    onboarded: bool = False
+    subtitle: str = ""
+    heat: float | None = None
+    strict: bool = False
+
+
+class NodeItem(QGraphicsItem):
+    """A service (or, with ``entry=True``, an entrypoint) of the graph."""
+
+    def __init__(self, name: str, *, entry: bool = False) -> None:
+        super().__init__()
+        self.name = name
+        self.entry = entry
+        self.edges: list[EdgeItem] = []
+        self.style = NodeStyle(QColor("#9e9e9e"))
+        self.highlighted = False
+        self.width, self.height = (ENTRY_W, ENTRY_H) if entry else (NODE_W, NODE_H)
+        flags = QGraphicsItem.GraphicsItemFlag
+        self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges)
+        self.setAcceptHoverEvents(True)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setZValue(1)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
+        return QRectF(-3, -9, self.width + 12, self.height + 12)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, self.width, self.height), 8, 8)
+        return path
+
+    def set_style(self, style: NodeStyle) -> None:
+        self.style = style
+        self.update()
+
+    def set_highlighted(self, on: bool) -> None:
+        if on != self.highlighted:
+            self.highlighted = on
+            self.update()
+
+    def port_out(self) -> QPointF:
+        return self.pos() + QPointF(self.width, self.height / 2)
+
+    def port_in(self) -> QPointF:
+        return self.pos() + QPointF(0, self.height / 2)
+
+    def itemChange(self, change, value):  # noqa: N802 - Qt override
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for edge in self.edges:
+                edge.update_path()
+        return super().itemChange(change, value)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(0, 0, self.width, self.height)
+        style = self.style
+        if self.highlighted or self.isSelected():
+            painter.setPen(QPen(QColor(HIGHLIGHT_COLOUR), 6))
+            painter.drawRoundedRect(rect, 9, 9)
+        if self.entry:
+            self._paint_entry(painter, rect)
+            return
+        fill = tint(style.colour, 0.3) if style.meshed else QColor("#ffffff")
+        pen = QPen(style.colour, 3 if style.onboarded else 2)
+        if not style.meshed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(QBrush(fill))
+        painter.drawRoundedRect(rect, 8, 8)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        if style.heat is not None:
+            self._paint_heat(painter, rect, style.heat)
+        if style.meshed:
+            self._paint_badge(painter, style)
+        if lod < 0.3:
+            return
+        self._paint_text(painter, rect, style)
+
+    def _paint_entry(self, painter: QPainter, rect: QRectF) -> None:
+        painter.setPen(QPen(QColor("#37474f"), 1.5))
+        painter.setBrush(QBrush(QColor("#eceff1")))
+        painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+        painter.setPen(QColor("#263238"))
+        painter.setFont(QFont(painter.font().family(), 9, QFont.Weight.Bold))
+        painter.drawText(rect.adjusted(8, 0, -8, -12), Qt.AlignmentFlag.AlignCenter, self.name)
+        painter.setFont(QFont(painter.font().family(), 7))
+        painter.drawText(
+            rect.adjusted(8, 14, -8, 0), Qt.AlignmentFlag.AlignCenter, self.style.subtitle
+        )
+
+    def _paint_text(self, painter: QPainter, rect: QRectF, style: NodeStyle) -> None:
+        painter.setPen(QColor("#1b1b1b"))
+        font = QFont(painter.font().family(), 9, QFont.Weight.Bold)
+        painter.setFont(font)
+        text_rect = rect.adjusted(8, 4, -18, -rect.height() / 2)
+        name = painter.fontMetrics().elidedText(
+            self.name, Qt.TextElideMode.ElideMiddle, int(text_rect.width())
+        )
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(text_rect, left, name)
+        painter.setFont(QFont(font.family(), 7))
+        painter.setPen(QColor("#455a64"))
+        painter.drawText(
+            rect.adjusted(8, rect.height() / 2 - 2, -8, -6),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            style.subtitle,
+        )
+
+    def _paint_heat(self, painter: QPainter, rect: QRectF, heat: float) -> None:
+        bar = QRectF(6, rect.height() - 5, (rect.width() - 12) * max(0.03, min(1.0, heat)), 3)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(heat_colour(heat))
+        painter.drawRect(bar)
+
+    def _paint_badge(self, painter: QPainter, style: NodeStyle) -> None:
+        centre = QPointF(self.width - 2, 2)
+        painter.setPen(QPen(QColor("#ffffff"), 1.5))
+        painter.setBrush(QColor(MTLS_COLOUR) if style.strict else style.colour.darker(115))
+        painter.drawEllipse(centre, 8, 8)
+        tick = QPen(QColor("#ffffff"), 2)
+        tick.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(tick)
+        painter.drawPolyline(
+            QPolygonF([centre + QPointF(-4, 0), centre + QPointF(-1, 3), centre + QPointF(4, -3)])
+        )
+
+
+@dataclass
+class EdgeStyle:
+    """What a call arrow shows: its mTLS state and the failures of the last run."""
+
+    kind: str = "plaintext"
+    failure_rate: float = 0.0
+
+
+class EdgeItem(QGraphicsPathItem):
+    """An arrow from a caller to a callee; several calls of one pair share an arrow."""
+
+    def __init__(self, source: NodeItem, target: NodeItem) -> None:
+        super().__init__()
+        self.source = source
+        self.target = target
+        self.style = EdgeStyle()
+        self._head = QPolygonF()
+        source.edges.append(self)
+        target.edges.append(self)
+        self.setZValue(0)
+        self.setAcceptHoverEvents(True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.set_style(self.style)
+        self.update_path()
+
+    def set_style(self, style: EdgeStyle) -> None:
+        self.style = style
+        colours = {"mtls": MTLS_COLOUR, "broken": BROKEN_COLOUR}
+        colour = QColor(colours.get(style.kind, PLAINTEXT_COLOUR))
+        width = 1.6
+        if style.failure_rate >= 0.005 and style.kind != "broken":
+            colour = QColor(FAILURE_COLOUR)
+        if style.failure_rate > 0:
+            width += min(4.0, 1.5 + 40 * style.failure_rate) if style.failure_rate >= 0.005 else 0
+        pen = QPen(colour, width)
+        pen.setStyle(
+            {
+                "mtls": Qt.PenStyle.SolidLine,
+                "broken": Qt.PenStyle.DashDotLine,
+            }.get(style.kind, Qt.PenStyle.DashLine)
+        )
+        self.setPen(pen)
+        self.update()
+
+    def update_path(self) -> None:
+        start, end = self.source.port_out(), self.target.port_in()
+        path = QPainterPath(start)
+        if abs(self.source.x() - self.target.x()) < 20:
+            # Same column: an arc on the right side, into the callee's right edge.
+            end = self.target.port_out()
+            bulge = 40 + abs(end.y() - start.y()) / 5
+            path.cubicTo(start + QPointF(bulge, 0), end + QPointF(bulge, 0), end)
+        elif end.x() > start.x() + 20:
+            bend = (end.x() - start.x()) / 2
+            path.cubicTo(start + QPointF(bend, 0), end - QPointF(bend, 0), end)
+        else:
+            # Backward call (a cycle or a same-column callee): loop below the nodes.
+            drop = max(self.source.height, 40.0) + abs(end.y() - start.y()) / 4
+            path.cubicTo(start + QPointF(80, drop), end + QPointF(-80, drop), end)
+        self.prepareGeometryChange()
+        self.setPath(path)
+        angle = math.atan2(
+            end.y() - path.pointAtPercent(0.97).y(), end.x() - path.pointAtPercent(0.97).x()
+        )
+        size = 9.0
+        self._head = QPolygonF(
+            [
+                end,
+                end - QPointF(math.cos(angle - 0.4) * size, math.sin(angle - 0.4) * size),
+                end - QPointF(math.cos(angle + 0.4) * size, math.sin(angle + 0.4) * size),
+            ]
+        )
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
+        return super().boundingRect().united(self._head.boundingRect()).adjusted(-4, -4, 4, 4)
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(8)
+        return stroker.createStroke(self.path())
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(self.pen())
+        if self.isSelected():
+            pen.setWidthF(pen.widthF() + 2)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.path())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(pen.color())
+        painter.drawPolygon(self._head)

@@ -1,0 +1,39 @@
+"""Colours shared by the graph, the timeline and the results: a phase looks the same everywhere."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+PHASE_COLOURS = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#b07aa1",
+    "#76b7b2",
+    "#edc948",
+    "#9c755f",
+    "#ff9da7",
+    "#e15759",
+    "#86bcb6",
+)
+NEVER_MESHED = "#9e9e9e"
+MTLS_COLOUR = "#2e7d32"
+PLAINTEXT_COLOUR = "#8d8d8d"
+BROKEN_COLOUR = "#c62828"
+FAILURE_COLOUR = "#ef6c00"
+HIGHLIGHT_COLOUR = "#ffb300"
+ERROR_TEXT = "#b00020"
+
+
+def phase_colour(phase: int | None) -> QColor:
+    """Colour of 1-based rollout phase ``phase`` (None or 0: never meshed)."""
+    if not phase:
+        return QColor(NEVER_MESHED)
+    return QColor(PHASE_COLOURS[(phase - 1) % len(PHASE_COLOURS)])
+
+
+def heat_colour(value: float) -> QColor:
+    """Green (idle) to red (saturated) for a utilisation in [0, 1]."""
+    value = max(0.0, min(1.0, value))
+    hue = int(120 * (1.0 - value))
+    return QColor.fromHsv(hue, 200, 220)
