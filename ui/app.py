@@ -7,6 +7,7 @@ after the default comparison has finished; ``--quit`` then exits (SPEC §12).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -93,8 +94,30 @@ def run_gui(
     return automation.code if quit else code
 
 
+def _choose_platform(automated: bool) -> str | None:
+    """Render offscreen when there is no screen and the run is automated.
+
+    Returns a message when the app cannot start (no screen for an interactive run).
+    """
+    if os.environ.get("QT_QPA_PLATFORM") or QApplication.instance() is not None:
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    if automated:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return None
+    return (
+        "meshsim gui: no screen (DISPLAY is not set). Run it on a desktop, under "
+        "xvfb-run, or with --screenshot PNG --quit to render offscreen."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    problem = _choose_platform(bool(args.screenshot or args.quit))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
