@@ -69,7 +69,7 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
 
     Examples
     --------
-    >>> doc = "services: [{name: a}]\\nentrypoints: [{name: w, service: a, rate: 5/s}]"
+    >>> doc = "services: [{name: a}]\nentrypoints: [{name: w, service: a, rate: 5/s}]"
     >>> parse_scenario(doc).entrypoints[0].rate
     5.0
     """
