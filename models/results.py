@@ -7,7 +7,7 @@ only where the SPEC leaves room (``ci95``).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic.alias_generators import to_camel
 
 __all__ = [
@@ -39,6 +39,11 @@ class LatencyStats(_Result):
     p90: float | None = Field(None, description="90th percentile (ms).")
     p99: float | None = Field(None, description="99th percentile (ms).")
     max: float | None = Field(None, description="Largest latency (ms).")
+
+    @model_serializer(mode="wrap")
+    def _omit_missing(self, handler: SerializerFunctionWrapHandler) -> dict:
+        # nothing measured is written as {} (SPEC §12.1), not as five nulls
+        return {k: v for k, v in handler(self).items() if v is not None}
 
 
 class EntrypointResult(_Result):

@@ -33,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--service",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="NAME",
         help="only this service (repeatable; default all)",
     )

@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("scenario", help="scenario YAML or JSON file")
     parser.add_argument(
         "--strategy",
-        action="append",
+        action="extend",
+        nargs="+",
         choices=STRATEGIES,
         metavar="NAME",
         help=f"strategy to generate (repeatable; default all): {', '.join(STRATEGIES)}",

@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("scenario", help="scenario YAML or JSON file")
     parser.add_argument(
         "--phase",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="NAME|INDEX",
         help="only this phase (repeatable; 0 = baseline)",
     )

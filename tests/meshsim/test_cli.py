@@ -85,6 +85,14 @@ def test_run_json_document(scenario_file, capsys):
     )
 
 
+def test_phase_takes_several_values(scenario_file, capsys):
+    assert main(["run", str(scenario_file), "--json", "-", "--phase", "p2", "0", *SHORT]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in doc["phases"]] == ["baseline", "p2"]
+    for svc in doc["phases"][1]["services"].values():
+        assert set(svc["latencyMs"]) == {"mean", "p50", "p90", "p99", "max"}
+
+
 def test_run_json_to_file(scenario_file, tmp_path, capsys):
     out = tmp_path / "r.json"
     assert main(["run", str(scenario_file), "--json", str(out), *SHORT]) == 0

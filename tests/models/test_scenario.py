@@ -112,3 +112,10 @@ def test_round_trip_without_loss():
     s = Scenario.model_validate(data)
     again = Scenario.model_validate(s.model_dump(mode="json", by_alias=True, exclude_unset=True))
     assert again == s
+
+
+def test_empty_latency_is_written_as_an_empty_mapping():
+    from models.results import LatencyStats
+
+    assert LatencyStats().model_dump(by_alias=True) == {}
+    assert LatencyStats(mean=1, p50=1, p90=2, p99=3, max=4).model_dump()["p99"] == 3
