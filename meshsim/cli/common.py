@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from meshsim.errors import SimulationError
 from meshsim.loader import load_scenario
 from models import Scenario, parse_duration
@@ -65,10 +67,9 @@ def load_with_overrides(args: argparse.Namespace) -> Scenario:
     data["simulation"] = sim
     try:
         return Scenario.model_validate(data)
-    except ValueError as err:
-        raise SimulationError(
-            f"{args.scenario}: the overrides make the scenario invalid: {err}"
-        ) from err
+    except ValidationError as err:
+        reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors())
+        raise SimulationError(f"{args.scenario}: with these options: {reasons}") from err
 
 
 def write_atomic(path: Path, text: str) -> None:
