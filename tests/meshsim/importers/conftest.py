@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+from tests.conftest import SHARED_DATA as DATA
 
 
 @pytest.fixture(scope="session")
 def data() -> Path:
-    """``<repo>/../shared/data``: the real test files (SOURCES.md)."""
-    if not DATA.is_dir():
-        pytest.skip(f"shared data not found at {DATA}")
+    """``<repo>/../shared/data``: the real test files (SOURCES.md); missing is a failure."""
+    assert DATA.is_dir(), f"shared data not found at {DATA}: clone the repo beside shared/"
     return DATA
 
 
