@@ -123,7 +123,11 @@ class BlastView(QWidget):
         self._rows = list(values)
         self.canvas.setMinimumHeight(max(240, 60 + ROW_PX * len(self._rows)))
         if values:
-            plot_blast_heatmap(self.figure.add_subplot(), values, columns)
+            axes = plot_blast_heatmap(self.figure.add_subplot(), values, columns)
+            # The dock is narrow: steeper phase names than the report's, so they never overlap.
+            for label in axes.get_xticklabels():
+                label.set_rotation(60)
+                label.set_rotation_mode("anchor")
         self.canvas.draw_idle()
 
     def _on_table_cell_clicked(self, row: int, _column: int) -> None:

@@ -2,7 +2,9 @@
 
 Each editor shows a field's wire value (``250ms``, ``{dist: lognormal, ...}``), the
 field's description as its tooltip, and an inline error under it. What it emits is
-wire data, so validation stays with the models.
+wire data, so validation stays with the models. A distribution is summarised
+(``lognormal p50 3ms, p99 20ms``) until the field gets the focus, where its wire
+text is edited.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +28,8 @@ from PySide6.QtWidgets import (
 
 from ui.palette import ERROR_TEXT
 
+SUMMARY_MAX_W = 200
+"""A summarised field asks for at most this width, so a narrow inspector still fits."""
 UNSET = object()
 """Returned by an editor whose field was cleared: the key is removed (default applies)."""
 
@@ -68,6 +73,55 @@ def to_text(value: Any) -> str:
     return str(value)
 
 
+def summary_text(value: Any) -> str | None:
+    """A distribution in a few words (``lognormal p50 3ms, p99 20ms``); None otherwise."""
+    if not isinstance(value, dict) or not isinstance(value.get("dist"), str):
+        return None
+    kind = value["dist"]
+
+    def get(key: str) -> str:
+        return to_text(value.get(key))
+
+    if kind == "lognormal":
+        return f"lognormal p50 {get('median')}, p99 {get('p99')}"
+    if kind in ("exponential", "gamma"):
+        cv = f", cv {get('cv')}" if kind == "gamma" else ""
+        return f"{kind}, mean {get('mean')}{cv}"
+    if kind == "uniform":
+        return f"uniform {get('low')} to {get('high')}"
+    if kind == "empirical":
+        count = len(value.get("samples") or [])
+        return f"empirical, {count} sample{'' if count == 1 else 's'}"
+    if kind == "constant":
+        return get("value")
+    return None
+
+
+class ValueEdit(QLineEdit):
+    """A line edit showing a summary of its value, and the value itself while focused."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raw = ""
+        self.summary: str | None = None
+
+    def show_value(self, raw: str, summary: str | None) -> None:
+        self.raw, self.summary = raw, summary
+        self.setText(raw if summary is None or self.hasFocus() else summary)
+        self.setCursorPosition(0)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        if self.summary is not None and self.text() == self.summary:
+            self.setText(self.raw)
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        if self.summary is not None and self.text() == self.raw:
+            self.setText(self.summary)
+            self.setCursorPosition(0)
+
+
 class FieldEditor(QWidget):
     """One field: a label, an editor and an inline error message."""
 
@@ -83,8 +137,9 @@ class FieldEditor(QWidget):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {ERROR_TEXT}; font-size: 11px;")
         self.error.hide()
+        self._description = info.description or ""
         self.widget = self._make_widget(kind, extra)
-        self.widget.setToolTip(info.description or "")
+        self.widget.setToolTip(self._description)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(1)
@@ -103,7 +158,7 @@ class FieldEditor(QWidget):
             combo.activated.connect(self._on_combo_activated)
             self._options = options
             return combo
-        edit = QLineEdit()
+        edit = ValueEdit()
         if kind == "names":
             edit.setPlaceholderText("names, separated by commas")
         edit.editingFinished.connect(self._on_line_editing_finished)
@@ -121,9 +176,16 @@ class FieldEditor(QWidget):
             widget.setCurrentIndex(max(0, widget.findText(text or "(not set)")))
         else:
             text = ", ".join(value) if self.kind == "names" and value else to_text(value)
-            widget.setText(text)
-            widget.setCursorPosition(0)
+            summary = summary_text(value)
+            widget.show_value(text, summary)
             self._last = text
+            if summary is not None:
+                # Room for the summary: the form puts the field under its label if needed.
+                room = widget.fontMetrics().horizontalAdvance(summary) + 12
+                widget.setMinimumWidth(min(SUMMARY_MAX_W, room))
+            long = summary is not None or widget.fontMetrics().horizontalAdvance(text) > 150
+            value_tip = f"\n\nValue: {text}" if long else ""
+            widget.setToolTip(self._description + value_tip)
         widget.blockSignals(False)
 
     def set_error(self, message: str | None) -> None:
@@ -134,8 +196,8 @@ class FieldEditor(QWidget):
 
     def text(self) -> str:
         widget = self.widget
-        if isinstance(widget, QLineEdit):
-            return widget.text()
+        if isinstance(widget, ValueEdit):
+            return widget.raw if widget.text() == widget.summary else widget.text()
         if isinstance(widget, QComboBox):
             return widget.currentText()
         return "true" if widget.isChecked() else "false"
@@ -148,7 +210,7 @@ class FieldEditor(QWidget):
             self.committed.emit(option)
 
     def _on_line_editing_finished(self) -> None:
-        text = self.widget.text()
+        text = self.text()
         if text == self._last:
             return
         self._last = text

@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontMetricsF,
     QPainter,
     QPainterPath,
     QPainterPathStroker,
@@ -32,8 +33,23 @@ from ui.palette import (
     heat_colour,
 )
 
-NODE_W, NODE_H = 186.0, 46.0
-ENTRY_W, ENTRY_H = 120.0, 34.0
+NODE_H = 46.0
+NODE_MIN_W, NODE_MAX_W = 120.0, 160.0
+"""A service node is as wide as its name needs, within these bounds (longer names are
+elided; the tooltip has them in full), so an 11-service graph stays readable when it
+is fitted into the middle of the window."""
+ENTRY_MIN_W, ENTRY_MAX_W, ENTRY_H = 72.0, 150.0, 34.0
+NAME_PT, SUBTITLE_PT = 9, 8
+NAME_PAD = 8.0 + 18.0
+"""Left margin and right margin (clear of the ✓ badge) around a service's name."""
+
+
+def node_font(bold: bool, points: float) -> QFont:
+    """The font of node texts: the application's family at ``points``."""
+    font = QFont()
+    font.setPointSizeF(points)
+    font.setBold(bold)
+    return font
 
 
 def tint(colour: QColor, strength: float) -> QColor:
@@ -41,6 +57,15 @@ def tint(colour: QColor, strength: float) -> QColor:
     return QColor(
         *(int(255 - (255 - c) * strength) for c in (colour.red(), colour.green(), colour.blue()))
     )
+
+
+def fitted(painter: QPainter, text: str, width: float) -> str:
+    """``text`` ("a · b · c") without the last parts that do not fit, else elided."""
+    metrics = painter.fontMetrics()
+    parts = text.split(" · ")
+    while len(parts) > 1 and metrics.horizontalAdvance(" · ".join(parts)) > width:
+        parts.pop()
+    return metrics.elidedText(" · ".join(parts), Qt.TextElideMode.ElideRight, int(width))
 
 
 @dataclass
@@ -65,7 +90,8 @@ class NodeItem(QGraphicsItem):
         self.edges: list[EdgeItem] = []
         self.style = NodeStyle(QColor("#9e9e9e"))
         self.highlighted = False
-        self.width, self.height = (ENTRY_W, ENTRY_H) if entry else (NODE_W, NODE_H)
+        self.height = ENTRY_H if entry else NODE_H
+        self.width = self.natural_width()
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
@@ -79,6 +105,21 @@ class NodeItem(QGraphicsItem):
         path = QPainterPath()
         path.addRoundedRect(QRectF(0, 0, self.width, self.height), 8, 8)
         return path
+
+    def natural_width(self) -> float:
+        """The width the name needs, within the bounds of the node's kind."""
+        name = QFontMetricsF(node_font(True, NAME_PT)).horizontalAdvance(self.name)
+        if self.entry:
+            return max(ENTRY_MIN_W, min(ENTRY_MAX_W, name + 20))
+        return max(NODE_MIN_W, min(NODE_MAX_W, name + NAME_PAD + 2))
+
+    def set_width(self, width: float) -> None:
+        """Resize (the view gives every node of a column the column's width)."""
+        if width != self.width:
+            self.prepareGeometryChange()
+            self.width = width
+            for edge in self.edges:
+                edge.update_path()
 
     def set_style(self, style: NodeStyle) -> None:
         self.style = style
@@ -132,30 +173,29 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(QBrush(QColor("#eceff1")))
         painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
         painter.setPen(QColor("#263238"))
-        painter.setFont(QFont(painter.font().family(), 9, QFont.Weight.Bold))
-        painter.drawText(rect.adjusted(8, 0, -8, -12), Qt.AlignmentFlag.AlignCenter, self.name)
-        painter.setFont(QFont(painter.font().family(), 7))
+        painter.setFont(node_font(True, NAME_PT))
+        name = painter.fontMetrics().elidedText(
+            self.name, Qt.TextElideMode.ElideMiddle, int(rect.width() - 16)
+        )
+        painter.drawText(rect.adjusted(8, 0, -8, -13), Qt.AlignmentFlag.AlignCenter, name)
+        painter.setFont(node_font(False, SUBTITLE_PT - 0.5))
         painter.drawText(
-            rect.adjusted(8, 14, -8, 0), Qt.AlignmentFlag.AlignCenter, self.style.subtitle
+            rect.adjusted(8, 15, -8, 0), Qt.AlignmentFlag.AlignCenter, self.style.subtitle
         )
 
     def _paint_text(self, painter: QPainter, rect: QRectF, style: NodeStyle) -> None:
         painter.setPen(QColor("#1b1b1b"))
-        font = QFont(painter.font().family(), 9, QFont.Weight.Bold)
-        painter.setFont(font)
-        text_rect = rect.adjusted(8, 4, -18, -rect.height() / 2)
+        painter.setFont(node_font(True, NAME_PT))
+        text_rect = rect.adjusted(8, 4, -(NAME_PAD - 8), -rect.height() / 2)
         name = painter.fontMetrics().elidedText(
             self.name, Qt.TextElideMode.ElideMiddle, int(text_rect.width())
         )
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         painter.drawText(text_rect, left, name)
-        painter.setFont(QFont(font.family(), 7))
+        painter.setFont(node_font(False, SUBTITLE_PT))
         painter.setPen(QColor("#455a64"))
-        painter.drawText(
-            rect.adjusted(8, rect.height() / 2 - 2, -8, -6),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            style.subtitle,
-        )
+        sub_rect = rect.adjusted(8, rect.height() / 2 - 2, -6, -6)
+        painter.drawText(sub_rect, left, fitted(painter, style.subtitle, sub_rect.width()))
 
     def _paint_heat(self, painter: QPainter, rect: QRectF, heat: float) -> None:
         bar = QRectF(6, rect.height() - 5, (rect.width() - 12) * max(0.03, min(1.0, heat)), 3)

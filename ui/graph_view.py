@@ -10,20 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen, QWheelEvent
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QTransform, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QWidget
 
 from models import Scenario
 from models.results import PhaseResult
 from ui.edits import joining_phase
-from ui.graph_items import NODE_H, NODE_W, EdgeItem, EdgeStyle, NodeItem, NodeStyle, tint
+from ui.graph_items import NODE_H, EdgeItem, EdgeStyle, NodeItem, NodeStyle, tint
 from ui.layout import layered_positions
 from ui.palette import BROKEN_COLOUR, FAILURE_COLOUR, MTLS_COLOUR, PLAINTEXT_COLOUR, phase_colour
 from ui.phase_state import phase_state
 from ui.tooltips import entry_tooltip, node_tooltip
 
-COLUMN_GAP, ROW_GAP = 96.0, 22.0
+COLUMN_GAP, ROW_GAP = 40.0, 28.0
+FIT_MARGIN = 10.0
+"""Scene pixels kept around the graph when it is fitted into the view."""
+MIN_READABLE_SCALE = 0.7
+"""Fitting never zooms out further: node names (9 pt) stay at least ~8 px high. A graph
+too big for the view at this zoom (hundreds of services) is shown from its left edge,
+level with the entrypoints, and panned by dragging the background or the scroll bars."""
+MAX_FIT_SCALE = 1.5
+"""Fitting a small graph never blows it up beyond this."""
 
 
 def _structure(scenario: Scenario) -> tuple:
@@ -32,6 +40,30 @@ def _structure(scenario: Scenario) -> tuple:
     )
     entries = tuple((e.name, e.service) for e in scenario.entrypoints)
     return calls, entries
+
+
+def _laid_out(
+    nodes: dict[str, NodeItem], positions: dict[str, tuple[float, float]]
+) -> dict[str, tuple[NodeItem, QPointF]]:
+    """Each node with its default place; a column is as wide as its widest name needs."""
+    widths: dict[float, float] = {}
+    for key, node in nodes.items():
+        column = positions[key][0]
+        widths[column] = max(widths.get(column, 0.0), node.width)
+    lefts, left = {}, 0.0
+    for column in sorted(widths):
+        lefts[column], left = left, left + widths[column] + COLUMN_GAP
+    placed = {}
+    for key, node in nodes.items():
+        column, row = positions[key]
+        place = QPointF(lefts[column], row * (NODE_H + ROW_GAP))
+        if node.entry:
+            # Entrypoints sit right-aligned in their column, facing their service.
+            place += QPointF(widths[column] - node.width, (NODE_H - node.height) / 2)
+        else:
+            node.set_width(widths[column])
+        placed[key] = (node, place)
+    return placed
 
 
 class GraphView(QGraphicsView):
@@ -59,7 +91,9 @@ class GraphView(QGraphicsView):
         self._phase = 0
         self._results: list[PhaseResult] = []
         self._syncing = False
-        self._fit_pending = False
+        self._auto_fit = True
+        """Re-fit on resize until the user zooms or pans."""
+        self._press_scroll: tuple[int, int] | None = None
         self.empty_label = QLabel("Open a scenario or a sample (File menu) to see its graph.", self)
         self.empty_label.setStyleSheet("color: #607d8b; font-size: 14px;")
         self.empty_label.adjustSize()
@@ -69,6 +103,11 @@ class GraphView(QGraphicsView):
     @property
     def phase(self) -> int:
         return self._phase
+
+    @property
+    def auto_fit(self) -> bool:
+        """True while the view keeps the graph fitted (until the user zooms or pans)."""
+        return self._auto_fit
 
     def set_scenario(self, scenario: Scenario | None) -> None:
         """Show ``scenario``; keeps node positions when only settings changed."""
@@ -87,7 +126,8 @@ class GraphView(QGraphicsView):
             }
             self._rebuild(scenario)
             self._structure = structure
-            self._fit_pending = self._fit_pending or first
+            if first or self._auto_fit:
+                self.fit()
         self._restyle()
 
     def set_phase(self, index: int) -> None:
@@ -108,20 +148,34 @@ class GraphView(QGraphicsView):
             self.ensureVisible(self.nodes[name], 60, 60)
 
     def fit(self) -> None:
-        """Zoom to show the whole graph (never above 100 %)."""
-        self._fit_pending = False
-        rect = self.scene().itemsBoundingRect().adjusted(-30, -30, 30, 30)
+        """Zoom so the graph fills the view, between a readable and a maximum zoom.
+
+        The view keeps the graph fitted when it is resized, until the user zooms or
+        pans. A graph too big to be readable in full is shown from its left edge, level
+        with its entrypoints.
+        """
+        self._auto_fit = True
+        rect = self._update_scene_rect()
         if rect.isEmpty():
             return
-        self.resetTransform()
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.transform().m11() > 1.0:
-            self.resetTransform()
-            self.centerOn(rect.center())
+        # Two pixels of slack so that a fitted graph never needs scroll bars.
+        width, height = self.viewport().width() - 2, self.viewport().height() - 2
+        scale = min(width / rect.width(), height / rect.height())
+        scale = max(MIN_READABLE_SCALE, min(MAX_FIT_SCALE, scale))
+        self.setTransform(QTransform.fromScale(scale, scale))
+        centre = rect.center()
+        if rect.width() * scale > width:
+            centre.setX(rect.left() + width / scale / 2)
+        if rect.height() * scale > height and self.entries:
+            # Too tall as well: start where the traffic comes in.
+            ys = [node.sceneBoundingRect().center().y() for node in self.entries.values()]
+            centre.setY(sum(ys) / len(ys))
+        self.centerOn(centre)
 
     def zoom(self, factor: float) -> None:
         scale = self.transform().m11() * factor
         if 0.05 <= scale <= 4.0:
+            self._auto_fit = False
             self.scale(factor, factor)
 
     def relayout(self) -> None:
@@ -141,21 +195,25 @@ class GraphView(QGraphicsView):
         self._syncing = False
         self.nodes, self.entries, self.edges = {}, {}, {}
         positions = layered_positions(scenario)
-        for key, (column, row) in positions.items():
-            entry = key.startswith("@")
-            node = NodeItem(key[1:] if entry else key, entry=entry)
-            default = QPointF(column * (NODE_W + COLUMN_GAP), row * (NODE_H + ROW_GAP))
-            if entry:
-                default += QPointF(NODE_W - node.width, (NODE_H - node.height) / 2)
+        made = {key: NodeItem(key.removeprefix("@"), entry=key[0] == "@") for key in positions}
+        for key, (node, default) in _laid_out(made, positions).items():
             node.setPos(old.get(key, default))
             self.scene().addItem(node)
-            (self.entries if entry else self.nodes)[node.name] = node
+            (self.entries if node.entry else self.nodes)[node.name] = node
         for service in scenario.services:
             for callee in dict.fromkeys(c.to for c in service.iter_calls()):
                 self._add_edge(service.name, self.nodes[service.name], callee)
         for entry in scenario.entrypoints:
             self._add_edge("@" + entry.name, self.entries[entry.name], entry.service)
-        self.setSceneRect(self.scene().itemsBoundingRect().adjusted(-400, -400, 400, 400))
+        self._update_scene_rect()
+
+    def _update_scene_rect(self) -> QRectF:
+        """Scroll only as far as the graph goes (plus a margin); returns that rect."""
+        rect = self.scene().itemsBoundingRect()
+        if not rect.isEmpty():
+            rect.adjust(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
+            self.setSceneRect(rect)
+        return rect
 
     def _add_edge(self, key: str, source: NodeItem, callee: str) -> None:
         if callee in self.nodes:
@@ -184,10 +242,10 @@ class GraphView(QGraphicsView):
             metrics = measured.services.get(service.name) if measured else None
             meshed = service.name in state.meshed
             subtitle = f"{service.replicas}× {service.protocol}"
-            if service.sensitive:
-                subtitle += " · sensitive"
             if metrics is not None:
                 subtitle += f" · {metrics.utilization:.0%} busy"
+            if service.sensitive:
+                subtitle += " · sensitive"
             node.set_style(
                 NodeStyle(
                     colour=phase_colour(joins.get(service.name)),
@@ -245,9 +303,23 @@ class GraphView(QGraphicsView):
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
         self.zoom(1.15 ** (event.angleDelta().y() / 120))
 
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        self._press_scroll = self._scroll_position()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        super().mouseReleaseEvent(event)
+        if self._press_scroll is not None and self._press_scroll != self._scroll_position():
+            self._auto_fit = False  # the user panned: leave the view where they put it
+        self._press_scroll = None
+        self._update_scene_rect()  # a dragged node may have left the old bounds
+
+    def _scroll_position(self) -> tuple[int, int]:
+        return self.horizontalScrollBar().value(), self.verticalScrollBar().value()
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        if self._fit_pending or not self.scene().items():
+        if self._auto_fit:
             self.fit()
         viewport = self.viewport().geometry()
         self.empty_label.move(

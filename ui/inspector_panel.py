@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -99,6 +99,7 @@ class InspectorPanel(QWidget):
         layout.addWidget(self.general_error)
         layout.addWidget(self.scroll, 1)
         document.scenario_changed.connect(self._on_document_scenario_changed)
+        self._rebuild()
 
     @property
     def selection(self) -> Selection:
@@ -166,16 +167,25 @@ class InspectorPanel(QWidget):
         ]
 
     def _rebuild(self) -> None:
+        focused = next((p for p, e in self.editors.items() if e.widget.hasFocus()), None)
         self.editors, self._groups = {}, {}
         self.general_error.hide()
         if self._document.scenario is None:
             self.title.setText("No scenario")
-            self.scroll.setWidget(QWidget())
+            hint = QLabel(
+                "Open a scenario or a sample (File menu). Then click a service, a call or "
+                "a phase to edit it here."
+            )
+            hint.setWordWrap(True)
+            hint.setAlignment(Qt.AlignmentFlag.AlignTop)
+            hint.setStyleSheet("color: #607d8b; padding: 8px;")
+            self._set_body(hint)
             return
         resolved = self._resolve()
         title, sections = resolved
         if title == "Scenario settings" and self._selection != SCENARIO:
             self._selection = SCENARIO
+        same = title == self.title.text() and self.scroll.widget() is not None
         self.title.setText(title)
         body = QWidget()
         outer = QVBoxLayout(body)
@@ -184,12 +194,28 @@ class InspectorPanel(QWidget):
             box = QGroupBox(section_title) if section_title else QWidget()
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
             self._build_form(form, loc, model, exclude)
             outer.addWidget(box)
         self._add_extras(outer)
         outer.addStretch(1)
-        self.scroll.setWidget(body)
+        self._set_body(body, self.scroll.verticalScrollBar().value() if same else 0)
         self._refresh_values()
+        if same and focused in self.editors:
+            self.editors[focused].widget.setFocus()
+
+    def _set_body(self, body: QWidget, scroll: int = 0) -> None:
+        # The old form may be inside its own event handler (Return in a field, a click
+        # in the calls list): delete it later, never under its feet.
+        old = self.scroll.takeWidget()
+        if old is not None:
+            old.hide()
+            old.deleteLater()
+        self.scroll.setWidget(body)
+        if scroll:
+            # Once the new form is laid out; the bar as context drops it if it is gone.
+            bar = self.scroll.verticalScrollBar()
+            QTimer.singleShot(0, bar, lambda: bar.setValue(scroll))
 
     def _build_form(self, form: QFormLayout, loc: Loc, model: type[BaseModel], exclude) -> None:
         for name, info in model.model_fields.items():
@@ -206,6 +232,7 @@ class InspectorPanel(QWidget):
                     box.toggled.connect(lambda on, p=path: self._commit(p, {} if on else UNSET))
                     self._groups[format_path(path)] = box
                 sub = QFormLayout(box)
+                sub.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
                 self._build_form(sub, path, extra[0], ())
                 form.addRow(box)
                 continue
@@ -232,10 +259,10 @@ class InspectorPanel(QWidget):
             layout.addWidget(
                 self._buttons(
                     (
-                        "Back to the calling service",
+                        "◀ Calling service",
                         lambda: self.select_service(self._selection.key[0]),
                     ),
-                    ("Remove this call", self._remove_call),
+                    ("Remove call", self._remove_call),
                 )
             )
         elif kind == "policy":
@@ -247,6 +274,7 @@ class InspectorPanel(QWidget):
         row = QWidget()
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(4)
         for text, slot in specs:
             button = QPushButton(text)
             button.clicked.connect(slot)
@@ -256,8 +284,10 @@ class InspectorPanel(QWidget):
     def _service_extras(self) -> QWidget:
         name = self._selection.key[0]
         scenario = self._document.scenario
-        box = QGroupBox("Calls (in script order; click one to edit it)")
+        box = QGroupBox("Calls, in script order")
+        box.setToolTip("Click a call to edit it")
         layout = QVBoxLayout(box)
+        layout.setContentsMargins(4, 4, 4, 4)
         self.calls_list = QListWidget()
         self.calls_list.setMaximumHeight(150)
         for item, sub, call in _calls(scenario.service(name)):
@@ -267,6 +297,10 @@ class InspectorPanel(QWidget):
         layout.addWidget(self.calls_list)
         row = QHBoxLayout()
         self.call_target = QComboBox()
+        self.call_target.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.call_target.setMinimumContentsLength(6)
         self.call_target.addItems([s.name for s in scenario.services if s.name != name])
         add = QPushButton("Add call")
         add.clicked.connect(self._add_call)
@@ -284,7 +318,8 @@ class InspectorPanel(QWidget):
 
     def _scenario_lists(self) -> QWidget:
         scenario = self._document.scenario
-        box = QGroupBox("Entrypoints and mesh policies (click to edit)")
+        box = QGroupBox("Entrypoints and mesh policies")
+        box.setToolTip("Click one to edit it")
         layout = QVBoxLayout(box)
         self.entry_list = QListWidget()
         self.entry_list.setMaximumHeight(90)
@@ -302,7 +337,7 @@ class InspectorPanel(QWidget):
         )
         layout.addWidget(QLabel("Entrypoints"))
         layout.addWidget(self.entry_list)
-        layout.addWidget(QLabel("Mesh policies (per destination host)"))
+        layout.addWidget(QLabel("Mesh policies (per host)"))
         layout.addWidget(self.policy_list)
         return box
 

@@ -30,7 +30,8 @@ from ui.results_panel import ResultsPanel
 from ui.run_actions import RunActions
 
 ORGANISATION, APPLICATION = "meshsim", "meshsim"
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""Bumped when the default layout changes, so a saved layout of an older one is dropped."""
 DEFAULT_SIZE = (1400, 900)
 
 
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         build_menus_and_toolbar(self)
         self._connect()
         self.resize(*DEFAULT_SIZE)
+        self._apply_default_sizes()
         self._restore_state()
         self._on_document_path_changed("")
         self.update_actions()
@@ -96,17 +98,17 @@ class MainWindow(QMainWindow):
         self.timeline_dock = self._dock(
             "Rollout phases", "timeline_dock", self.timeline, area.BottomDockWidgetArea
         )
-        self.inspector_dock.setMinimumWidth(280)
-        self._apply_default_sizes()
+        self.inspector_dock.setMinimumWidth(260)
 
     def _apply_default_sizes(self) -> None:
+        """The default dock sizes: the graph in the middle gets the most room."""
         width = max(self.width(), 1200)
         self.resizeDocks(
             [self.inspector_dock, self.results_dock],
-            [max(310, int(width * 0.22)), int(width * 0.33)],
+            [min(300, int(width * 0.215)), int(width * (0.3 if width >= 1400 else 0.28))],
             Qt.Orientation.Horizontal,
         )
-        height = 235 if self.height() >= 850 else 205
+        height = 170 if self.height() >= 850 else 150
         self.resizeDocks([self.timeline_dock], [height], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:

@@ -23,6 +23,8 @@ BROKEN_COLOUR = "#c62828"
 FAILURE_COLOUR = "#ef6c00"
 HIGHLIGHT_COLOUR = "#ffb300"
 ERROR_TEXT = "#b00020"
+BAD_CELL = "#fde0dc"
+GOOD_CELL = "#e3f2e1"
 
 
 def phase_colour(phase: int | None) -> QColor:

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDropEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
@@ -33,42 +31,11 @@ from ui import edits
 from ui.backend import ScenarioError
 from ui.document import ScenarioDocument
 from ui.palette import phase_colour
+from ui.phase_list import ElidedLabel, PhaseList
 from ui.phase_state import phase_names, phase_state
 
-COLUMN_WIDTH = 178
-
-
-class PhaseList(QListWidget):
-    """The services of one column; dropping services here moves them to its phase."""
-
-    def __init__(self, phase: int | None, on_drop: Callable[[list[str], int | None], None]):
-        super().__init__()
-        self.phase = phase
-        self._on_drop = on_drop
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
-        self.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-
-    def mimeData(self, items):  # noqa: N802 - Qt override
-        mime = super().mimeData(items)
-        mime.setText("\n".join(item.text() for item in items))
-        return mime
-
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if event.mimeData().hasText():
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if event.mimeData().hasText():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
-        names = [n for n in event.mimeData().text().splitlines() if n]
-        # The item view that started the drag is still inside QDrag.exec(): rebuild
-        # the columns only once it has returned.
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        QTimer.singleShot(0, lambda: self._on_drop(names, self.phase))
+COLUMN_MIN_W, COLUMN_MAX_W = 204, 300
+"""Columns share the dock's width within these bounds (then the row scrolls)."""
 
 
 class PhaseTimeline(QWidget):
@@ -90,17 +57,23 @@ class PhaseTimeline(QWidget):
         self.slider.setPageStep(1)
         self.slider.setToolTip("The phase the graph and the results show (0 = baseline)")
         self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.slider.actionTriggered.connect(self._on_slider_action_triggered)
+        self._phase_chosen = False
         self.slider_label = QLabel()
-        self.slider_label.setMinimumWidth(220)
+        self.slider_label.setMinimumWidth(200)
         self.add_button = QPushButton("+ Add phase")
         self.add_button.setToolTip("Append an empty phase to the rollout")
         self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.slider.setRange(0, 0)
+        self.slider.setEnabled(False)
+        self.add_button.setEnabled(False)
         top = QHBoxLayout()
         top.addWidget(QLabel("Phase on display:"))
         top.addWidget(self.slider, 1)
         top.addWidget(self.slider_label)
         top.addWidget(self.add_button)
         self._row = QHBoxLayout()
+        self._row.setContentsMargins(0, 2, 0, 0)
         self._row.setSpacing(6)
         self._row.addStretch(1)
         holder = QWidget()
@@ -110,7 +83,8 @@ class PhaseTimeline(QWidget):
         self.scroll.setWidget(holder)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(2)
         layout.addLayout(top)
         layout.addWidget(self.scroll, 1)
         document.scenario_changed.connect(self._on_document_scenario_changed)
@@ -121,8 +95,20 @@ class PhaseTimeline(QWidget):
     def displayed_phase(self) -> int:
         return self.slider.value()
 
-    def set_displayed_phase(self, index: int) -> None:
+    @property
+    def phase_chosen(self) -> bool:
+        """True once the user has picked a phase with the slider (for this scenario)."""
+        return self._phase_chosen
+
+    def set_displayed_phase(self, index: int, *, chosen: bool = False) -> None:
+        """Show phase ``index``; ``chosen``: as if the user had picked it."""
+        self._phase_chosen = chosen
         self.slider.setValue(index)
+
+    def show_phase_after_run(self) -> None:
+        """Results are in: show the last phase, unless the user had picked one."""
+        if not self._phase_chosen:
+            self.slider.setValue(self.slider.maximum())
 
     def highlight_service(self, name: str | None) -> None:
         for phase_list in self.lists:
@@ -143,16 +129,22 @@ class PhaseTimeline(QWidget):
 
     # --- building ---------------------------------------------------------------------
 
-    def _on_document_scenario_changed(self, scenario: Scenario) -> None:
+    def _on_document_scenario_changed(self, scenario: Scenario | None) -> None:
         for column in self.columns:
             column.deleteLater()
         self.columns, self.lists = [], []
+        self.slider.setEnabled(scenario is not None)
+        self.add_button.setEnabled(scenario is not None)
+        if scenario is None:
+            self._update_slider_label()
+            return
         joins = edits.joining_phase(scenario)
         unassigned = [s.name for s in scenario.services if s.name not in joins]
         self._add_column(None, "Not in any phase", unassigned, scenario)
         for index, phase in enumerate(scenario.rollout.phases, start=1):
             names = [s.name for s in scenario.services if joins.get(s.name) == index]
             self._add_column(index, phase.name, names, scenario)
+        self._fit_columns()
         count = len(scenario.rollout.phases)
         self.slider.blockSignals(True)
         self.slider.setRange(0, count)
@@ -163,46 +155,73 @@ class PhaseTimeline(QWidget):
     def _add_column(self, index: int | None, title: str, names: list[str], scenario) -> None:
         frame = QFrame()
         frame.setFrameShape(QFrame.Shape.StyledPanel)
-        frame.setFixedWidth(COLUMN_WIDTH)
+        frame.setFixedWidth(COLUMN_MIN_W)  # then _fit_columns shares the dock's width
         colour = phase_colour(index).name()
         frame.setStyleSheet(f"QFrame#column {{ border-top: 4px solid {colour}; }}")
         frame.setObjectName("column")
         layout = QVBoxLayout(frame)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(3)
+        layout.setContentsMargins(4, 3, 4, 4)
+        layout.setSpacing(2)
+        count = f"{len(names)} service{'' if len(names) == 1 else 's'}"
         if index is None:
             header = QLabel(f"<b>{title}</b>")
             header.setToolTip("Services the plan never meshes; drag them into a phase")
+            header.setMinimumHeight(24)
             layout.addWidget(header)
+            layout.addWidget(self._info_row("never meshed", count))
         else:
             layout.addLayout(self._phase_header(index, title, scenario))
-            mtls = QLabel(self._mtls_summary(scenario, index))
-            mtls.setWordWrap(True)
-            mtls.setStyleSheet("color: #455a64; font-size: 11px;")
-            layout.addWidget(mtls)
+            layout.addWidget(self._info_row(self._mtls_summary(scenario, index), count))
         phase_list = PhaseList(index, self._on_list_dropped)
+        phase_list.setMinimumHeight(38)
+        phase_list.setUniformItemSizes(True)
         for name in names:
             QListWidgetItem(name, phase_list)
         phase_list.itemClicked.connect(self._on_list_item_clicked)
         layout.addWidget(phase_list, 1)
-        count = QLabel(f"{len(names)} service(s)")
-        count.setStyleSheet("color: #78909c; font-size: 11px;")
-        layout.addWidget(count)
         self._row.insertWidget(self._row.count() - 1, frame)
         self.columns.append(frame)
         self.lists.append(phase_list)
 
-    def _phase_header(self, index: int, title: str, scenario: Scenario) -> QVBoxLayout:
-        header = QVBoxLayout()
-        header.setSpacing(2)
+    @staticmethod
+    def _info_row(text: str, count: str) -> QWidget:
+        """One grey line under a column's header: what it changes, and how many services."""
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(1, 0, 1, 0)
+        layout.setSpacing(4)
+        summary, number = ElidedLabel(text), QLabel(count)
+        for label in (summary, number):
+            label.setStyleSheet("color: #546e7a; font-size: 11px;")
+        layout.addWidget(summary, 1)
+        layout.addWidget(number)
+        return row
+
+    def _column_width(self, count: int) -> int:
+        margins = self._row.contentsMargins()
+        room = self.scroll.viewport().width() - margins.left() - margins.right()
+        room -= self._row.spacing() * (count - 1)
+        return max(COLUMN_MIN_W, min(COLUMN_MAX_W, room // max(1, count)))
+
+    def _fit_columns(self) -> None:
+        width = self._column_width(len(self.columns))
+        for column in self.columns:
+            column.setFixedWidth(width)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _phase_header(self, index: int, title: str, scenario: Scenario) -> QHBoxLayout:
         row = QHBoxLayout()
-        row.setSpacing(1)
+        row.setSpacing(0)
         name = QLineEdit(title)
+        name.setCursorPosition(0)  # a narrow column shows the start of a long name
         name.setObjectName("phase_name")
         name.setToolTip(f"Phase {index}: type a new name to rename it")
         name.editingFinished.connect(lambda: self._rename(index, name))
-        header.addWidget(name)
-        row.addStretch(1)
+        row.addWidget(name, 1)
+        row.addSpacing(2)
         last = len(scenario.rollout.phases)
         for text, tip, slot, enabled in (
             ("◀", "Move this phase earlier", lambda: self._move_phase(index, -1), index > 1),
@@ -224,15 +243,17 @@ class PhaseTimeline(QWidget):
             button.setText(text)
             button.setToolTip(tip)
             button.setEnabled(enabled)
+            button.setAutoRaise(True)
+            button.setFixedWidth(20)
             button.clicked.connect(slot)
             row.addWidget(button)
         row.addWidget(self._mtls_button(index, scenario))
-        header.addLayout(row)
-        return header
+        return row
 
     def _mtls_button(self, index: int, scenario: Scenario) -> QToolButton:
         button = QToolButton()
-        button.setText("mTLS ▾")
+        button.setText("mTLS▾")
+        button.setAutoRaise(True)
         button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
         button.setToolTip("mTLS changes (PeerAuthentication) made in this phase")
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -268,8 +289,11 @@ class PhaseTimeline(QWidget):
         rules = scenario.rollout.phases[index - 1].mtls
         if not rules:
             return "mTLS: no change"
-        parts = [f"{r.name or 'mesh'} {r.mode}" for r in rules]
-        return "mTLS: " + ", ".join(parts)
+        parts = []
+        for mode in dict.fromkeys(r.mode for r in rules):
+            names = [r.name or "mesh-wide" for r in rules if r.mode == mode]
+            parts.append(f"{mode} {', '.join(names)}")
+        return "; ".join(parts)
 
     # --- edits ------------------------------------------------------------------------
 
@@ -332,6 +356,9 @@ class PhaseTimeline(QWidget):
 
     def _set_mtls(self, index: int, rules: list[dict]) -> None:
         self._edit("Set mTLS", lambda data: edits.set_phase_mtls(data, index - 1, rules))
+
+    def _on_slider_action_triggered(self, _action: int) -> None:
+        self._phase_chosen = True
 
     def _on_slider_value_changed(self, value: int) -> None:
         self._update_slider_label()

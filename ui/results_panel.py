@@ -27,19 +27,11 @@ from PySide6.QtWidgets import (
 from models.results import BlastResults, CompareResults, PhaseResult, Results
 from ui.blast_view import BlastView
 from ui.charts import ChartsView
-from ui.palette import heat_colour
+from ui.palette import BAD_CELL, GOOD_CELL, heat_colour
+from ui.ranking_page import RankingPage
 
-RANKING_HELP = (
-    "Best plan first; a red row breaks calls (STRICT before its callers are meshed) or "
-    "misses an SLO, and ranks after every plan that does neither. <b>score</b>: higher is "
-    "better (weights in docs/planning.md). <b>max exposure</b>: the largest share of "
-    "requests touching the services a single phase onboards. <b>mTLS AUC</b>: mean mTLS "
-    "coverage over the phases (sensitive: of calls into sensitive services). "
-    "<b>peak CPU</b>: proxy vCPU at the busiest phase. <b>Δp99</b>: worst phase p99 minus "
-    "the baseline's. Click a row to see that plan's phases."
-)
-BAD = QColor("#fde0dc")
-GOOD = QColor("#e3f2e1")
+BAD = QColor(BAD_CELL)
+GOOD = QColor(GOOD_CELL)
 
 
 def phase_rows(phases: Sequence[PhaseResult]) -> list[tuple[str, list[str], list[bool | None]]]:
@@ -122,46 +114,26 @@ class ResultsPanel(QWidget):
         self.tabs = QTabWidget()
         self.phases_table = QTableWidget()
         self.phases_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Latency and load first: they show without scrolling in a narrow panel.
         self.services_table = _table(
             [
                 "service",
+                "p99 ms",
+                "busy",
+                "errors",
+                "timeouts",
                 "calls",
                 "attempts",
                 "retries",
-                "errors",
-                "timeouts",
                 "rejected",
-                "busy",
-                "p99 ms",
             ]
         )
         self.services_table.setSortingEnabled(True)
         self.services_table.cellClicked.connect(self._on_services_table_cell_clicked)
         self.charts = ChartsView()
-        self.ranking_table = _table(
-            [
-                "#",
-                "plan",
-                "strategy",
-                "score",
-                "SLO misses",
-                "breaks",
-                "max exposure",
-                "mTLS AUC",
-                "sensitive mTLS",
-                "peak CPU",
-                "Δp99 ms",
-            ]
-        )
-        self.ranking_table.cellClicked.connect(self._on_ranking_table_cell_clicked)
-        self.ranking_page = QWidget()
-        ranking_layout = QVBoxLayout(self.ranking_page)
-        ranking_layout.setContentsMargins(0, 0, 0, 0)
-        ranking_layout.addWidget(self.ranking_table, 1)
-        legend = QLabel(RANKING_HELP)
-        legend.setWordWrap(True)
-        legend.setStyleSheet("color: #455a64; padding: 6px;")
-        ranking_layout.addWidget(legend)
+        self.ranking_page = RankingPage()
+        self.ranking_page.plan_clicked.connect(self._on_ranking_page_plan_clicked)
+        self.ranking_table = self.ranking_page.table
         self.blast_view = BlastView()
         self.blast_view.service_clicked.connect(self.service_clicked)
         self.pages: dict[QWidget, QStackedWidget] = {}
@@ -241,7 +213,8 @@ class ResultsPanel(QWidget):
         self.ordering_combo.setCurrentText(best)
         self.ordering_combo.blockSignals(False)
         self.ordering_combo.show()
-        self._fill_ranking(results)
+        self._filled(self.ranking_page, True)
+        self.ranking_page.show_compare(results)
         self._refresh()
         self.charts.show_compare(results)
         self._show_tab(self.ranking_page)
@@ -268,8 +241,9 @@ class ResultsPanel(QWidget):
         self.run = self.comparison = self.blast = None
         self.ordering_combo.hide()
         self.summary.setText("No results yet: press Run or Compare.")
-        for table in (self.phases_table, self.services_table, self.ranking_table):
+        for table in (self.phases_table, self.services_table):
             table.setRowCount(0)
+        self.ranking_page.clear()
         for page in (self.phases_table, self.services_table, self.ranking_page):
             self._filled(page, False)
         self.charts.clear()
@@ -355,55 +329,23 @@ class ResultsPanel(QWidget):
         services = phases[self._phase].services
         table.setRowCount(len(services))
         for row, (name, result) in enumerate(services.items()):
+            table.setItem(row, 0, QTableWidgetItem(name))
+            p99 = result.latency_ms.p99
+            table.setItem(row, 1, _number(p99 or 0.0, _ms(p99)))
+            busy = _number(result.utilization, f"{result.utilization:.0%}")
+            busy.setBackground(QBrush(heat_colour(result.utilization)))
+            table.setItem(row, 2, busy)
             values = [
+                result.errors,
+                result.timeouts,
                 result.calls,
                 result.attempts,
                 result.retries,
-                result.errors,
-                result.timeouts,
                 result.rejected,
             ]
-            table.setItem(row, 0, QTableWidgetItem(name))
-            for column, value in enumerate(values, start=1):
+            for column, value in enumerate(values, start=3):
                 table.setItem(row, column, _number(value, f"{value:,.0f}"))
-            busy = _number(result.utilization, f"{result.utilization:.0%}")
-            busy.setBackground(QBrush(heat_colour(result.utilization)))
-            table.setItem(row, 7, busy)
-            p99 = result.latency_ms.p99
-            table.setItem(row, 8, _number(p99 or 0.0, _ms(p99)))
         table.setSortingEnabled(True)
-        table.resizeColumnsToContents()
-
-    def _fill_ranking(self, results: CompareResults) -> None:
-        by_name = {o.name: o for o in results.orderings}
-        table = self.ranking_table
-        self._filled(self.ranking_page, True)
-        table.setRowCount(len(results.ranking))
-        for row, name in enumerate(results.ranking):
-            ordering = by_name[name]
-            score = ordering.score
-            values = [
-                str(row + 1),
-                name,
-                ordering.strategy,
-                f"{score.score:.3f}",
-                str(score.slo_violations),
-                str(score.breakages),
-                f"{score.max_exposure:.1%}",
-                f"{score.mtls_auc:.1%}",
-                f"{score.sensitive_mtls_auc:.1%}",
-                f"{score.peak_proxy_cpu_cores:.3f}",
-                f"{score.p99_delta_ms:+.1f}",
-            ]
-            for column, text in enumerate(values):
-                item = QTableWidgetItem(text)
-                if column == 0 or column >= 3:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if score.slo_violations or score.breakages:
-                    item.setBackground(QBrush(BAD))
-                table.setItem(row, column, item)
         table.resizeColumnsToContents()
 
     # --- events -----------------------------------------------------------------------
@@ -416,8 +358,8 @@ class ResultsPanel(QWidget):
     def _on_services_table_cell_clicked(self, row: int, column: int) -> None:
         self.service_clicked.emit(self.services_table.item(row, 0).text())
 
-    def _on_ranking_table_cell_clicked(self, row: int, column: int) -> None:
-        self.ordering_combo.setCurrentText(self.ranking_table.item(row, 1).text())
+    def _on_ranking_page_plan_clicked(self, name: str) -> None:
+        self.ordering_combo.setCurrentText(name)
         self._show_tab(self.phases_table)
 
 

@@ -150,6 +150,7 @@ class RunActions(QObject):
         window = self._window
         window.results.show_run(results)
         window.graph.set_results(window.results.as_written_phases())
+        window.timeline.show_phase_after_run()
         window.results.set_phase(window.timeline.displayed_phase)
         window.statusBar().showMessage("Run finished", 5000)
 
@@ -157,6 +158,7 @@ class RunActions(QObject):
         window = self._window
         window.results.show_compare(results)
         window.graph.set_results(window.results.as_written_phases())
+        window.timeline.show_phase_after_run()
         window.results.set_phase(window.timeline.displayed_phase)
         best = results.ranking[0] if results.ranking else "—"
         window.statusBar().showMessage(f"Comparison finished: best plan {best}", 8000)

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, Qt
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QEvent, QMimeData, QPoint, Qt
+from PySide6.QtGui import QDropEvent, QFocusEvent
+from PySide6.QtWidgets import QApplication
 
 from models import Scenario
 
@@ -221,3 +222,58 @@ def test_inspect_and_edit_a_phase_and_an_entrypoint(boutique):
     rate.widget.editingFinished.emit()
     assert window.document.scenario.entrypoints[0].rate == 300.0
     assert window.graph.entries["web"].style.subtitle == "300 req/s"
+
+
+def focus(widget, on: bool) -> None:
+    """Give or take the keyboard focus as a click elsewhere would (no window manager)."""
+    kind = QEvent.Type.FocusIn if on else QEvent.Type.FocusOut
+    QApplication.sendEvent(widget, QFocusEvent(kind, Qt.FocusReason.MouseFocusReason))
+
+
+def test_distributions_are_summarised_and_edited_as_wire_text(boutique):
+    window = boutique
+    window.settings_action.trigger()
+    editor = window.inspector.editors["simulation.networkLatency"]
+    assert editor.widget.text() == "lognormal p50 0.05ms, p99 0.2ms"
+    assert "{dist: lognormal, median: 0.05ms, p99: 0.2ms}" in editor.widget.toolTip()
+    focus(editor.widget, True)
+    assert editor.widget.text() == "{dist: lognormal, median: 0.05ms, p99: 0.2ms}"
+    focus(editor.widget, False)  # unchanged: the summary is back, nothing was edited
+    assert editor.widget.text() == "lognormal p50 0.05ms, p99 0.2ms"
+    assert not window.isWindowModified()
+    focus(editor.widget, True)
+    editor.widget.setText("{dist: lognormal, median: 1ms, p99: 0.5ms}")
+    editor.widget.editingFinished.emit()
+    assert "must be greater than median" in editor.error.text()
+    focus(editor.widget, False)  # a rejected value stays on screen to be fixed
+    assert editor.widget.text() == "{dist: lognormal, median: 1ms, p99: 0.5ms}"
+    editor.widget.setText("{dist: exponential, mean: 2ms}")
+    editor.widget.editingFinished.emit()
+    assert window.document.scenario.simulation.network_latency.mean == 0.002
+    editor = window.inspector.editors["simulation.networkLatency"]
+    assert editor.widget.text() == "exponential, mean 2ms"
+    editor.widget.setText("3ms")  # a plain duration is a constant, shown as is
+    editor.widget.editingFinished.emit()
+    assert window.inspector.editors["simulation.networkLatency"].widget.text() == "3ms"
+
+
+def test_return_in_a_field_commits_and_keeps_the_place(boutique, qtbot):
+    window = boutique
+    window.settings_action.trigger()
+    inspector = window.inspector
+    inspector.scroll.verticalScrollBar().setValue(120)
+    for seconds in (3, 4, 5):  # the form is rebuilt under the line edit each time
+        editor = inspector.editors["simulation.duration"]
+        editor.widget.setFocus()
+        editor.widget.selectAll()
+        qtbot.keyClicks(editor.widget, f"{seconds}s")
+        qtbot.keyClick(editor.widget, Qt.Key.Key_Return)
+        assert window.document.scenario.simulation.duration == seconds
+        assert inspector.editors["simulation.duration"].widget.hasFocus()
+    qtbot.waitUntil(lambda: inspector.scroll.verticalScrollBar().value() == 120)
+    window.select_service("frontend")
+    qtbot.keyClick(inspector.calls_list.viewport(), Qt.Key.Key_Down)
+    item = inspector.calls_list.item(0)
+    rect = inspector.calls_list.visualItemRect(item)
+    qtbot.mouseClick(inspector.calls_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert inspector.title.text() == "Call of frontend"

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from models import Scenario
+from tests.ui.ui_testing import REPO
+from ui.backend import load_scenario
 from ui.document import ScenarioDocument
-from ui.graph_view import GraphView
+from ui.graph_items import NODE_MAX_W
+from ui.graph_view import MAX_FIT_SCALE, MIN_READABLE_SCALE, GraphView
 from ui.phase_timeline import PhaseTimeline
 
 
@@ -83,3 +86,77 @@ def test_timeline_columns_follow_the_document(qtbot):
         timeline.set_displayed_phase(3)
     assert blocker.args == [3]
     assert "wave-2" in timeline.slider_label.text()
+
+
+def boutique_scenario() -> Scenario:
+    return load_scenario(REPO / "samples" / "online-boutique.yaml")
+
+
+def visible_share(view: GraphView) -> tuple[float, float]:
+    """Share of the viewport's width and height the graph covers on screen."""
+    graph = view.mapFromScene(view.scene().itemsBoundingRect()).boundingRect()
+    viewport = view.viewport().rect()
+    return graph.width() / viewport.width(), graph.height() / viewport.height()
+
+
+def test_fit_fills_the_view_and_follows_resizes(qtbot):
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.resize(660, 590)
+    view.show()
+    view.set_scenario(boutique_scenario())
+    scale = view.transform().m11()
+    assert MIN_READABLE_SCALE <= scale <= MAX_FIT_SCALE
+    width, height = visible_share(view)
+    assert max(width, height) >= 0.9 and width <= 1.0 and height <= 1.0
+    assert view.horizontalScrollBar().maximum() == view.verticalScrollBar().maximum() == 0
+    view.resize(900, 700)
+    qtbot.waitUntil(lambda: view.transform().m11() > scale)
+    assert max(visible_share(view)) >= 0.9
+    view.zoom(1.25)  # the user zooms: resizing leaves their zoom alone
+    zoomed = view.transform().m11()
+    assert not view.auto_fit
+    view.resize(700, 600)
+    qtbot.wait(1)
+    assert view.transform().m11() == zoomed
+    view.fit()
+    assert view.auto_fit and max(visible_share(view)) >= 0.9
+
+
+def test_fit_keeps_a_readable_zoom_for_big_graphs_and_caps_small_ones(qtbot):
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    view.set_scenario(big_scenario())
+    assert view.transform().m11() == MIN_READABLE_SCALE
+    # Too big to show whole: the view starts at the entrypoints, scroll bars to pan.
+    web = view.mapFromScene(view.entries["web"].sceneBoundingRect()).boundingRect()
+    assert view.viewport().rect().contains(web)
+    assert view.horizontalScrollBar().maximum() > 0 or view.verticalScrollBar().maximum() > 0
+    view.set_scenario(big_scenario(2))
+    assert view.transform().m11() == MAX_FIT_SCALE
+
+
+def test_relayout_fits_again(qtbot):
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    view.set_scenario(big_scenario(7))
+    node = view.nodes["svc-1"]
+    node.setPos(node.pos().x() + 2000, node.pos().y())
+    view.zoom(2.0)
+    view.relayout()
+    assert view.auto_fit and max(visible_share(view)) >= 0.9
+
+
+def test_boutique_is_readable_in_the_default_window(boutique):
+    graph = boutique.graph
+    assert boutique.size().toTuple() == (1400, 900)
+    assert graph.transform().m11() >= 0.75
+    # The whole graph is on screen, and no service name is cut except the longest ones.
+    shown = graph.mapFromScene(graph.scene().itemsBoundingRect()).boundingRect()
+    assert graph.viewport().rect().adjusted(-1, -1, 1, 1).contains(shown)
+    full = [n for n, node in graph.nodes.items() if node.natural_width() < NODE_MAX_W]
+    assert len(full) >= 9
