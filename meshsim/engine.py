@@ -29,26 +29,12 @@ from meshsim.compile import (
 from meshsim.errors import SimulationCancelled
 from meshsim.model import Model, Request
 from meshsim.recorder import Recorder
-from meshsim.workers import Workers
+from meshsim.replica import Replica, run_fault
 
 __all__ = ["simulate"]
 
 _FAILED_FOR_OUTLIER = (False, True, True, True, True, True, False)  # indexed by outcome
 _CHUNKS = 50
-
-
-class Replica:
-    """One pod of a service: its workers and its fault state."""
-
-    __slots__ = ("res", "down", "extra_error", "latency_faults", "crash", "epoch")
-
-    def __init__(self, env: simpy.Environment, concurrency: int) -> None:
-        self.res = Workers(env, concurrency)
-        self.down = 0
-        self.extra_error = 0.0
-        self.latency_faults: list[tuple[Callable[[], float], float, object]] = []
-        self.crash: simpy.Event | None = None
-        self.epoch = 0
 
 
 class Simulation:
@@ -83,7 +69,7 @@ class Simulation:
         """Run arrivals until ``duration``, then drain the measured requests."""
         env, model = self.env, self.model
         for fault in model.faults:
-            env.process(self._fault(fault))
+            env.process(run_fault(env, fault, self.replicas[fault.service], self.rt))
         for e in range(len(model.entrypoints)):
             env.process(self._arrivals(e))
         end = model.duration + model.drain
@@ -382,45 +368,6 @@ class Simulation:
             if done[proc] != OK:
                 return done[proc]
         return OK
-
-    # --- faults (SPEC §8) -------------------------------------------------------------
-
-    def _fault(self, fault):
-        env = self.env
-        if fault.start > 0:
-            yield env.timeout(fault.start)
-        hit = self.replicas[fault.service][: fault.replicas]
-        for replica in hit:
-            self._fault_on(fault, replica)
-        if fault.duration is None:
-            return
-        yield env.timeout(fault.duration)
-        for replica in hit:
-            self._fault_off(fault, replica)
-
-    def _fault_on(self, fault, replica: Replica) -> None:
-        if fault.kind in ("outage", "crash"):
-            replica.down += 1
-        if fault.kind == "crash":
-            replica.epoch += 1
-            crashed, replica.crash = replica.crash, self.env.event()
-            if crashed is not None:
-                crashed.succeed()
-        elif fault.kind == "error":
-            replica.extra_error += fault.error_rate
-        elif fault.kind == "latency":
-            replica.latency_faults.append((self.rt.fault_delay(fault), fault.probability, fault))
-
-    def _fault_off(self, fault, replica: Replica) -> None:
-        if fault.kind in ("outage", "crash"):
-            replica.down -= 1
-        if fault.kind == "crash":
-            # the pod restarts empty: requests still held by the dead pod are gone
-            replica.res = Workers(self.env, replica.res.capacity)
-        elif fault.kind == "error":
-            replica.extra_error -= fault.error_rate
-        elif fault.kind == "latency":
-            replica.latency_faults = [f for f in replica.latency_faults if f[2] is not fault]
 
 
 def simulate(
