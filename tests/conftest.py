@@ -8,8 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# No per-example deadline (a loaded 2-core CI machine is slow); on CI the examples are
+# derandomized so a run can be repeated exactly, locally they keep exploring.
+settings.register_profile("meshsim", deadline=None, derandomize=bool(os.environ.get("CI")))
+settings.load_profile("meshsim")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
