@@ -98,10 +98,9 @@ class Model:
             )
             for i, s in enumerate(scenario.services)
         ]
-        default_slo = scenario.slo
         self.entrypoints = []
         for i, e in enumerate(scenario.entrypoints):
-            slo = e.slo or default_slo
+            slo = scenario.slo_of(e)
             self.entrypoints.append(
                 EntryRT(
                     i,

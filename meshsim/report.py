@@ -64,7 +64,7 @@ def _figure(img: str, caption: str) -> str:
 
 def _slo_ms(scenario: Scenario) -> float | None:
     """The tightest latencyP99 of the entrypoints' SLOs, in ms (None without one)."""
-    slos = [(e.slo or scenario.slo) for e in scenario.entrypoints]
+    slos = [scenario.slo_of(e) for e in scenario.entrypoints]
     values = [s.latency_p99 * 1000 for s in slos if s is not None and s.latency_p99]
     return min(values) if values else None
 

@@ -267,7 +267,7 @@ def assumptions_html(scenario: Scenario) -> str:
                     f"{e.rate:g}",
                     e.arrival,
                     e.client,
-                    *_slo(e.slo or scenario.slo),
+                    *_slo(scenario.slo_of(e)),
                 ]
                 for e in scenario.entrypoints
             ],

@@ -226,7 +226,7 @@ def _results(request: RunRequest, r: int, metrics: dict[tuple, dict]) -> Results
     names = [s.name for s in scenario.services]
     slos = {}
     for e in scenario.entrypoints:
-        slo = e.slo or scenario.slo
+        slo = scenario.slo_of(e)
         slos[e.name] = (slo.latency_p99, slo.error_rate) if slo else (None, None)
     out = []
     for phase in _indexes(request):

@@ -111,7 +111,7 @@ def _latency_terms(scenario: Scenario, phases: Sequence[PhaseResult]) -> tuple[f
         before = base.entrypoints.get(entry.name)
         if before is None or before.latency_ms.p99 is None:
             continue
-        slo = entry.slo or scenario.slo
+        slo = scenario.slo_of(entry)
         ref_ms = slo.latency_p99 * 1000.0 if slo and slo.latency_p99 else before.latency_ms.p99
         for phase in phases[1:]:
             after = phase.entrypoints.get(entry.name)

@@ -83,6 +83,24 @@ class Scenario(Document):
             raise CrossFieldError(problems)
         return self
 
+    def slo_of(self, entry: Entrypoint) -> Slo | None:
+        """The SLO of an entrypoint: its own fields over the document's ``slo`` defaults.
+
+        Examples
+        --------
+        >>> s = Scenario.model_validate({
+        ...     "services": [{"name": "a"}], "slo": {"errorRate": 0.01},
+        ...     "entrypoints": [{"name": "w", "service": "a", "rate": 5,
+        ...                      "slo": {"latencyP99": "300ms"}}]})
+        >>> slo = s.slo_of(s.entrypoints[0])
+        >>> slo.latency_p99, slo.error_rate
+        (0.3, 0.01)
+        """
+        if entry.slo is None or self.slo is None:
+            return entry.slo or self.slo
+        own = {name: getattr(entry.slo, name) for name in entry.slo.model_fields_set}
+        return self.slo.model_copy(update=own)
+
     def service(self, name: str) -> Service:
         """The service called ``name`` (KeyError if there is none)."""
         for service in self.services:
