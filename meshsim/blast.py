@@ -14,7 +14,6 @@ uses the same seed.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 
 from meshsim.compile import resolve_phase
@@ -33,20 +32,6 @@ def with_outage(scenario: Scenario, service: str) -> Scenario:
     start = format_duration(scenario.simulation.warmup)
     fault = Fault.model_validate({"service": service, "type": "outage", "start": start})
     return scenario.model_copy(update={"faults": [*scenario.faults, fault]})
-
-
-def _replication_seed(seed: int, replication: int) -> int:
-    if replication == 0:
-        return seed
-    digest = hashlib.blake2b(f"{seed}/blast/{replication}".encode(), digest_size=6).digest()
-    return int.from_bytes(digest, "big")
-
-
-def _single(scenario: Scenario, replication: int) -> Scenario:
-    sim = scenario.simulation.model_copy(
-        update={"replications": 1, "seed": _replication_seed(scenario.simulation.seed, replication)}
-    )
-    return scenario.model_copy(update={"simulation": sim})
 
 
 def _bad(results: Results) -> tuple[float, float]:
@@ -100,11 +85,14 @@ def blast_radius(
     names = _check_services(scenario, services)
     reps = scenario.simulation.replications
     requests = []
+    outages = {n: with_outage(scenario, n) for n in names}
     for r in range(reps):
-        base = _single(scenario, r)
-        requests.append(RunRequest(base, phase_indexes=(index,), label=f"rep {r}"))
+        # one replication at a time, on its usual streams, so each outage run is paired
+        # with the fault-free run of the same replication
+        only = (r,)
+        requests.append(RunRequest(scenario, phase_indexes=(index,), replication_indexes=only))
         requests.extend(
-            RunRequest(with_outage(base, n), phase_indexes=(index,), label=f"{n} rep {r}")
+            RunRequest(outages[n], phase_indexes=(index,), label=n, replication_indexes=only)
             for n in names
         )
     results = run_many(requests, workers=workers, on_progress=on_progress, should_stop=should_stop)

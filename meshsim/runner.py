@@ -44,12 +44,21 @@ class RunRequest:
         Only these phases (0 = baseline); ``None`` means all.
     label : str
         A name for progress and errors.
+    replication_indexes : tuple of int, optional
+        Only these replications (their usual random streams); ``None`` means all.
     """
 
     scenario: Scenario
     phases: tuple[Phase, ...] | None = None
     phase_indexes: tuple[int, ...] | None = None
     label: str = ""
+    replication_indexes: tuple[int, ...] | None = None
+
+    def replications(self) -> list[int]:
+        """The replications to simulate (default all of ``simulation.replications``)."""
+        if self.replication_indexes is None:
+            return list(range(self.scenario.simulation.replications))
+        return sorted(set(self.replication_indexes))
 
 
 def default_workers() -> int:
@@ -143,7 +152,7 @@ def _unique_jobs(
         phases = None if request.phases is None else list(request.phases)
         plans = compile_phases(scenario, phases)
         for phase in _indexes(request):
-            for rep in range(scenario.simulation.replications):
+            for rep in request.replications():
                 key = (digests[id(scenario)], plans[phase].fingerprint(), rep)
                 if key in seen:
                     same_as[(r, phase, rep)] = seen[key]
@@ -231,7 +240,7 @@ def _results(request: RunRequest, r: int, metrics: dict[tuple, dict]) -> Results
     out = []
     for phase in _indexes(request):
         plan = plans[phase]
-        reps = [metrics[(r, phase, rep)] for rep in range(sim.replications)]
+        reps = [metrics[(r, phase, rep)] for rep in request.replications()]
         out.append(
             aggregate_phase(
                 reps,
@@ -247,7 +256,7 @@ def _results(request: RunRequest, r: int, metrics: dict[tuple, dict]) -> Results
         meshsim_version=VERSION,
         scenario=scenario.metadata.name,
         seed=sim.seed,
-        replications=sim.replications,
+        replications=len(request.replications()),
         duration_s=sim.duration,
         warmup_s=sim.warmup,
         phases=out,

@@ -75,3 +75,13 @@ def test_cached_jobs_are_not_simulated_again(monkeypatch):
     monkeypatch.setattr(meshsim.runner, "simulate", boom)
     again = run_many([RunRequest(scenario())], cache=cache)
     assert again[0].model_dump_json() == first[0].model_dump_json()
+
+
+def test_one_replication_of_a_run_uses_that_replications_streams():
+    two = scenario()  # replications: 2
+    data = two.model_dump(by_alias=True, exclude_unset=True)
+    data["simulation"]["replications"] = 1
+    one = type(two).model_validate(data)
+    (only_first,) = run_many([RunRequest(two, replication_indexes=(0,))])
+    assert only_first.replications == 1
+    assert only_first.phases == run_scenario(one).phases
