@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from meshsim import load_scenario  # noqa: E402
-from meshsim.compile import compile_phases  # noqa: E402
-from meshsim.engine import simulate  # noqa: E402
-from meshsim.model import Model  # noqa: E402
+from meshsim.sim.compile import compile_phases  # noqa: E402
+from meshsim.sim.engine import simulate  # noqa: E402
+from meshsim.sim.model import Model  # noqa: E402
 
 
 def raw_simpy_mm1(visits: int, rho: float = 0.7, seed: int = 1) -> float:

@@ -17,30 +17,30 @@ from meshsim.errors import (
     SimulationCancelled,
     SimulationError,
 )
-from meshsim.loader import format_path, load_scenario, parse_scenario
-from meshsim.runner import VERSION, RunRequest, run_many, run_scenario
+from meshsim.files.loader import format_path, load_scenario, parse_scenario
+from meshsim.sim.runner import VERSION, RunRequest, run_many, run_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
-    from meshsim import plots
-    from meshsim.blast import blast_radius
-    from meshsim.export import export_istio
-    from meshsim.graph import layered_layout
-    from meshsim.importers import FORMATS, ImportResult, detect_format, import_graph
-    from meshsim.planning import compare
-    from meshsim.report import write_report
+    from meshsim.files.importers import FORMATS, ImportResult, detect_format, import_graph
+    from meshsim.files.istio import export_istio
+    from meshsim.planning.blast import blast_radius
+    from meshsim.planning.compare import compare
+    from meshsim.report import plots
+    from meshsim.report.html import write_report
+    from meshsim.rollout.graph import layered_layout
 
 __version__ = VERSION
 
 _LAZY = {
-    "compare": "meshsim.planning",
-    "blast_radius": "meshsim.blast",
-    "export_istio": "meshsim.export",
-    "write_report": "meshsim.report",
-    "import_graph": "meshsim.importers",
-    "detect_format": "meshsim.importers",
-    "ImportResult": "meshsim.importers",
-    "FORMATS": "meshsim.importers",
-    "layered_layout": "meshsim.graph",
+    "compare": "meshsim.planning.compare",
+    "blast_radius": "meshsim.planning.blast",
+    "export_istio": "meshsim.files.istio",
+    "write_report": "meshsim.report.html",
+    "import_graph": "meshsim.files.importers",
+    "detect_format": "meshsim.files.importers",
+    "ImportResult": "meshsim.files.importers",
+    "FORMATS": "meshsim.files.importers",
+    "layered_layout": "meshsim.rollout.graph",
 }
 
 __all__ = [
@@ -71,7 +71,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "plots":
-        return importlib.import_module("meshsim.plots")
+        return importlib.import_module("meshsim.report.plots")
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'meshsim' has no attribute {name!r}")

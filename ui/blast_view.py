@@ -1,7 +1,7 @@
 """BlastView: which services' outages hurt, as a table and a heat map.
 
 Before any measurement it shows the structural blast radius of each service in each
-phase where it is meshed (``meshsim.plots.blast_matrix``, no simulation needed);
+phase where it is meshed (``meshsim.report.plots.blast_matrix``, no simulation needed);
 after a blast-radius run, the measured and structural values of the phase measured.
 Clicking a row or a heat-map cell selects that service.
 """

@@ -1,6 +1,6 @@
 """ChartsView: meshsim's plot functions drawn on Qt canvases.
 
-The plot functions (``meshsim.plots``) are the ones the HTML report uses; each takes
+The plot functions (``meshsim.report.plots``) are the ones the HTML report uses; each takes
 a matplotlib ``Axes`` and the results. This view only owns the figures: one
 ``FigureCanvasQTAgg(Figure(layout="constrained"))`` per chart, stacked in a scroll area.
 """

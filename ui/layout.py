@@ -1,6 +1,6 @@
 """Where each node of the graph goes: (column, row), entrypoints in column 0.
 
-The layered layout itself is meshsim's (``meshsim.graph.layered_layout``: columns by
+The layered layout itself is meshsim's (``meshsim.rollout.graph.layered_layout``: columns by
 call depth, rows ordered by barycentre sweeps, deterministic); this module only turns
 its y-up coordinates into the view's rows (y grows downwards on screen).
 """

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 
 from meshsim.errors import GraphImportError, ScenarioError, SimulationCancelled, SimulationError
-from meshsim.runner import VERSION
+from meshsim.sim.runner import VERSION
 
 __all__ = ["main"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from meshsim.blast import blast_radius
 from meshsim.cli.common import (
     add_json_option,
     add_sim_overrides,
@@ -12,6 +11,7 @@ from meshsim.cli.common import (
     progress_bar,
     write_output,
 )
+from meshsim.planning.blast import blast_radius
 from models.results import BlastResults
 
 __all__ = ["format_blast", "register", "run"]

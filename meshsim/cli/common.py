@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from meshsim.errors import SimulationError
-from meshsim.loader import load_scenario
+from meshsim.files.loader import load_scenario
 from models import Scenario, parse_duration
 
 __all__ = [

@@ -12,8 +12,8 @@ from meshsim.cli.common import (
     progress_bar,
     write_output,
 )
-from meshsim.planning import compare
-from meshsim.report import write_report
+from meshsim.planning.compare import compare
+from meshsim.report.html import write_report
 from models import STRATEGIES
 from models.results import CompareResults, OrderingResult
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from meshsim.cli.common import write_atomic
 from meshsim.errors import SimulationError
-from meshsim.export import export_istio
-from meshsim.loader import load_scenario
+from meshsim.files.istio import export_istio
+from meshsim.files.loader import load_scenario
 
 __all__ = ["register", "run"]
 

@@ -13,8 +13,8 @@ import yaml
 from pydantic import ValidationError
 
 from meshsim.errors import GraphImportError
-from meshsim.importers import FORMATS, import_graph
-from meshsim.importers.values import parse_rate
+from meshsim.files.importers import FORMATS, import_graph
+from meshsim.files.importers.values import parse_rate
 from models import Scenario
 
 __all__ = ["register", "run"]

@@ -11,8 +11,8 @@ from meshsim.cli.common import (
     progress_bar,
     write_output,
 )
-from meshsim.compile import resolve_phase
-from meshsim.runner import run_scenario
+from meshsim.rollout.state import resolve_phase
+from meshsim.sim.runner import run_scenario
 from models.results import PhaseResult, Results
 
 __all__ = ["format_table", "register", "run"]

@@ -1,0 +1,258 @@
+"""``compare``: simulate candidate orderings on the same random numbers and rank them.
+
+The orderings are the document's named orderings (SPEC §7.3) plus the requested
+strategies (SPEC §7.2). Every plan is simulated with :func:`meshsim.sim.runner.run_many`
+in one batch (common random numbers, so differences between plans are paired); the
+baseline is simulated once and shared, and plans with identical phases are simulated
+once. ``optimized`` then searches from every other plan (:mod:`meshsim.planning.search`),
+simulates its best few candidates and keeps the best of candidates and seeds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from meshsim.errors import SimulationCancelled, SimulationError
+from meshsim.planning.scoring import rank, ranking_key, score_ordering
+from meshsim.planning.search import Estimator, search
+from meshsim.planning.strategies import GENERATED, Groups, build_phases, generate, groups_of
+from meshsim.sim.runner import RunRequest, run_many
+from models import STRATEGIES, Ordering, Phase, Scenario
+from models.results import CompareResults, OrderingResult, PhaseResult
+
+__all__ = ["compare", "plan_orderings"]
+
+
+@dataclass
+class _Plan:
+    """One ordering to compare; ``phases`` is None for ``optimized`` until searched."""
+
+    name: str
+    strategy: str
+    phase_count: int
+    phases: list[Phase] | None
+    shown: bool = True
+    results: list[PhaseResult] = field(default_factory=list)
+
+
+def _key(phases: Sequence[Phase]) -> str:
+    """Identity of a plan for simulation: the phases without their names."""
+    dumped = [p.model_dump(mode="json", exclude={"name"}, exclude_defaults=True) for p in phases]
+    return json.dumps(dumped, sort_keys=True)
+
+
+def _check_strategies(scenario: Scenario, strategies: Sequence[str]) -> list[str]:
+    for name in strategies:
+        if name not in STRATEGIES:
+            raise SimulationError(f"unknown strategy {name!r}; known: {', '.join(STRATEGIES)}")
+        if name == "as-written" and not scenario.rollout.phases:
+            raise SimulationError("strategy 'as-written' needs rollout.phases in the scenario")
+    return list(dict.fromkeys(strategies))
+
+
+def plan_orderings(
+    scenario: Scenario, strategies: Sequence[str] | None = None, phase_count: int = 4
+) -> list[tuple[str, str, list[Phase] | None]]:
+    """The orderings ``compare`` would simulate: ``(name, strategy, phases)``.
+
+    Named orderings come first; then each requested strategy, named after it (or
+    ``<strategy>-generated`` when a named ordering already has that name but is a
+    different plan). ``phases`` is None for ``optimized`` (found by search).
+
+    Raises
+    ------
+    SimulationError
+        For an unknown strategy, ``as-written`` without rollout.phases, or K < 1.
+    """
+    return [(p.name, p.strategy, p.phases) for p in _plans(scenario, strategies, phase_count)]
+
+
+def _plans(scenario: Scenario, strategies: Sequence[str] | None, k: int) -> list[_Plan]:
+    if k < 1:
+        raise SimulationError(f"phase count must be at least 1 (got {k})")
+    if strategies is None:
+        strategies = [s for s in STRATEGIES if s != "as-written" or scenario.rollout.phases]
+    plans = []
+    for o in scenario.orderings:
+        count = o.phase_count or (len(o.phases) if o.phases is not None else k)
+        strategy = "named" if o.phases is not None else str(o.strategy)
+        phases = None if strategy == "optimized" else _phases_of(scenario, strategy, o, count)
+        plans.append(_Plan(o.name, strategy, count, phases))
+    for strategy in _check_strategies(scenario, strategies):
+        count = len(scenario.rollout.phases) if strategy == "as-written" else k
+        same = [p for p in plans if p.name == strategy]
+        if same and same[0].strategy == strategy and same[0].phase_count == count:
+            continue
+        name = f"{strategy}-generated" if same else strategy
+        phases = None if strategy == "optimized" else generate(scenario, strategy, count)
+        plans.append(_Plan(name, strategy, count, phases))
+    return plans
+
+
+def _phases_of(scenario: Scenario, strategy: str, ordering: Ordering, count: int) -> list[Phase]:
+    if ordering.phases is not None:
+        return list(ordering.phases)
+    return generate(scenario, strategy, count)
+
+
+def _add_seeds(scenario: Scenario, plans: list[_Plan]) -> None:
+    """Make sure every strategy an ``optimized`` plan starts from gets simulated."""
+    keys = {_key(p.phases) for p in plans if p.phases is not None}
+    for count in sorted({p.phase_count for p in plans if p.strategy == "optimized"}):
+        extra = [*GENERATED] + (["as-written"] if scenario.rollout.phases else [])
+        for strategy in extra:
+            phases = generate(scenario, strategy, count)
+            if _key(phases) not in keys:
+                keys.add(_key(phases))
+                plans.append(_Plan(f"{strategy}-seed-{count}", strategy, count, phases, False))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """How to simulate: shared by the batches of one comparison."""
+
+    workers: int | None
+    should_stop: Callable[[], bool] | None
+    progress: _Progress
+    estimator: Estimator
+    cache: dict = field(default_factory=dict)  # job metrics, shared by the batches
+
+
+class _Progress:
+    """One progress fraction over several batches of jobs."""
+
+    def __init__(self, callback: Callable[[float], None] | None, total_jobs: int) -> None:
+        self.callback = callback
+        self.total = max(1, total_jobs)
+        self.done = 0
+
+    def batch(self, jobs: int) -> Callable[[float], None] | None:
+        if self.callback is None:
+            return None
+        start, callback = self.done, self.callback
+        self.done += jobs
+        return lambda f: callback(min(1.0, (start + f * jobs) / self.total))
+
+
+def _simulate(
+    scenario: Scenario, plans: list[_Plan], baseline: PhaseResult | None, run: _Run
+) -> PhaseResult:
+    """Simulate ``plans`` (and the baseline if not given) in one batch; fill ``results``."""
+    unique: dict[str, list[Phase]] = {}
+    for p in plans:
+        unique.setdefault(_key(p.phases or []), p.phases or [])
+    requests = [
+        RunRequest(scenario, tuple(ph), tuple(range(1, len(ph) + 1)), label=f"plan {i}")
+        for i, ph in enumerate(unique.values())
+    ]
+    if baseline is None:
+        requests.append(RunRequest(scenario, (), (0,), label="baseline"))
+    jobs = sum(len(r.phase_indexes or ()) for r in requests) * scenario.simulation.replications
+    results = run_many(
+        requests,
+        workers=run.workers,
+        should_stop=run.should_stop,
+        on_progress=run.progress.batch(jobs),
+        cache=run.cache,
+    )
+    baseline = baseline or results[-1].phases[0]
+    by_key = dict(zip(unique, results, strict=False))
+    for p in plans:
+        simulated = by_key[_key(p.phases or [])].phases
+        renamed = [
+            r.model_copy(update={"name": ph.name})
+            for r, ph in zip(simulated, p.phases or [], strict=True)
+        ]
+        p.results = [baseline, *renamed]
+    return baseline
+
+
+def _optimize(
+    scenario: Scenario, plan: _Plan, plans: list[_Plan], baseline: PhaseResult, run: _Run
+) -> None:
+    """Search from every complete simulated plan, simulate the best candidates, keep the best."""
+    names = {s.name for s in scenario.services}
+    seeds = [p for p in plans if p.phases is not None and p.results]
+    complete = [groups_of(scenario, p.phases or []) for p in seeds]
+    complete = [g for g in complete if {n for grp in g for n in grp} == names]
+    found: list[Groups] = search(scenario, complete, estimator=run.estimator)
+    known = {_key(p.phases or []) for p in seeds}
+    candidates = []
+    for groups in found:
+        phases = build_phases(scenario, groups)
+        if _key(phases) not in known:
+            candidates.append(_Plan(plan.name, "optimized", len(phases), phases, False))
+    if candidates:
+        _simulate(scenario, candidates, baseline, run)
+    scored = [(score_ordering(scenario, c.results), c) for c in [*seeds, *candidates]]
+    best = min(scored, key=lambda sc: ranking_key(sc[0]))[1]
+    plan.phases, plan.results = best.phases, best.results
+
+
+def compare(
+    scenario: Scenario,
+    *,
+    strategies: Sequence[str] | None = None,
+    phase_count: int = 4,
+    workers: int | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> CompareResults:
+    """Simulate and rank rollout orderings (SPEC §7.2-§7.3, §11.5).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    strategies : sequence of str, optional
+        Strategies to generate besides the named orderings; default all six
+        (``as-written`` only when the scenario has ``rollout.phases``).
+    phase_count : int
+        K for generated strategies without their own ``phaseCount``.
+    workers : int, optional
+        Processes; None = all cores, 1 = serial (same results either way).
+    on_progress : callable, optional
+        Called with the fraction done.
+    should_stop : callable, optional
+        Polled while simulating; True raises :class:`~meshsim.errors.SimulationCancelled`.
+
+    Returns
+    -------
+    CompareResults
+        Every ordering with its phases and score, and the ranking (best first).
+    """
+    plans = _plans(scenario, strategies, phase_count)
+    optimized = [p for p in plans if p.strategy == "optimized"]
+    if optimized:
+        _add_seeds(scenario, plans)
+    fixed = [p for p in plans if p.phases is not None]
+    if not fixed:
+        raise SimulationError("nothing to compare: no named ordering and no strategy")
+    unique = {_key(p.phases or []): len(p.phases or []) for p in fixed}
+    jobs = 1 + sum(unique.values()) + sum(2 * p.phase_count for p in optimized)
+    progress = _Progress(on_progress, jobs * scenario.simulation.replications)
+    run = _Run(workers, should_stop, progress, Estimator(scenario))
+    baseline = _simulate(scenario, fixed, None, run)
+    for plan in optimized:
+        if should_stop is not None and should_stop():
+            raise SimulationCancelled("comparison cancelled")
+        _optimize(scenario, plan, plans, baseline, run)
+    if on_progress is not None:
+        on_progress(1.0)
+    shown = [
+        OrderingResult(
+            name=p.name,
+            strategy=p.strategy,
+            phases=p.results,
+            score=score_ordering(scenario, p.results),
+            plan=[
+                ph.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+                for ph in p.phases or []
+            ],
+        )
+        for p in plans
+        if p.shown
+    ]
+    return CompareResults(orderings=shown, ranking=rank(shown))

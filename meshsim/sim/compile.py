@@ -1,0 +1,236 @@
+"""Compile a validated scenario into plain per-phase plans the engine reads fast.
+
+Nothing here touches SimPy; the engine never touches pydantic in its hot loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models import ParallelGroup, Phase, Policy, Scenario, merge_policy, phase_services
+
+__all__ = [
+    "CONNECT_FAILURE",
+    "ERROR",
+    "OK",
+    "OUTCOMES",
+    "OVERFLOW",
+    "RESET",
+    "TIMEOUT",
+    "UNAVAILABLE",
+    "PhasePlan",
+    "PolicyRT",
+    "compile_phases",
+    "retry_mask",
+]
+
+OK, ERROR, UNAVAILABLE, TIMEOUT, RESET, CONNECT_FAILURE, OVERFLOW = range(7)
+OUTCOMES = ("ok", "error", "unavailable", "timeout", "reset", "connect-failure", "overflow")
+
+_TOKEN_OUTCOMES = {
+    "5xx": {ERROR, UNAVAILABLE, TIMEOUT, RESET, CONNECT_FAILURE},
+    "gateway-error": {UNAVAILABLE, TIMEOUT},
+    "reset": {RESET, CONNECT_FAILURE, TIMEOUT},
+    "connect-failure": {CONNECT_FAILURE},
+}
+_STATUS_OUTCOMES = {500: ERROR, 503: UNAVAILABLE, 504: TIMEOUT}
+
+
+def retry_mask(tokens: list[str], status_codes: list[int], grpc_server: bool) -> frozenset[int]:
+    """Outcomes retried under Envoy ``retryOn`` tokens (SPEC §10.5); overflow never is.
+
+    Examples
+    --------
+    >>> sorted(OUTCOMES[o] for o in retry_mask(["gateway-error"], [], False))
+    ['timeout', 'unavailable']
+    """
+    mask: set[int] = set()
+    for token in tokens:
+        mask |= _TOKEN_OUTCOMES.get(token, set())
+        if token == "retriable-status-codes":
+            mask |= {_STATUS_OUTCOMES[c] for c in status_codes if c in _STATUS_OUTCOMES}
+        if token == "unavailable" and grpc_server:
+            mask.add(UNAVAILABLE)
+    mask.discard(OVERFLOW)
+    return frozenset(mask)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRT:
+    """A merged mesh policy for one destination, as plain numbers (seconds)."""
+
+    route_timeout: float | None
+    attempts: int
+    per_try_timeout: float | None
+    retry_on: frozenset[int]
+    backoff_base: float
+    backoff_max: float
+    backoff_doc: bool
+    budget_percent: float | None
+    budget_min: int
+    max_retries: int | None
+    pool_limit: int | None
+    max_pending: int | None
+    outlier: tuple[int, float, float, float] | None  # threshold, interval, base, max %
+
+
+@dataclass
+class PhasePlan:
+    """What is true in one phase: who is meshed, STRICT, has a waypoint, which policy applies."""
+
+    index: int
+    name: str
+    meshed: list[bool]
+    onboarded: list[int]
+    strict: list[bool]
+    waypoint: list[bool]
+    gateway_meshed: bool
+    policies: list[PolicyRT | None] = field(default_factory=list)
+
+    def fingerprint(self) -> tuple:
+        """Everything that decides what a simulation of this phase records.
+
+        Which services the phase onboards is not part of it: exposure is computed from
+        the recorded call trees afterwards, so equal mesh states share one simulation.
+        """
+        return (
+            tuple(self.meshed),
+            tuple(self.strict),
+            tuple(self.waypoint),
+            self.gateway_meshed,
+            tuple(self.policies),
+        )
+
+
+def _policy_rt(policy: Policy, grpc_server: bool, default_mode: str) -> PolicyRT:
+    retries = policy.retries
+    pool = policy.connection_pool
+    limits = [v for v in (pool.max_connections, pool.max_requests) if v is not None]
+    od = policy.outlier_detection
+    backoff = retries.backoff if retries else None
+    mode = (backoff.mode if backoff and backoff.mode else default_mode) if backoff else default_mode
+    return PolicyRT(
+        route_timeout=policy.timeout,
+        attempts=retries.attempts if retries else 0,
+        per_try_timeout=retries.per_try_timeout if retries else None,
+        retry_on=retry_mask(retries.retry_on, retries.retriable_status_codes, grpc_server)
+        if retries
+        else frozenset(),
+        backoff_base=backoff.base if backoff else 0.025,
+        backoff_max=backoff.max if backoff else 0.25,
+        backoff_doc=mode == "envoy-doc",
+        budget_percent=retries.budget.percent if retries and retries.budget else None,
+        budget_min=retries.budget.min_retry_concurrency if retries and retries.budget else 0,
+        max_retries=pool.max_retries,
+        pool_limit=min(limits) if limits else None,
+        max_pending=pool.max_pending_requests,
+        outlier=(
+            od.consecutive_5xx_errors,
+            od.interval,
+            od.base_ejection_time,
+            od.max_ejection_percent,
+        )
+        if od
+        else None,
+    )
+
+
+def _mtls_strict(scenario: Scenario, phases: list[Phase]) -> list[bool]:
+    service_mode: dict[str, str] = {}
+    ns_mode: dict[str, str] = {}
+    mesh_mode = "PERMISSIVE"
+    for phase in phases:
+        for rule in phase.mtls:
+            if rule.scope == "service":
+                service_mode[rule.name or ""] = rule.mode
+            elif rule.scope == "namespace":
+                ns_mode[rule.name or ""] = rule.mode
+            else:
+                mesh_mode = rule.mode
+    return [
+        service_mode.get(s.name, ns_mode.get(s.namespace, mesh_mode)) == "STRICT"
+        for s in scenario.services
+    ]
+
+
+def compile_phases(scenario: Scenario, phases: list[Phase] | None = None) -> list[PhasePlan]:
+    """Plans for the baseline (index 0) and each cumulative phase 1..K (SPEC §7.1).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    phases : list of Phase, optional
+        The phases to apply; default ``scenario.rollout.phases``.
+    """
+    phases = list(scenario.rollout.phases if phases is None else phases)
+    names = [s.name for s in scenario.services]
+    index = {n: i for i, n in enumerate(names)}
+    n = len(names)
+    mentions_gateway = any(p.gateway is not None for p in phases)
+    grpc = [s.protocol == "grpc" for s in scenario.services]
+    ambient = scenario.mesh.profile == "istio-ambient"
+    default_mode = scenario.simulation.backoff_mode
+    plans = [PhasePlan(0, "baseline", [False] * n, [], [False] * n, [False] * n, False, [None] * n)]
+    meshed = [False] * n
+    waypoint = [False] * n
+    gateway = False
+    for k, phase in enumerate(phases, start=1):
+        onboarded = [index[s] for s in phase_services(phase, scenario.services)]
+        for i in onboarded:
+            meshed[i] = True
+        for name in phase.waypoints:
+            waypoint[index[name]] = True
+        gateway = gateway or bool(phase.gateway) or (k == 1 and not mentions_gateway)
+        applied = phases[:k]
+        strict = [m and s for m, s in zip(meshed, _mtls_strict(scenario, applied), strict=True)]
+        policies: list[PolicyRT | None] = []
+        for i, name in enumerate(names):
+            if ambient and not waypoint[i]:
+                policies.append(None)
+                continue
+            policy = scenario.mesh.defaults
+            for mp in scenario.mesh.policies:
+                if mp.host == name:
+                    policy = merge_policy(policy, mp)
+            for ph in applied:
+                for mp in ph.policies:
+                    if mp.host == name:
+                        policy = merge_policy(policy, mp)
+            policies.append(_policy_rt(policy, grpc[i], default_mode))
+        plans.append(
+            PhasePlan(
+                k, phase.name, list(meshed), onboarded, strict, list(waypoint), gateway, policies
+            )
+        )
+    return plans
+
+
+def script_of(scenario: Scenario, name_index: dict[str, int]) -> list[list]:
+    """Each service's call script as nested tuples of plain values.
+
+    An item is ``(False, call)`` or ``(True, [call, ...])`` for a parallel group; a call
+    is ``(target, count, probability, optional, timeout, retries, backoff)``.
+    """
+    scripts = []
+    for service in scenario.services:
+        items = []
+        for item in service.calls:
+            calls = item.parallel if isinstance(item, ParallelGroup) else [item]
+            compiled = [
+                (
+                    name_index[c.to],
+                    c.count,
+                    c.probability,
+                    c.optional,
+                    c.timeout,
+                    c.retries,
+                    c.retry_backoff,
+                )
+                for c in calls
+            ]
+            items.append(
+                (True, compiled) if isinstance(item, ParallelGroup) else (False, compiled[0])
+            )
+        scripts.append(items)
+    return scripts

@@ -1,0 +1,68 @@
+"""A replica (pod) of a service and the faults that hit it (SPEC §8)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+
+import simpy
+
+from meshsim.sim.model import FaultRT, Runtime
+from meshsim.sim.workers import Workers
+
+__all__ = ["Replica", "run_fault"]
+
+
+class Replica:
+    """One pod of a service: its workers and its fault state."""
+
+    __slots__ = ("res", "down", "extra_error", "latency_faults", "crash", "epoch")
+
+    def __init__(self, env: simpy.Environment, concurrency: int) -> None:
+        self.res = Workers(env, concurrency)
+        self.down = 0  # > 0: refuses connections (outage, crash)
+        self.extra_error = 0.0
+        self.latency_faults: list[tuple[Callable[[], float], float, FaultRT]] = []
+        self.crash: simpy.Event | None = None  # fires when the pod crashes under its requests
+        self.epoch = 0  # bumped by a crash: requests of an older epoch make no more calls
+
+
+def run_fault(
+    env: simpy.Environment, fault: FaultRT, replicas: list[Replica], rt: Runtime
+) -> Generator[simpy.Event, None, None]:
+    """A SimPy process applying ``fault`` to its replicas from start for its duration."""
+    if fault.start > 0:
+        yield env.timeout(fault.start)
+    hit = replicas[: fault.replicas]
+    for replica in hit:
+        _on(env, fault, replica, rt)
+    if fault.duration is None:
+        return
+    yield env.timeout(fault.duration)
+    for replica in hit:
+        _off(env, fault, replica)
+
+
+def _on(env: simpy.Environment, fault: FaultRT, replica: Replica, rt: Runtime) -> None:
+    if fault.kind in ("outage", "crash"):
+        replica.down += 1
+    if fault.kind == "crash":
+        replica.epoch += 1
+        crashed, replica.crash = replica.crash, env.event()
+        if crashed is not None:
+            crashed.succeed()
+    elif fault.kind == "error":
+        replica.extra_error += fault.error_rate
+    elif fault.kind == "latency":
+        replica.latency_faults.append((rt.fault_delay(fault), fault.probability, fault))
+
+
+def _off(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
+    if fault.kind in ("outage", "crash"):
+        replica.down -= 1
+    if fault.kind == "crash":
+        # the pod restarts empty: requests still held by the dead pod are gone
+        replica.res = Workers(env, replica.res.capacity)
+    elif fault.kind == "error":
+        replica.extra_error -= fault.error_rate
+    elif fault.kind == "latency":
+        replica.latency_faults = [f for f in replica.latency_faults if f[2] is not fault]
