@@ -18,6 +18,7 @@ from meshsim.errors import (
     SimulationError,
 )
 from meshsim.files.loader import format_path, load_scenario, parse_scenario
+from meshsim.rollout.state import PhaseState, join_phases, phase_names, phase_state, phase_states
 from meshsim.sim.runner import VERSION, RunRequest, run_many, run_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +49,7 @@ __all__ = [
     "GraphImportError",
     "ImportResult",
     "MeshSimError",
+    "PhaseState",
     "RunRequest",
     "ScenarioError",
     "SimulationCancelled",
@@ -59,9 +61,13 @@ __all__ = [
     "export_istio",
     "format_path",
     "import_graph",
+    "join_phases",
     "layered_layout",
     "load_scenario",
     "parse_scenario",
+    "phase_names",
+    "phase_state",
+    "phase_states",
     "plots",
     "run_many",
     "run_scenario",

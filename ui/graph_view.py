@@ -14,13 +14,13 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QTransform, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QWidget
 
+from meshsim import phase_state
 from models import Scenario
 from models.results import PhaseResult
 from ui.edits import joining_phase
 from ui.graph_items import NODE_H, EdgeItem, EdgeStyle, NodeItem, NodeStyle, tint
 from ui.layout import layered_positions
 from ui.palette import BROKEN_COLOUR, FAILURE_COLOUR, MTLS_COLOUR, PLAINTEXT_COLOUR, phase_colour
-from ui.phase_state import phase_state
 from ui.tooltips import entry_tooltip, node_tooltip
 
 COLUMN_GAP, ROW_GAP = 40.0, 28.0

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from meshsim import phase_names
 from ui import dialogs, edits
 from ui.backend import ScenarioError
 from ui.banner import Banner
@@ -24,7 +25,6 @@ from ui.file_actions import FileActions
 from ui.graph_view import GraphLegend, GraphView
 from ui.inspector_panel import SCENARIO, InspectorPanel
 from ui.menus import build_actions, build_menus_and_toolbar
-from ui.phase_state import phase_names
 from ui.phase_timeline import PhaseTimeline
 from ui.results_panel import ResultsPanel
 from ui.run_actions import RunActions

@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from meshsim import phase_names, phase_state
 from models import Scenario
 from ui import edits
 from ui.backend import ScenarioError
 from ui.document import ScenarioDocument
 from ui.palette import phase_colour
 from ui.phase_list import ElidedLabel, PhaseList
-from ui.phase_state import phase_names, phase_state
 
 COLUMN_MIN_W, COLUMN_MAX_W = 204, 300
 """Columns share the dock's width within these bounds (then the row scrolls)."""

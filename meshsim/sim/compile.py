@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models import ParallelGroup, Phase, Policy, Scenario, merge_policy, phase_services
+from meshsim.rollout.state import phase_states
+from models import ParallelGroup, Phase, Policy, Scenario
 
 __all__ = [
     "CONNECT_FAILURE",
@@ -135,26 +136,11 @@ def _policy_rt(policy: Policy, grpc_server: bool, default_mode: str) -> PolicyRT
     )
 
 
-def _mtls_strict(scenario: Scenario, phases: list[Phase]) -> list[bool]:
-    service_mode: dict[str, str] = {}
-    ns_mode: dict[str, str] = {}
-    mesh_mode = "PERMISSIVE"
-    for phase in phases:
-        for rule in phase.mtls:
-            if rule.scope == "service":
-                service_mode[rule.name or ""] = rule.mode
-            elif rule.scope == "namespace":
-                ns_mode[rule.name or ""] = rule.mode
-            else:
-                mesh_mode = rule.mode
-    return [
-        service_mode.get(s.name, ns_mode.get(s.namespace, mesh_mode)) == "STRICT"
-        for s in scenario.services
-    ]
-
-
 def compile_phases(scenario: Scenario, phases: list[Phase] | None = None) -> list[PhasePlan]:
     """Plans for the baseline (index 0) and each cumulative phase 1..K (SPEC §7.1).
+
+    The rules of a phase come from :func:`meshsim.rollout.state.phase_states`; this
+    only turns them into index-based plain values.
 
     Parameters
     ----------
@@ -163,44 +149,29 @@ def compile_phases(scenario: Scenario, phases: list[Phase] | None = None) -> lis
     phases : list of Phase, optional
         The phases to apply; default ``scenario.rollout.phases``.
     """
-    phases = list(scenario.rollout.phases if phases is None else phases)
     names = [s.name for s in scenario.services]
     index = {n: i for i, n in enumerate(names)}
-    n = len(names)
-    mentions_gateway = any(p.gateway is not None for p in phases)
     grpc = [s.protocol == "grpc" for s in scenario.services]
     ambient = scenario.mesh.profile == "istio-ambient"
     default_mode = scenario.simulation.backoff_mode
-    plans = [PhasePlan(0, "baseline", [False] * n, [], [False] * n, [False] * n, False, [None] * n)]
-    meshed = [False] * n
-    waypoint = [False] * n
-    gateway = False
-    for k, phase in enumerate(phases, start=1):
-        onboarded = [index[s] for s in phase_services(phase, scenario.services)]
-        for i in onboarded:
-            meshed[i] = True
-        for name in phase.waypoints:
-            waypoint[index[name]] = True
-        gateway = gateway or bool(phase.gateway) or (k == 1 and not mentions_gateway)
-        applied = phases[:k]
-        strict = [m and s for m, s in zip(meshed, _mtls_strict(scenario, applied), strict=True)]
-        policies: list[PolicyRT | None] = []
-        for i, name in enumerate(names):
-            if ambient and not waypoint[i]:
-                policies.append(None)
-                continue
-            policy = scenario.mesh.defaults
-            for mp in scenario.mesh.policies:
-                if mp.host == name:
-                    policy = merge_policy(policy, mp)
-            for ph in applied:
-                for mp in ph.policies:
-                    if mp.host == name:
-                        policy = merge_policy(policy, mp)
-            policies.append(_policy_rt(policy, grpc[i], default_mode))
+    plans = []
+    for state in phase_states(scenario, phases):
+        policies: list[PolicyRT | None] = [
+            None
+            if state.index == 0 or (ambient and name not in state.waypoints)
+            else _policy_rt(state.policies[name], grpc[i], default_mode)
+            for i, name in enumerate(names)
+        ]
         plans.append(
             PhasePlan(
-                k, phase.name, list(meshed), onboarded, strict, list(waypoint), gateway, policies
+                state.index,
+                state.name,
+                [n in state.meshed for n in names],
+                [index[n] for n in state.onboarded],
+                [n in state.strict for n in names],
+                [n in state.waypoints for n in names],
+                state.gateway_meshed,
+                policies,
             )
         )
     return plans
