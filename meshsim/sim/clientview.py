@@ -130,6 +130,7 @@ class ClientView:
     def backoff(self, retry: int) -> float:
         """Back-off before retry number ``retry`` (1-based), per SPEC §10.5."""
         policy = self.policy
+        upper: float
         if policy.backoff_doc:
             upper = min((2**retry - 1) * policy.backoff_base, policy.backoff_max)
         else:

@@ -36,7 +36,7 @@ class CallSpec(NamedTuple):
     """One call of a service's script, as the engine reads it (seconds)."""
 
     target: int
-    count: int
+    times: int  # the call's ``count``: made this many times in a row
     probability: float
     optional: bool
     timeout_s: float | None  # application-level timeout of each try

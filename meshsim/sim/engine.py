@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import simpy
 
@@ -186,7 +186,7 @@ class Simulation:
         proc = env.process(self._retry_loop(link, policy, depth, req, flag))
         done = yield proc | env.timeout(policy.route_timeout)
         if proc in done:
-            return done[proc]
+            return cast(Outcome, done[proc])
         flag[0] = True
         if req.measured:
             self.rec.route_timeout(link.server)
@@ -256,7 +256,7 @@ class Simulation:
         if view is None:
             if measured:
                 rec.attempt_started(client, server, cmeshed, cmeshed and self.plan.meshed[server])
-            replica: int | None = link.route.randrange(len(self.replicas[server]))
+            replica = link.route.randrange(len(self.replicas[server]))
         else:
             assert policy is not None
             pool = view.pool
@@ -276,14 +276,15 @@ class Simulation:
                 wait = pool.acquire()
                 if wait is not None:
                     yield wait
-            replica = view.pick(tried)
-            if replica is None:
+            picked = view.pick(tried)
+            if picked is None:
                 view.active -= 1
                 if pool is not None:
                     pool.release()
                 if measured:
                     rec.attempt_ended(server, UNAVAILABLE, env.now - start)
                 return UNAVAILABLE
+            replica = picked
             tried.append(replica)
             view.outstanding[replica] += 1
         per_try = policy.per_try_timeout if policy is not None else None
@@ -417,7 +418,7 @@ class Simulation:
         probability = spec.probability
         if not drawn and probability < 1.0 and link.calls.random() >= probability:
             return OK
-        for _ in range(spec.count):
+        for _ in range(spec.times):
             outcome = yield from self.call(link, meshed, spec, depth, req)
             if outcome != OK:
                 return OK if spec.optional else outcome
@@ -442,8 +443,9 @@ class Simulation:
             return OK
         done = yield env.all_of(procs)
         for proc in procs:
-            if done[proc] != OK:
-                return done[proc]
+            outcome: Outcome = done[proc]
+            if outcome != OK:
+                return outcome
         return OK
 
 
