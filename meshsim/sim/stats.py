@@ -76,7 +76,7 @@ def phase_metrics(rec: Recorder) -> dict[str, Any]:
             "timeouts": rec.svc_timeouts[i],
             "rejected": rec.svc_rejected[i],
             "utilization": rec.busy_s[i] / (s.replicas * s.concurrency * window),
-            "ejections": rec.ejections[i][0],
+            "ejections": rec.ejections[i],
             "latency": latency_stats(rec.svc_latency[i]),
         }
     n = rec.n
@@ -84,19 +84,20 @@ def phase_metrics(rec: Recorder) -> dict[str, Any]:
     attempts = s2s = s2s_mtls = breakages = 0
     for key in sorted(rec.edges):
         client, server = divmod(key, n)
-        calls, tries, failures, mtls, broken = rec.edges[key]
+        edge = rec.edges[key]
+        tries = edge.attempts
         attempts += tries
-        breakages += broken
+        breakages += edge.breakages
         if client < n:
             s2s += tries
-            s2s_mtls += mtls
+            s2s_mtls += edge.mtls
         edges[(model.client_name(client), model.names[server])] = {
-            "calls": calls,
+            "calls": edge.calls,
             "attempts": tries,
-            "failures": failures,
-            "mtls": mtls / tries if tries else 0.0,
-            "policy": rec.edge_policy.get(key, False),
-            "breakages": broken,
+            "failures": edge.failures,
+            "mtls": edge.mtls / tries if tries else 0.0,
+            "policy": edge.policy,
+            "breakages": edge.breakages,
         }
     return {
         "entrypoints": entries,
