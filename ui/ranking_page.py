@@ -122,5 +122,20 @@ class RankingPage(QWidget):
     def clear(self) -> None:
         self.table.setRowCount(0)
 
+    def select_plan(self, name: str) -> None:
+        """Mark the row of the plan on display."""
+        table = self.table
+        table.clearSelection()
+        for row in range(table.rowCount()):
+            item = table.item(row, 1)
+            if item is not None and item.text() == name:
+                table.selectRow(row)
+                table.scrollToItem(item)
+
+    @property
+    def selected_plan(self) -> str:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        return self.table.item(min(rows), 1).text() if rows else ""
+
     def _on_table_cell_clicked(self, row: int, _column: int) -> None:
         self.plan_clicked.emit(self.table.item(row, 1).text())
