@@ -272,8 +272,8 @@ def test_return_in_a_field_commits_and_keeps_the_place(boutique, qtbot):
         assert inspector.editors["simulation.duration"].widget.hasFocus()
     qtbot.waitUntil(lambda: inspector.scroll.verticalScrollBar().value() == 120)
     window.select_service("frontend")
-    qtbot.keyClick(inspector.extras.calls_list.viewport(), Qt.Key.Key_Down)
-    item = inspector.extras.calls_list.item(0)
-    rect = inspector.extras.calls_list.visualItemRect(item)
-    qtbot.mouseClick(inspector.extras.calls_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    calls = inspector.extras.calls_list
+    qtbot.keyClick(calls.viewport(), Qt.Key.Key_Down)
+    rect = calls.visualItemRect(calls.item(0))
+    qtbot.mouseClick(calls.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert inspector.title.text() == "Call of frontend"
