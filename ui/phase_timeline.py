@@ -67,21 +67,23 @@ class PhaseTimeline(QWidget):
         self.slider.setRange(0, 0)
         self.slider.setEnabled(False)
         self.add_button.setEnabled(False)
+        self.plan_note = QLabel()
+        self.plan_note.setStyleSheet("color: #37474f; background: #fff8e1; padding: 2px 6px;")
+        self.plan_note.setToolTip(
+            "The timeline shows the plan picked in the comparison; it cannot be edited here"
+        )
+        self.written_button = QPushButton("Show the written plan")
+        self.written_button.setToolTip("Show (and edit) the scenario's own rollout plan")
+        self.written_button.clicked.connect(self._on_written_button_clicked)
+        self.plan_note.hide()
+        self.written_button.hide()
         top = QHBoxLayout()
         top.addWidget(QLabel("Phase on display:"))
         top.addWidget(self.slider, 1)
         top.addWidget(self.slider_label)
+        top.addWidget(self.plan_note)
+        top.addWidget(self.written_button)
         top.addWidget(self.add_button)
-        self.plan_note = QLabel()
-        self.plan_note.setStyleSheet("color: #37474f; background: #fff8e1; padding: 2px 6px;")
-        self.plan_note.hide()
-        self.written_button = QPushButton("Show the written plan")
-        self.written_button.setToolTip("Show (and edit) the scenario's own rollout plan")
-        self.written_button.clicked.connect(self._on_written_button_clicked)
-        self.written_button.hide()
-        note = QHBoxLayout()
-        note.addWidget(self.plan_note, 1)
-        note.addWidget(self.written_button)
         self._row = QHBoxLayout()
         self._row.setContentsMargins(0, 2, 0, 0)
         self._row.setSpacing(6)
@@ -96,7 +98,6 @@ class PhaseTimeline(QWidget):
         layout.setContentsMargins(6, 2, 6, 2)
         layout.setSpacing(2)
         layout.addLayout(top)
-        layout.addLayout(note)
         layout.addWidget(self.scroll, 1)
         session.display_changed.connect(self._on_session_display_changed)
         session.phase_changed.connect(self._on_session_phase_changed)
@@ -173,11 +174,10 @@ class PhaseTimeline(QWidget):
         plan = self._session.plan
         shown = scenario is not None and not self._editable
         if shown:
-            self.plan_note.setText(
-                f"Showing plan <b>{plan}</b> from the comparison (read-only)."
-            )
+            self.plan_note.setText(f"Plan <b>{plan}</b> (read-only)")
         self.plan_note.setVisible(shown)
         self.written_button.setVisible(shown)
+        self.add_button.setVisible(not shown)
 
     def _add_column(self, index: int | None, title: str, names: list[str], scenario) -> None:
         frame = QFrame()
