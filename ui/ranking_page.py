@@ -28,7 +28,7 @@ RANKING_HELP = (
     "services a phase onboards (mean and largest over the phases). <b>Δp99</b>: worst "
     "phase p99 minus the baseline's. <b>mTLS AUC</b>: mean mTLS coverage over the phases "
     "(sensitive: of calls into sensitive services). <b>peak CPU</b>: proxy vCPU at the "
-    "busiest phase. Hover a header for more; click a row to see that plan's phases."
+    "busiest phase. Hover a header for more; click a row to show that plan everywhere."
 )
 COLUMNS: list[tuple[str, str | None]] = [
     ("#", None),

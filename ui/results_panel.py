@@ -180,7 +180,7 @@ class ResultsPanel(QWidget):
 
     def _on_session_plan_changed(self, name: str) -> None:
         self.ordering_combo.blockSignals(True)
-        self.ordering_combo.setCurrentText(name)
+        self.ordering_combo.setCurrentIndex(self.ordering_combo.findText(name))  # -1: none
         self.ordering_combo.blockSignals(False)
         self.ranking_page.select_plan(name)
         self._refresh()

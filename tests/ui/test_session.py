@@ -92,7 +92,13 @@ def test_the_plan_picked_in_the_ranking_is_what_every_view_shows(compared):
 def fill_every_result(window, qtbot):
     """A run, a comparison and a blast radius of the open scenario."""
     window.runs.strategies = ["as-written"]
-    finish(qtbot, window.runs.start_run())
+    assert window.action("run").isEnabled() and not window.action("cancel").isEnabled()
+    worker = window.runs.start_run()
+    # The action table's predicates follow the session: one job at a time.
+    assert not window.action("run").isEnabled() and not window.action("compare").isEnabled()
+    assert window.action("cancel").isEnabled() and window.action("save").isEnabled()
+    finish(qtbot, worker)
+    assert window.action("run").isEnabled() and not window.action("cancel").isEnabled()
     finish(qtbot, window.runs.start_compare())
     window.results.tabs.setCurrentIndex(4)
     finish(qtbot, window.runs.start_blast())
