@@ -174,6 +174,8 @@ class ResultsPanel(QWidget):
                 self._show_tab(self.ranking_page)
             else:
                 self.ordering_combo.hide()
+                self.ranking_page.clear()  # a run replaces the comparison it ranked
+                self._filled(self.ranking_page, False)
                 self.charts.show_run(session.run)
                 self._show_tab(self.phases_table)
         self._refresh()

@@ -90,15 +90,19 @@ def test_the_plan_picked_in_the_ranking_is_what_every_view_shows(compared):
 
 
 def fill_every_result(window, qtbot):
-    """A run, a comparison and a blast radius of the open scenario."""
+    """A comparison, then a run (which replaces it), a comparison and a blast radius."""
     window.runs.strategies = ["as-written"]
+    finish(qtbot, window.runs.start_compare())
+    assert window.results.ranking_table.rowCount() > 0
     assert window.action("run").isEnabled() and not window.action("cancel").isEnabled()
     worker = window.runs.start_run()
     # The action table's predicates follow the session: one job at a time.
     assert not window.action("run").isEnabled() and not window.action("compare").isEnabled()
     assert window.action("cancel").isEnabled() and window.action("save").isEnabled()
-    finish(qtbot, worker)
+    run = finish(qtbot, worker)
     assert window.action("run").isEnabled() and not window.action("cancel").isEnabled()
+    assert window.session.comparison is None and window.session.run is run
+    assert window.results.ranking_table.rowCount() == 0  # no ranking of a replaced comparison
     finish(qtbot, window.runs.start_compare())
     window.results.tabs.setCurrentIndex(4)
     finish(qtbot, window.runs.start_blast())
