@@ -49,32 +49,16 @@ def test_parallel_run_equals_serial_run():
     assert serial[1].phases[0].model_dump_json() == serial[0].phases[2].model_dump_json()
 
 
-def counting_simulate(monkeypatch) -> list[tuple]:
-    """Make the runner record (phase fingerprint, replication) of every simulation."""
-    import meshsim.sim.runner
-
-    calls: list[tuple] = []
-    real = meshsim.sim.runner.simulate
-
-    def counted(model, plan, replication, *args, **kwargs):
-        calls.append((plan.fingerprint(), replication))
-        return real(model, plan, replication, *args, **kwargs)
-
-    monkeypatch.setattr(meshsim.sim.runner, "simulate", counted)
-    return calls
-
-
-def test_identical_phases_of_different_plans_are_simulated_once(monkeypatch):
+def test_identical_phases_of_different_plans_are_simulated_once(simulations):
     from models import Phase
 
-    calls = counting_simulate(monkeypatch)
     same = (Phase(name="x", services=["b"]),)
     other = (Phase(name="y", services=["b"]), Phase(name="z", services=["c"]))
     requests = [RunRequest(scenario(), same), RunRequest(scenario(), other)]
     cache = JobCache()
     one, two = run_many(requests, cache=cache)
     # baseline and phase 1 of the second plan equal the first plan's: 2 reps x 2 phases shared
-    assert len(calls) == len(set(calls)) == 2 * 2 + 2 == len(cache)
+    assert len(simulations) == len(set(simulations)) == 2 * 2 + 2 == len(cache)
     assert one.phases[1].model_dump(exclude={"name"}) == two.phases[1].model_dump(exclude={"name"})
     assert [p.name for p in two.phases] == ["baseline", "y", "z"]
 
