@@ -138,11 +138,10 @@ def _simulate(
     scenario: Scenario, plans: list[_Plan], baseline: PhaseResult | None, run: _Run
 ) -> PhaseResult:
     """Simulate ``plans`` (and the baseline if not given) in one batch; fill ``results``."""
-    requests = [
-        RunRequest(scenario, tuple(ph), tuple(range(1, len(ph) + 1)), label=p.name)
-        for p in plans
-        for ph in [p.phases or []]
-    ]
+    requests = []
+    for p in plans:
+        phases = tuple(p.phases or ())
+        requests.append(RunRequest(scenario, phases, tuple(range(1, len(phases) + 1)), p.name))
     if baseline is None:
         requests.append(RunRequest(scenario, (), (0,), label="baseline"))
     jobs = sum(len(r.phase_indexes or ()) for r in requests) * scenario.simulation.replications
@@ -154,7 +153,7 @@ def _simulate(
         cache=run.cache,
     )
     baseline = baseline or results[-1].phases[0]
-    for p, simulated in zip(plans, results, strict=False):
+    for p, simulated in zip(plans, results[: len(plans)], strict=True):
         p.results = [baseline, *simulated.phases]
     return baseline
 
