@@ -19,7 +19,8 @@ from meshsim.errors import (
 )
 from meshsim.files.loader import format_path, load_scenario, parse_scenario
 from meshsim.rollout.state import PhaseState, join_phases, phase_names, phase_state, phase_states
-from meshsim.sim.runner import VERSION, RunRequest, run_many, run_scenario
+from meshsim.sim.runner import RunRequest, run_many, run_scenario
+from meshsim.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from meshsim.files.importers import FORMATS, ImportResult, detect_format, import_graph
@@ -29,8 +30,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from meshsim.report import plots
     from meshsim.report.html import write_report
     from meshsim.rollout.graph import layered_layout
-
-__version__ = VERSION
 
 _LAZY = {
     "compare": "meshsim.planning.compare",

@@ -54,3 +54,19 @@ def tiny():
         ],
         rollout={"phases": [{"name": "all", "services": ["a", "b"]}]},
     )
+
+
+@pytest.fixture
+def simulations(monkeypatch):
+    """(phase fingerprint, replication) of every simulation the runner starts (serial runs)."""
+    import meshsim.sim.runner
+
+    calls: list[tuple] = []
+    real = meshsim.sim.runner.simulate
+
+    def counted(model, plan, replication, *args, **kwargs):
+        calls.append((plan.fingerprint(), replication))
+        return real(model, plan, replication, *args, **kwargs)
+
+    monkeypatch.setattr(meshsim.sim.runner, "simulate", counted)
+    return calls
