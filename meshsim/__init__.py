@@ -17,7 +17,16 @@ from meshsim.errors import (
     SimulationCancelled,
     SimulationError,
 )
-from meshsim.files.loader import format_path, load_scenario, parse_scenario
+from meshsim.files.scenario import (
+    RoundTripDocument,
+    dump_scenario,
+    format_path,
+    load_scenario,
+    parse_scenario,
+    save_scenario,
+    to_wire,
+    update_text,
+)
 from meshsim.sim.runner import VERSION, RunRequest, run_many, run_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +57,7 @@ __all__ = [
     "GraphImportError",
     "ImportResult",
     "MeshSimError",
+    "RoundTripDocument",
     "RunRequest",
     "ScenarioError",
     "SimulationCancelled",
@@ -56,6 +66,7 @@ __all__ = [
     "blast_radius",
     "compare",
     "detect_format",
+    "dump_scenario",
     "export_istio",
     "format_path",
     "import_graph",
@@ -65,6 +76,9 @@ __all__ = [
     "plots",
     "run_many",
     "run_scenario",
+    "save_scenario",
+    "to_wire",
+    "update_text",
     "write_report",
 ]
 

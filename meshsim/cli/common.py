@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from meshsim.errors import SimulationError
-from meshsim.files.loader import load_scenario
+from meshsim.files.atomic import write_text_atomically as write_atomic
+from meshsim.files.scenario import load_scenario
 from models import Scenario, parse_duration
 
 __all__ = [
@@ -70,20 +69,6 @@ def load_with_overrides(args: argparse.Namespace) -> Scenario:
     except ValidationError as err:
         reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors())
         raise SimulationError(f"{args.scenario}: with these options: {reasons}") from err
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that it is either complete or untouched."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_output(target: str, text: str) -> None:
