@@ -28,6 +28,7 @@ from meshsim.files.scenario import (
     update_text,
 )
 from meshsim.sim.runner import VERSION, RunRequest, run_many, run_scenario
+from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from meshsim.files.importers import FORMATS, ImportResult, detect_format, import_graph
@@ -58,15 +59,18 @@ __all__ = [
     "ImportResult",
     "MeshSimError",
     "RoundTripDocument",
+    "RunEstimate",
     "RunRequest",
     "ScenarioError",
     "SimulationCancelled",
     "SimulationError",
     "__version__",
+    "available_memory",
     "blast_radius",
     "compare",
     "detect_format",
     "dump_scenario",
+    "estimate_run",
     "export_istio",
     "format_path",
     "import_graph",

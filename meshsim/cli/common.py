@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from meshsim.errors import SimulationError
 from meshsim.files.atomic import write_text_atomically as write_atomic
 from meshsim.files.scenario import load_scenario
+from meshsim.sim.runner import default_workers
+from meshsim.sim.sizing import RunEstimate, estimate_run, fits_in_memory
 from models import Scenario, parse_duration
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "add_sim_overrides",
     "load_with_overrides",
     "progress_bar",
+    "refuse_if_too_big",
     "write_atomic",
     "write_output",
 ]
@@ -69,6 +72,29 @@ def load_with_overrides(args: argparse.Namespace) -> Scenario:
     except ValidationError as err:
         reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors())
         raise SimulationError(f"{args.scenario}: with these options: {reasons}") from err
+
+
+def refuse_if_too_big(
+    scenario: Scenario,
+    workers: int | None,
+    *,
+    phases: int | None = None,
+    plans: int = 1,
+) -> RunEstimate:
+    """Estimate the run; refuse it (SimulationError: one line, exit 2) if it cannot fit.
+
+    Called before anything is simulated or written, so a refused run leaves no file.
+    """
+    estimate = estimate_run(
+        scenario,
+        phases=phases,
+        plans=plans,
+        workers=default_workers() if workers is None else max(1, workers),
+    )
+    reason = fits_in_memory(estimate)
+    if reason is not None:
+        raise SimulationError(reason)
+    return estimate
 
 
 def write_output(target: str, text: str) -> None:

@@ -83,4 +83,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"{output}: cannot write: {err.strerror or err}", file=sys.stderr)
         return 2
     return 0
-
