@@ -35,8 +35,10 @@ from typing import Any, NamedTuple
 import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
 from ruamel.yaml.error import YAMLError as RuamelError
 from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.tokens import CommentToken
 
 from meshsim.errors import ScenarioError
 from meshsim.files.atomic import write_text_atomically
@@ -209,6 +211,95 @@ def _camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def _last(collection: CommentedMap | CommentedSeq) -> Any:
+    if isinstance(collection, CommentedMap):
+        return next(reversed(collection))
+    return len(collection) - 1
+
+
+def _block(value: Any) -> bool:
+    """A non-empty block-style collection (a flow one, ``[a, b]``, is one line)."""
+    return (
+        isinstance(value, CommentedMap | CommentedSeq)
+        and len(value) > 0
+        and not value.fa.flow_style()
+    )
+
+
+def _trail(container: CommentedMap | CommentedSeq, key: Any) -> tuple[Any, Any, list]:
+    """Where the comments after entry ``key`` live.
+
+    That is its deepest last entry, and the collections on the way (whose ``end``
+    comments also follow it).
+    """
+    chain = []
+    value = container[key]
+    while _block(value):
+        chain.append(value)
+        container, key = value, _last(value)
+        value = container[key]
+    return container, key, chain
+
+
+def _take_trailing(container: CommentedMap | CommentedSeq, key: Any) -> str:
+    """Detach the whole comment lines that follow entry ``key``.
+
+    They introduce what comes next in the file, so they must outlive the entry.
+    """
+    owner, last, chain = _trail(container, key)
+    pos = 2 if isinstance(owner, CommentedMap) else 0
+    lines = ""
+    item = owner.ca.items.get(last)
+    if item and len(item) > pos and item[pos] is not None:
+        _eol, _, lines = item[pos].value.partition("\n")  # the entry's own EOL comment goes
+        item[pos] = None
+    for collection in reversed(chain):
+        if collection.ca.end:
+            lines += "".join(token.value for token in collection.ca.end)
+            collection.ca.end = []
+    return lines
+
+
+def _give_trailing(container: CommentedMap | CommentedSeq, key: Any, lines: str) -> None:
+    """Put comment ``lines`` right after entry ``key`` (and everything under it)."""
+    if not lines:
+        return
+    owner, last, _ = _trail(container, key)
+    pos = 2 if isinstance(owner, CommentedMap) else 0
+    item = owner.ca.items.setdefault(last, [None, None, None, None])
+    if item[pos] is None:
+        item[pos] = CommentToken("\n" + lines, CommentMark(0), None)
+    else:
+        item[pos].value += lines
+
+
+def _replace(container: CommentedMap | CommentedSeq, key: Any, value: Any) -> None:
+    """``container[key] = value``, keeping the comments that followed the old value."""
+    if value is container[key]:
+        return
+    lines = _take_trailing(container, key)
+    container[key] = value
+    _give_trailing(container, key, lines)
+
+
+def _delete(container: CommentedMap | CommentedSeq, keys: list) -> None:
+    """Delete entries ``keys`` (adjacent, in order).
+
+    The comment lines after the last one move to the entry before them: they introduce
+    what follows.
+    """
+    order = list(container) if isinstance(container, CommentedMap) else list(range(len(container)))
+    first = order.index(keys[0])
+    lines = _take_trailing(container, keys[-1])
+    if isinstance(container, CommentedMap):
+        for key in keys:
+            del container[key]
+    else:
+        del container[keys[0] : keys[-1] + 1]
+    if first > 0:
+        _give_trailing(container, order[first - 1], lines)
+
+
 def _merge(node: Any, old: Any, new: Any) -> Any:
     """``node`` (round-trip data meaning ``old``) changed to mean ``new``.
 
@@ -220,7 +311,7 @@ def _merge(node: Any, old: Any, new: Any) -> Any:
         for wire_key in [k for k in old if k not in new]:
             doc_key = _key_in(node, wire_key)
             if doc_key is not None:
-                del node[doc_key]
+                _delete(node, [doc_key])
         previous = -1
         for wire_key, value in new.items():
             doc_key = _key_in(node, wire_key)
@@ -232,8 +323,7 @@ def _merge(node: Any, old: Any, new: Any) -> Any:
                 merged = _merge(node[doc_key], old.get(wire_key), value)
             else:
                 merged = _commented(value)
-            if merged is not node[doc_key]:
-                node[doc_key] = merged
+            _replace(node, doc_key, merged)
             previous = list(node).index(doc_key)
         return node
     if isinstance(new, list) and isinstance(old, list) and isinstance(node, CommentedSeq):
@@ -249,9 +339,10 @@ def _merge(node: Any, old: Any, new: Any) -> Any:
             if tag == "replace" and i2 - i1 == j2 - j1:
                 for offset in range(i2 - i1):
                     at = i1 + offset
-                    node[at] = _merge(node[at], old[at], new[j1 + offset])
+                    _replace(node, at, _merge(node[at], old[at], new[j1 + offset]))
                 continue
-            del node[i1:i2]
+            if i2 > i1:
+                _delete(node, list(range(i1, i2)))
             for position, item in enumerate(new[j1:j2]):
                 node.insert(i1 + position, _commented(item))
         return node

@@ -180,3 +180,21 @@ def test_every_scenario_writer_is_this_module():
             if needle in text:
                 offenders.append(f"{path.relative_to(root)}: {needle}")
     assert offenders == []
+
+
+def test_deleting_an_item_keeps_the_comments_that_introduce_what_follows():
+    original = RETRY_STORM.read_text(encoding="utf-8")
+    wire = to_wire(parse_scenario(original))
+    wire["rollout"]["phases"].pop()  # "cure", the last phase, before "# Alternative cures"
+    text = update_text(original, Scenario.model_validate(wire))
+    removed = [line[1:] for line in _changed_lines(original, text) if line.startswith("-")]
+    assert not [line for line in _changed_lines(original, text) if line.startswith("+")]
+    assert "    - name: cure" in removed
+    assert (
+        "# Alternative cures to compare with `meshsim compare` (each as its own two-phase plan)."
+        in text
+    )
+    kept = set(_comments(text))
+    lost = [line for line in _comments(original) if line not in kept]
+    assert lost and all(line in removed for line in lost)  # only the cure phase's own comments
+    assert parse_scenario(text).rollout.phases[-1].name == "mesh-all"
