@@ -17,9 +17,19 @@ from meshsim.errors import (
     SimulationCancelled,
     SimulationError,
 )
-from meshsim.files.loader import format_path, load_scenario, parse_scenario
+from meshsim.files.scenario import (
+    RoundTripDocument,
+    dump_scenario,
+    format_path,
+    load_scenario,
+    parse_scenario,
+    save_scenario,
+    to_wire,
+    update_text,
+)
 from meshsim.rollout.state import PhaseState, join_phases, phase_names, phase_state, phase_states
 from meshsim.sim.runner import RunRequest, run_many, run_scenario
+from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run
 from meshsim.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,14 +59,19 @@ __all__ = [
     "ImportResult",
     "MeshSimError",
     "PhaseState",
+    "RoundTripDocument",
+    "RunEstimate",
     "RunRequest",
     "ScenarioError",
     "SimulationCancelled",
     "SimulationError",
     "__version__",
+    "available_memory",
     "blast_radius",
     "compare",
     "detect_format",
+    "dump_scenario",
+    "estimate_run",
     "export_istio",
     "format_path",
     "import_graph",
@@ -70,6 +85,9 @@ __all__ = [
     "plots",
     "run_many",
     "run_scenario",
+    "save_scenario",
+    "to_wire",
+    "update_text",
     "write_report",
 ]
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny scenario builder and paths to shared data."""
+"""Shared fixtures: a tiny scenario builder and the path of the test data (tests/data)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ settings.load_profile("meshsim")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATA = ROOT / "tests" / "data"
+"""Real files the importer and app tests read, with their origins in SOURCES.md."""
 
 
 def build(services: list[dict[str, Any]], **top: Any):
