@@ -17,7 +17,19 @@ from meshsim.version import __version__
 
 __all__ = ["main"]
 
-_COMMANDS = ("run", "compare", "blast", "validate", "importcmd", "export", "gui")
+_COMMANDS = (
+    "run",
+    "compare",
+    "blast",
+    "validate",
+    "importcmd",
+    "export",
+    "gui",
+    "edit",
+    "lint",
+    "check",
+    "sweep",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

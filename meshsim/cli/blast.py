@@ -12,6 +12,7 @@ from meshsim.cli.common import (
     refuse_if_too_big,
     write_output,
 )
+from meshsim.cli.options import add_set_option
 from meshsim.planning.blast import blast_radius
 from models.results import BlastResults
 
@@ -42,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_option(parser)
     add_sim_overrides(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_set_option(parser)
     parser.set_defaults(func=run)
 
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from meshsim.errors import SimulationError
 from meshsim.files.atomic import write_text_atomically as write_atomic
-from meshsim.files.scenario import load_scenario
+from meshsim.files.overrides import load_with_sets
 from meshsim.sim.runner import default_workers
 from meshsim.sim.sizing import RunEstimate, estimate_run, fits_in_memory
 from models import Scenario, parse_duration
@@ -52,8 +52,8 @@ def add_sim_overrides(parser: argparse.ArgumentParser) -> None:
 
 
 def load_with_overrides(args: argparse.Namespace) -> Scenario:
-    """Load ``args.scenario`` and apply ``--seed/--replications/--duration``."""
-    scenario = load_scenario(args.scenario)
+    """Load ``args.scenario`` and apply ``--set``, ``--seed/--replications/--duration``."""
+    scenario = load_with_sets(args.scenario, getattr(args, "set", None))
     sim = scenario.simulation.model_dump(by_alias=True, exclude_unset=True)
     if getattr(args, "seed", None) is not None:
         sim["seed"] = args.seed

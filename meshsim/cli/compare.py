@@ -13,6 +13,7 @@ from meshsim.cli.common import (
     refuse_if_too_big,
     write_output,
 )
+from meshsim.cli.options import add_set_option
 from meshsim.planning.compare import compare
 from meshsim.report.html import write_report
 from models import STRATEGIES
@@ -49,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--report", metavar="PATH.html", help="write the HTML report there")
     add_sim_overrides(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_set_option(parser)
     parser.set_defaults(func=run)
 
 

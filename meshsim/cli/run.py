@@ -12,8 +12,9 @@ from meshsim.cli.common import (
     refuse_if_too_big,
     write_output,
 )
+from meshsim.cli.options import add_executor_options, add_set_option, executor_of, workers_of
 from meshsim.rollout.state import resolve_phase
-from meshsim.sim.runner import run_scenario
+from meshsim.sim.runner import RunRequest, run_many
 from models.results import PhaseResult, Results
 
 __all__ = ["format_table", "register", "run"]
@@ -33,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_sim_overrides(parser)
     add_json_option(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_set_option(parser)
+    add_executor_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -45,9 +48,7 @@ def run(args: argparse.Namespace) -> int:
     refuse_if_too_big(scenario, args.workers, phases=len(indexes) if indexes else None)
     update, close = progress_bar("simulating", args.quiet or args.json == "-")
     try:
-        results = run_scenario(
-            scenario, phase_indexes=indexes, workers=args.workers, on_progress=update
-        )
+        results = _simulate(args, scenario, indexes, update)
     finally:
         close()
     if args.json:
@@ -56,6 +57,15 @@ def run(args: argparse.Namespace) -> int:
             return 0
     print(format_table(results))
     return 0
+
+
+def _simulate(args: argparse.Namespace, scenario, indexes, on_progress) -> Results:
+    """Run on the executor ``--executor``/``--scheduler`` ask for (SPEC §19)."""
+    request = RunRequest(scenario, phase_indexes=None if indexes is None else tuple(indexes))
+    with executor_of(args) as executor:
+        return run_many(
+            [request], workers=workers_of(args), on_progress=on_progress, executor=executor
+        )[0]
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
