@@ -65,8 +65,7 @@ def test_invalid_result_names_the_set(shop):
     with pytest.raises(ScenarioError) as err:
         load_with_sets(shop, ["services[api].replicas=0"])
     assert err.value.lines() == [
-        f"{shop}: --set services[api].replicas=0: services[0].replicas: "
-        "must be at least 1 (got 0)"
+        f"{shop}: --set services[api].replicas=0: services[0].replicas: must be at least 1 (got 0)"
     ]
 
 
