@@ -4,6 +4,7 @@ This package depends on pydantic only; the engine (``meshsim``) and the app
 (``ui``) build on it.
 """
 
+from models.checks import Checks
 from models.distributions import (
     Constant,
     Distribution,
@@ -36,6 +37,7 @@ __all__ = [
     "STRATEGIES",
     "Backoff",
     "Call",
+    "Checks",
     "ConnectionPool",
     "Constant",
     "CrossFieldError",

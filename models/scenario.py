@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from models.base import Document
+from models.checks import Checks
 from models.mesh import Mesh
 from models.rollout import Fault, Ordering, Phase, Rollout, Simulation
 from models.services import Entrypoint, ParallelGroup, Service, Slo
@@ -75,6 +76,9 @@ class Scenario(Document):
     faults: list[Fault] = Field(default_factory=list, description="Injected faults.")
     slo: Slo | None = Field(None, description="Default SLO of every entrypoint.")
     simulation: Simulation = Field(default_factory=Simulation, description="Run settings.")
+    checks: Checks | None = Field(
+        None, description="Limits `meshsim check` asserts in CI pipelines (SPEC §16)."
+    )
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Scenario:
