@@ -35,11 +35,14 @@ from meshsim.version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from meshsim.files.importers import FORMATS, ImportResult, detect_format, import_graph
     from meshsim.files.istio import export_istio
+    from meshsim.files.overrides import load_with_sets
     from meshsim.planning.blast import blast_radius
     from meshsim.planning.compare import compare
+    from meshsim.planning.sweep import parse_param, sweep
     from meshsim.report import plots
     from meshsim.report.html import write_report
     from meshsim.rollout.graph import layered_layout
+    from meshsim.rollout.lint import lint
 
 _LAZY = {
     "compare": "meshsim.planning.compare",
@@ -51,6 +54,10 @@ _LAZY = {
     "ImportResult": "meshsim.files.importers",
     "FORMATS": "meshsim.files.importers",
     "layered_layout": "meshsim.rollout.graph",
+    "lint": "meshsim.rollout.lint",
+    "sweep": "meshsim.planning.sweep",
+    "parse_param": "meshsim.planning.sweep",
+    "load_with_sets": "meshsim.files.overrides",
 }
 
 __all__ = [
@@ -77,7 +84,10 @@ __all__ = [
     "import_graph",
     "join_phases",
     "layered_layout",
+    "lint",
     "load_scenario",
+    "load_with_sets",
+    "parse_param",
     "parse_scenario",
     "phase_names",
     "phase_state",
@@ -86,6 +96,7 @@ __all__ = [
     "run_many",
     "run_scenario",
     "save_scenario",
+    "sweep",
     "to_wire",
     "update_text",
     "write_report",

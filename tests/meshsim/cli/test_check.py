@@ -93,3 +93,21 @@ def test_limits_merge():
     merged = scenario.over(Limits(max_p99_delta_s=0.005))
     assert merged.max_p99_delta_s == 0.005 and merged.max_p99_delta_fraction is None
     assert merged.max_p99_s == 1.0
+
+
+def test_retry_storm_fails_its_storm_phase(tmp_path, capsys):
+    from tests.conftest import SAMPLES
+
+    junit = tmp_path / "junit.xml"
+    args = ["check", str(SAMPLES / "retry-storm.yaml"), "--phase", "mesh-all"]
+    args += ["--max-amplification", "1.5", "--junit", str(junit)]
+    args += ["--duration", "30s", "--replications", "1", *RUN]
+    assert main(args) == 3
+    out = capsys.readouterr().out.splitlines()
+    # the outage (20 s to 30 s of a 25 s measured window) breaks the 1% error SLO, and the
+    # storm multiplies the tries; SPEC §16 wording: "phase X: entrypoint Y: ..."
+    assert any(line.startswith("phase mesh-all: entrypoint shop: SLO error rate ") for line in out)
+    assert any(line.startswith("phase mesh-all: retry amplification ") for line in out)
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite.get("name") == "retry-storm: phase mesh-all"
+    assert int(suite.get("failures")) == len(out)
