@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ def main() -> None:
     params = args.param or [f"{POLICY}.perTryTimeout=10ms..1s:4", f"{POLICY}.attempts=0..3:4"]
     path = ROOT / "samples" / "retry-storm.yaml"
     started = time.perf_counter()
+    cpu_started = _cpu()
     with executor_for(args.executor, workers=args.workers) as executor:
         result = sweep(
             path.read_text(),
@@ -49,13 +51,25 @@ def main() -> None:
             executor=executor,
         )
     elapsed = time.perf_counter() - started
+    cpu = _cpu() - cpu_started
     jobs = len(result.points) * result.replications
     print(f"{len(result.points)} points x {result.replications} replications = {jobs} jobs")
     print(
         f"wall time {elapsed:.1f} s on {args.workers or os.cpu_count()} worker(s), "
         f"load average {os.getloadavg()[0]:.1f}"
     )
+    print(
+        f"CPU time {cpu:.1f} s in this process and its workers (local executors only): "
+        f"about {cpu / 2:.0f} s of wall time on 2 idle cores"
+    )
     print(f"best: {result.best.values} - {result.best.why}")
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the worker processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":
