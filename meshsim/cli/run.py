@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from meshsim.cli.common import (
     add_json_option,
@@ -15,6 +16,7 @@ from meshsim.cli.common import (
 from meshsim.cli.options import add_executor_options, add_set_option, executor_of, workers_of
 from meshsim.rollout.state import resolve_phase
 from meshsim.sim.runner import RunRequest, run_many
+from models import Scenario
 from models.results import PhaseResult, Results
 
 __all__ = ["format_table", "register", "run"]
@@ -59,7 +61,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _simulate(args: argparse.Namespace, scenario, indexes, on_progress) -> Results:
+def _simulate(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    indexes: list[int] | None,
+    on_progress: Callable[[float], None],
+) -> Results:
     """Run on the executor ``--executor``/``--scheduler`` ask for (SPEC §19)."""
     request = RunRequest(scenario, phase_indexes=None if indexes is None else tuple(indexes))
     with executor_of(args) as executor:

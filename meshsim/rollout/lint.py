@@ -72,7 +72,7 @@ class _Phase:
     def __init__(self, scenario: Scenario, state: PhaseState) -> None:
         self.scenario = scenario
         self.state = state
-        self.explicit = {layer.host for _loc, layer in _layers_with_retries(scenario, state.index)}
+        self.explicit = _hosts_with_retries(scenario, state.index)
 
     def policy(self, client: str, server: str) -> Policy | None:
         """The mesh policy the client applies to calls to ``server`` (None: none)."""
@@ -117,13 +117,12 @@ class _Phase:
         return worst
 
 
-def _layers_with_retries(scenario: Scenario, index: int) -> Iterator[tuple[Loc, Policy]]:
+def _hosts_with_retries(scenario: Scenario, index: int) -> set[str]:
+    """Hosts whose retries some policy in force after phase ``index`` sets explicitly."""
     layers = list(scenario.mesh.policies)
     for phase in scenario.rollout.phases[:index]:
         layers.extend(phase.policies)
-    for layer in layers:
-        if "retries" in layer.model_fields_set:
-            yield (), layer
+    return {layer.host for layer in layers if "retries" in layer.model_fields_set}
 
 
 def lint(scenario: Scenario) -> list[Finding]:

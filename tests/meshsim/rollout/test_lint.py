@@ -201,3 +201,24 @@ def test_retry_storm_sample_story():
 @pytest.mark.parametrize("name", ["bookinfo", "online-boutique"])
 def test_other_samples_have_no_errors(name):
     assert [f for f in lint(load_scenario(SAMPLES / f"{name}.yaml")) if f.severity == "error"] == []
+
+
+def test_linkerd_retries_only_where_a_policy_sets_them():
+    mesh = {"profile": "linkerd", "defaults": {"retries": {"attempts": 2, "retryOn": ["5xx"]}}}
+    assert codes(scenario(mesh=mesh), "retry-amplification") == []
+    mesh["policies"] = [
+        {"host": h, "retries": {"attempts": 2, "retryOn": ["5xx"]}} for h in ("b", "c", "d")
+    ]
+    (f,) = codes(scenario(mesh=mesh), "retry-amplification")
+    # the first hop with the largest factor: a -> b, under the policy for b
+    assert "27 tries" in f.message and f.loc == ("mesh", "policies", 0, "retries", "attempts")
+
+
+def test_ambient_policy_needs_a_waypoint():
+    mesh = {"profile": "istio-ambient", "defaults": CHAIN["mesh"]["defaults"]}
+    assert codes(scenario(mesh=mesh), "retry-amplification") == []
+    rollout = {
+        "phases": [{"name": "all", "services": ["a", "b", "c", "d"], "waypoints": ["b", "c", "d"]}]
+    }
+    (f,) = codes(scenario(mesh=mesh, rollout=rollout), "retry-amplification")
+    assert "27 tries" in f.message
