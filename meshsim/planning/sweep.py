@@ -28,7 +28,7 @@ from models import Scenario, format_duration, parse_duration
 from models.results import PhaseResult
 from models.sweep import SweepBest, SweepPoint, SweepResults
 
-__all__ = ["Param", "parse_param", "parse_values", "sweep"]
+__all__ = ["Param", "best_point", "parse_param", "parse_values", "sweep"]
 
 MAX_POINTS = 400
 
@@ -192,6 +192,25 @@ def best_point(points: Sequence[SweepPoint]) -> SweepBest:
     return SweepBest(values=best.values, why=why)
 
 
+def _requests(
+    text: str, file: str, params: Sequence[Param], sets: Sequence[Override], phase
+) -> tuple[list[dict[str, Any]], list[RunRequest]]:
+    """The points and one run request per point (sharing the model where possible)."""
+    if not 1 <= len(params) <= 2:
+        raise ScenarioError(file, [Problem("", "a sweep takes one or two --param")])
+    points = _points(params)
+    if len(points) > MAX_POINTS:
+        message = f"{len(points)} sweep points; at most {MAX_POINTS} (use fewer values)"
+        raise ScenarioError(file, [Problem("", message)])
+    base = apply_overrides(text, file, sets)
+    index = resolve_phase(base, phase)
+    scenarios = _scenarios(text, file, sets, points)
+    if all(p.path.startswith("rollout.") for p in params):
+        # only the plan changes: one compiled model, a plan per point
+        return points, [RunRequest(base, tuple(s.rollout.phases), (index,)) for s in scenarios]
+    return points, [RunRequest(s, phase_indexes=(index,)) for s in scenarios]
+
+
 def sweep(
     text: str,
     file: str,
@@ -203,6 +222,8 @@ def sweep(
     executor: Executor | None = None,
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_point: Callable[[int, SweepPoint], None] | None = None,
+    batch: int | None = None,
 ) -> SweepResults:
     """Simulate one phase at every combination of the parameters' values.
 
@@ -218,29 +239,34 @@ def sweep(
         Phase name or index (0 = baseline); default the last one.
     workers, executor, on_progress, should_stop
         As for :func:`~meshsim.sim.runner.run_many`.
+    on_point : callable, optional
+        Called with (index, point) as each point is done (the app draws them as they come).
+    batch : int, optional
+        Points simulated together (default all: the most parallel); smaller batches let
+        ``on_point`` report sooner. The results do not depend on it.
     """
-    if not 1 <= len(params) <= 2:
-        raise ScenarioError(file, [Problem("", "a sweep takes one or two --param")])
-    points = _points(params)
-    if len(points) > MAX_POINTS:
-        message = f"{len(points)} sweep points; at most {MAX_POINTS} (use fewer values)"
-        raise ScenarioError(file, [Problem("", message)])
-    base = apply_overrides(text, file, sets)
-    index = resolve_phase(base, phase)
-    scenarios = _scenarios(text, file, sets, points)
-    if all(p.path.startswith("rollout.") for p in params):
-        # only the plan changes: one compiled model, a plan per point
-        requests = [RunRequest(base, tuple(s.rollout.phases), (index,)) for s in scenarios]
-    else:
-        requests = [RunRequest(s, phase_indexes=(index,)) for s in scenarios]
-    results = run_many(
-        requests,
-        workers=workers,
-        executor=executor,
-        on_progress=on_progress,
-        should_stop=should_stop,
-    )
-    swept = [_point(values, r.phases[0]) for values, r in zip(points, results, strict=True)]
+    points, requests = _requests(text, file, params, sets, phase)
+    size = len(requests) if batch is None else max(1, batch)
+    swept: list[SweepPoint] = []
+    for start in range(0, len(requests), size):
+        chunk = requests[start : start + size]
+
+        def progress(frac: float, start: int = start, n: int = len(chunk)) -> None:
+            if on_progress is not None:
+                on_progress((start + frac * n) / len(requests))
+
+        results = run_many(
+            chunk,
+            workers=workers,
+            executor=executor,
+            on_progress=progress,
+            should_stop=should_stop,
+        )
+        for offset, r in enumerate(results):
+            point = _point(points[start + offset], r.phases[0])
+            swept.append(point)
+            if on_point is not None:
+                on_point(start + offset, point)
     return SweepResults(
         params=[p.path for p in params],
         phase=results[0].phases[0].name,

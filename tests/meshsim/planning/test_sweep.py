@@ -175,3 +175,15 @@ def test_plots():
     image = ax.get_images()[0].get_array()
     assert image.shape == (2, 2)
     assert image[1, 0] == grid.points[2].retry_amplification  # attempts=2, replicas=1
+
+
+def test_batches_report_points_and_change_nothing():
+    params = [parse_param("mesh.defaults.retries.attempts=0..2:3")]
+    whole = sweep(TEXT, "t.yaml", params, workers=1)
+    seen = []
+    batched = sweep(
+        TEXT, "t.yaml", params, workers=1, batch=1, on_point=lambda i, p: seen.append((i, p))
+    )
+    assert batched == whole
+    assert [i for i, _ in seen] == [0, 1, 2]
+    assert [p for _, p in seen] == whole.points
