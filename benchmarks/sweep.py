@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -40,7 +39,6 @@ def main() -> None:
     params = args.param or [f"{POLICY}.perTryTimeout=10ms..1s:4", f"{POLICY}.attempts=0..3:4"]
     path = ROOT / "samples" / "retry-storm.yaml"
     started = time.perf_counter()
-    cpu_started = _cpu()
     with executor_for(args.executor, workers=args.workers) as executor:
         result = sweep(
             path.read_text(),
@@ -51,7 +49,7 @@ def main() -> None:
             executor=executor,
         )
     elapsed = time.perf_counter() - started
-    cpu = _cpu() - cpu_started
+    cpu = _one_job_cpu(path, args.phase)
     jobs = len(result.points) * result.replications
     print(f"{len(result.points)} points x {result.replications} replications = {jobs} jobs")
     print(
@@ -65,11 +63,20 @@ def main() -> None:
     print(f"best: {result.best.values} - {result.best.why}")
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (the worker processes)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+def _one_job_cpu(path: Path, phase: str) -> float:
+    """CPU seconds of one job (the phase, replication 0) in this process."""
+    from meshsim import load_scenario
+    from meshsim.rollout.state import resolve_phase
+    from meshsim.sim.compile import compile_phases
+    from meshsim.sim.engine import simulate
+    from meshsim.sim.model import Model
+
+    scenario = load_scenario(path)
+    plan = compile_phases(scenario)[resolve_phase(scenario, phase)]
+    model = Model(scenario)
+    started = time.process_time()
+    simulate(model, plan, 0)
+    return time.process_time() - started
 
 
 if __name__ == "__main__":
