@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from meshsim.planning.sweep import parse_param, sweep
     from meshsim.report import plots
     from meshsim.report.html import write_report
+    from meshsim.report.sweep_plots import axis_values, plot_sweep
     from meshsim.rollout.graph import layered_layout
     from meshsim.rollout.lint import lint
 
@@ -56,6 +57,8 @@ _LAZY = {
     "layered_layout": "meshsim.rollout.graph",
     "lint": "meshsim.rollout.lint",
     "sweep": "meshsim.planning.sweep",
+    "plot_sweep": "meshsim.report.sweep_plots",
+    "axis_values": "meshsim.report.sweep_plots",
     "parse_param": "meshsim.planning.sweep",
     "load_with_sets": "meshsim.files.overrides",
 }
@@ -74,6 +77,7 @@ __all__ = [
     "SimulationError",
     "__version__",
     "available_memory",
+    "axis_values",
     "blast_radius",
     "compare",
     "detect_format",
@@ -92,6 +96,7 @@ __all__ = [
     "phase_names",
     "phase_state",
     "phase_states",
+    "plot_sweep",
     "plots",
     "run_many",
     "run_scenario",
