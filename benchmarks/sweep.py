@@ -57,8 +57,8 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f}"
     )
     print(
-        f"CPU time {cpu:.1f} s in this process and its workers (local executors only): "
-        f"about {cpu / 2:.0f} s of wall time on 2 idle cores"
+        f"one job takes {cpu:.2f} s of CPU: {jobs} jobs need about {cpu * jobs:.0f} CPU-s, "
+        f"about {cpu * jobs / 2:.0f} s of wall time on 2 idle cores"
     )
     print(f"best: {result.best.values} - {result.best.why}")
 
