@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from meshsim.cli.capacity import warn_overload
 from meshsim.cli.common import (
     add_json_option,
     add_sim_overrides,
@@ -38,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the scenario and print the results."""
     scenario = load_with_overrides(args)
+    warn_overload(scenario)
     indexes = None
     if args.phase:
         indexes = sorted({resolve_phase(scenario, token) for token in args.phase})

@@ -171,9 +171,7 @@ def _hold_times(scenario: Scenario) -> np.ndarray:
     return times
 
 
-def overload_warnings(
-    scenario: Scenario, threshold: float = OVERLOAD_UTILIZATION
-) -> list[str]:
+def overload_warnings(scenario: Scenario, threshold: float = OVERLOAD_UTILIZATION) -> list[str]:
     """One line per service with ρ ≥ ``threshold``: ``capacity: X is offered 3.4× ...``."""
     lines = []
     for name, rho in capacity(scenario).overloaded(threshold):

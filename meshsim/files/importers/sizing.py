@@ -1,0 +1,51 @@
+"""Replicas sized so the imported load fits (SPEC §13 "Capacity", §18).
+
+After import no service may be offered more than it can serve: a service whose
+busy share of workers at the imported entry rates would exceed the target
+utilization gets more replicas. The busy share is
+:attr:`~meshsim.rollout.capacity.ServiceCapacity.occupancy`, the utilization the
+simulator measures (under ``threads`` a worker also waits for the calls), which is
+never below the utilization law's ρ; both fall as 1 / replicas.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import ValidationError
+
+from meshsim.files.importers.common import Graph
+from meshsim.rollout.capacity import capacity
+from models import Scenario
+
+__all__ = ["DEFAULT_TARGET_UTILIZATION", "size_replicas"]
+
+DEFAULT_TARGET_UTILIZATION = 0.6
+"""``--target-utilization``: the busy share of workers imported services are sized for."""
+
+
+def size_replicas(document: dict[str, Any], graph: Graph, target: float) -> None:
+    """Raise ``replicas`` in ``document`` so every service's utilization is ≤ ``target``.
+
+    A document that does not validate is left as it is (the caller reports it).
+    """
+    try:
+        scenario = Scenario.model_validate(document)
+    except ValidationError:
+        return
+    figures = capacity(scenario)
+    by_name = {s["name"]: s for s in document["services"]}
+    for service in scenario.services:
+        fig = figures.services[service.name]
+        load = max(fig.utilization, fig.occupancy)
+        if load <= target:
+            continue
+        replicas = math.ceil(service.replicas * load / target - 1e-9)
+        by_name[service.name]["replicas"] = replicas
+        graph.warn(
+            f"{service.name}: replicas {service.replicas} → {replicas}, so that its "
+            f"utilization at the imported load is {load * service.replicas / replicas:.2f} "
+            f"(≤ {target:g}; it would be {load:.2f})",
+            group="replicas raised",
+        )
