@@ -77,7 +77,8 @@ def _hints(cluster: Cluster, workload: Obj) -> list[str]:
     template = workload.field(workload.spec.get("template"), "spec.template")
     pod = workload.field(template.get("spec"), "spec.template.spec")
     images = [
-        str(c.get("image", "")) for c in workload.items(pod.get("containers"), "containers")
+        str(c.get("image", ""))
+        for c in workload.items(pod.get("containers"), "containers")
         if isinstance(c, dict)
     ]
     return [*images, *map(str, cluster.labels(workload).values())]

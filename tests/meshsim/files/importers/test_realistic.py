@@ -99,8 +99,7 @@ def test_ui_gateway_calling_38_backends_routes_to_one_on_average(tmp_path):
     # the backends' own calls stay certain
     assert calls_of(doc, "ts-svc-0") == {"ts-db": {"to": "ts-db"}}
     assert any(
-        "ts-ui-dashboard calls 38 services and looks like a gateway" in w
-        for w in result.warnings
+        "ts-ui-dashboard calls 38 services and looks like a gateway" in w for w in result.warnings
     )
     cap = capacity(Scenario.model_validate(doc))
     # one backend per request on average: 100/s spread evenly, the db gets all of it
