@@ -93,13 +93,15 @@ def format_capacity(scenario: Scenario, result: Capacity, *, top: int | None = D
             lines.append("  ".join("-" * w for w in widths))
     if len(shown) < len(ranked):
         lines.append(
-            f"... {len(ranked) - len(shown)} more services below ρ {result.services[shown[-1]].utilization:.3f} (--all shows them)"
+            f"... {len(ranked) - len(shown)} more services below ρ "
+            f"{result.services[shown[-1]].utilization:.3f} (--all shows them)"
         )
     if result.bottleneck is None:
         lines.append("no service does any work at these rates")
     else:
+        rho = result.services[result.bottleneck].utilization
         lines.append(
-            f"bottleneck: {result.bottleneck} (ρ = {result.services[result.bottleneck].utilization:.3f}); "
+            f"bottleneck: {result.bottleneck} (ρ = {rho:.3f}); "
             f"every entry rate can grow {result.max_rate_multiplier:.3g}× before it saturates"
         )
     lines.append(
