@@ -37,7 +37,15 @@ from meshsim.rollout.graph import CallTable
 from models import Scenario
 from models.services import ParallelGroup
 
-__all__ = ["OVERLOAD_UTILIZATION", "Capacity", "ServiceCapacity", "capacity", "overload_warnings"]
+__all__ = [
+    "OVERLOAD_UTILIZATION",
+    "Capacity",
+    "ServiceCapacity",
+    "capacity",
+    "depth_needed",
+    "chains_of",
+    "overload_warnings",
+]
 
 OVERLOAD_UTILIZATION = 0.9
 """``validate``, ``run`` and ``import`` warn about services at ρ at least this (SPEC §18)."""
@@ -177,3 +185,50 @@ def overload_warnings(scenario: Scenario, threshold: float = OVERLOAD_UTILIZATIO
     for name, rho in capacity(scenario).overloaded(threshold):
         lines.append(f"capacity: {name} is offered {rho:.2f}× what it can serve")
     return lines
+
+
+def chains_of(scenario: Scenario, lengths: list[int]) -> list[float]:
+    """Probability that an entry request makes a chain of at least d nested calls, per d.
+
+    The engine fails a request whose chain reaches ``simulation.maxDepth`` calls
+    (SPEC §4), so ``chains_of(s, [s.simulation.max_depth])`` is the share of requests
+    that end in error for depth alone. f_d(u), the chance that one execution of u
+    has a chain of at least d calls below it, is 1 for d = 0 and
+    1 - Π over u's calls of (1 - p·(1 - (1 - f_{d-1}(callee))^count)) (calls drawn
+    independently, nothing fails); entrypoints are mixed by rate.
+
+    Examples
+    --------
+    >>> s = Scenario.model_validate({
+    ...     "services": [{"name": "a", "calls": [{"to": "a", "probability": 0.5}]}],
+    ...     "entrypoints": [{"name": "web", "service": "a", "rate": 1}]})
+    >>> chains_of(s, [0, 1, 10])  # d self-calls in a row: 0.5 ** d
+    [1.0, 0.5, 0.0009765625]
+    """
+    table = CallTable.from_scenario(scenario)
+    n = len(table.names)
+    f = np.ones(n)
+    out: dict[int, float] = {}
+    wanted = set(lengths)
+    with np.errstate(divide="ignore"):
+        for d in range(max(lengths, default=0) + 1):
+            if d:
+                item = table.probability * (1.0 - (1.0 - f[table.dst]) ** table.count)
+                miss = np.bincount(table.src, weights=np.log1p(-item), minlength=n)
+                f = 1.0 - np.exp(miss)
+            if d in wanted:
+                out[d] = float(np.dot(table.entry_weight, f[table.entry_service]))
+    return [out[d] for d in lengths]
+
+
+def depth_needed(scenario: Scenario, tolerance: float = 1e-3, cap: int = 256) -> int | None:
+    """The smallest ``maxDepth`` (at least the scenario's) at which no more than
+    ``tolerance`` of entry requests fail for depth, or None when even ``cap`` fails
+    more (a cycle that does not die out).
+    """
+    start = scenario.simulation.max_depth
+    depths = list(range(start, cap + 1))
+    for depth, share in zip(depths, chains_of(scenario, depths), strict=True):
+        if share <= tolerance:
+            return depth
+    return None

@@ -6,7 +6,7 @@
   only passes on from its callees taken out.
 * Entrypoints are the format's own, else the services nobody else calls; a group
   of services that all call each other gets one chosen root (with a warning).
-* A cycle of certain calls never ends, so its closing call gets probability 0.5.
+* A cycle of certain calls never ends, so its closing call gets probability 0.1.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = [
     "set_self_times",
 ]
 
-CYCLE_BREAK_PROBABILITY = 0.5
+CYCLE_BREAK_PROBABILITY = 0.1
 """Probability given to the closing call of a cycle of certain calls."""
 
 MIN_PROBABILITY = 1e-4
@@ -230,7 +230,7 @@ def _bfs_order(
 
 
 def break_certain_cycles(graph: Graph, entries: list[Hashable]) -> None:
-    """Give the closing call of every cycle of certain calls probability 0.5 (with a warning).
+    """Give the closing call of every cycle of certain calls probability 0.1 (with a warning).
 
     A depth-first search from the entrypoints (nearest services first) finds the
     back edges; without them the graph of certain calls is acyclic.

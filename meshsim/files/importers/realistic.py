@@ -110,18 +110,19 @@ def drop_load_generators(graph: Graph) -> None:
 def choice_gateways(graph: Graph) -> dict[Hashable, float]:
     """Gateways that route each request to one of their callees, with their request counts.
 
-    A service qualifies when it calls at least :data:`FAN_OUT_MIN` services, none of
-    its calls has a fixed probability or count, and it is an entry (the format's own,
-    or called by nobody) or is named like a gateway/proxy/UI. When its edges carry
-    call counts its requests are their sum, so each callee gets calls / sum (the
-    observed share); without counts each callee gets 1/n. Calls are drawn
+    A service qualifies when it calls at least :data:`FAN_OUT_MIN` services and none
+    of its calls has a fixed probability or count. Without call counts it must be an
+    entry (the format's own, or called by nobody) or be named like a gateway/proxy/UI
+    (:func:`is_gateway_like`); each callee then gets 1/n. With counts on every edge
+    (and no count of its own requests) it must be named so, and its requests are taken
+    as the sum of its calls: each callee gets its observed share, calls / sum. Calls are drawn
     independently, so a request makes one call on average (not exactly one).
 
     Returns
     -------
     dict
-        Service key → requests into it to divide the edges' calls by (``None``
-        counts mean "evenly").
+        Counted gateways: service key → requests into it (the sum of its calls).
+        Uncounted ones get their calls' probabilities set directly.
     """
     out: dict[Hashable, list] = {}
     called = {callee for _, callee in graph.edges}
@@ -134,17 +135,18 @@ def choice_gateways(graph: Graph) -> dict[Hashable, float]:
             continue
         if any(s.probability is not None or s.count is not None for s in edges):
             continue
-        if not (key in graph.entrypoints or key not in called or is_gateway_like(node)):
-            continue
         counted = [s.calls for s in edges if s.calls is not None]
         if len(counted) == len(edges) and sum(counted) > 0:
+            if not is_gateway_like(node):
+                continue  # counted calls of a plain service say what each request makes
             chosen[key] = float(sum(counted))
             how = "by the observed calls"
-        else:
+        elif key in graph.entrypoints or key not in called or is_gateway_like(node):
             for stats in edges:
                 stats.probability = round_sig(1 / len(edges))
-            chosen[key] = math.nan
             how = f"evenly (probability {round_sig(1 / len(edges))} each)"
+        else:
+            continue
         graph.warn(
             f"{node.name} calls {len(edges)} services and looks like a gateway: each request "
             f"goes to one of them on average, weighted {how}, not to all of them"
@@ -234,7 +236,8 @@ def observed_rate(graph: Graph, key: Hashable, requests: float | None) -> float 
         return None
     rate = requests / window
     graph.warn(
-        f"entrypoint {name}: rate {round_sig(rate)}/s from {requests:g} requests observed "
-        f"over {round_sig(window)} s (traces sampled? scale with --window)"
+        f"entrypoint {name}: rate {round_sig(rate)}/s = {requests:g} requests observed "
+        f"/ {round_sig(window)} s (--rate overrides)",
+        group="observed rate",
     )
     return rate

@@ -1,5 +1,12 @@
-"""Replicas sized so the imported load fits (SPEC §13 "Capacity", §18).
+"""Imported scenarios sized to run as they are (SPEC §13 "Capacity", §18, §4).
 
+Call depth: the simulator fails a request whose calls nest ``simulation.maxDepth``
+deep (default 32). Real graphs can be deeper, and cycles closed with a
+probability nest as deep as chance takes them; where more than
+:data:`DEPTH_TOLERANCE` of entry requests would fail that way, ``maxDepth`` is
+raised to the depth they fit in (see :func:`~meshsim.rollout.capacity.chains_of`).
+
+Replicas:
 After import no service may be offered more than it can serve: a service whose
 busy share of workers at the imported entry rates would exceed the target
 utilization gets more replicas. The busy share is
@@ -16,13 +23,40 @@ from typing import Any
 from pydantic import ValidationError
 
 from meshsim.files.importers.common import Graph
-from meshsim.rollout.capacity import capacity
+from meshsim.rollout.capacity import capacity, chains_of, depth_needed
 from models import Scenario
 
-__all__ = ["DEFAULT_TARGET_UTILIZATION", "size_replicas"]
+__all__ = ["DEFAULT_TARGET_UTILIZATION", "DEPTH_TOLERANCE", "deepen", "size_replicas"]
+
+DEPTH_TOLERANCE = 1e-3
+"""Share of entry requests allowed to fail only for nesting deeper than ``maxDepth``."""
 
 DEFAULT_TARGET_UTILIZATION = 0.6
 """``--target-utilization``: the busy share of workers imported services are sized for."""
+
+
+def deepen(document: dict[str, Any], graph: Graph) -> None:
+    """Raise ``simulation.maxDepth`` so calls nesting deep do not fail requests."""
+    try:
+        scenario = Scenario.model_validate(document)
+    except ValidationError:
+        return
+    depth = scenario.simulation.max_depth
+    (share,) = chains_of(scenario, [depth])
+    if share <= DEPTH_TOLERANCE:
+        return
+    needed = depth_needed(scenario, DEPTH_TOLERANCE)
+    if needed is None:
+        graph.warn(
+            f"{share:.1%} of requests nest calls {depth} deep, and raising maxDepth does "
+            "not help: a cycle of calls does not die out; lower a probability on it"
+        )
+        return
+    document.setdefault("simulation", {})["maxDepth"] = needed
+    graph.warn(
+        f"{share:.1%} of requests would nest calls {depth} deep (the default limit): "
+        f"simulation.maxDepth set to {needed}"
+    )
 
 
 def size_replicas(document: dict[str, Any], graph: Graph, target: float) -> None:

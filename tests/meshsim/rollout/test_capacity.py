@@ -120,3 +120,32 @@ def test_no_warning_below_the_threshold():
     assert capacity(s).services["a"].utilization == pytest.approx(0.89)
     assert overload_warnings(s) == []
     assert capacity(s).to_json()["bottleneck"] == "a"
+
+
+def test_chains_of_matches_the_engines_depth_failures():
+    from meshsim.rollout.capacity import chains_of
+    from meshsim.sim.runner import run_scenario
+
+    # a calls itself with probability 0.5: a request fails when its chain reaches 4 calls
+    s = build(
+        [{"name": "a", "serviceTime": "0.1ms", "calls": [{"to": "a", "probability": 0.5}]}],
+        entrypoints=[{"name": "web", "service": "a", "rate": 400}],
+        simulation={"maxDepth": 4, "duration": "10s"},
+    )
+    (share,) = chains_of(s, [4])
+    assert share == pytest.approx(0.5**4)
+    entry = run_scenario(s, phase_indexes=[0]).phases[0].entrypoints["web"]
+    # binomial: n ~ 4000, p = 1/16 -> sd of the failure share ~ 0.0038; allow 4 sd
+    assert 1 - entry.success_rate == pytest.approx(
+        0.0625, abs=4 * (0.0625 * 0.9375 / entry.requests) ** 0.5
+    )
+
+
+def test_depth_needed_for_a_chain_of_forty():
+    from meshsim.rollout.capacity import chains_of, depth_needed
+
+    services = [{"name": f"s{i}", "calls": [{"to": f"s{i + 1}"}]} for i in range(40)]
+    s = build([*services, {"name": "s40"}])
+    assert chains_of(s, [40, 41]) == [1.0, 0.0]
+    # a chain of 40 calls serves its last callee at depth 41: maxDepth 41 is enough
+    assert depth_needed(s) == 41

@@ -217,3 +217,13 @@ def test_replicas_are_raised_to_the_target_utilization(tmp_path):
     doc = import_graph("dot", [path], target_utilization=0.7).document
     assert service_of(doc, "api")["replicas"] == 2
     assert service_of(doc, "web")["replicas"] == math.ceil(1.275 / 0.7)
+
+
+def test_a_deep_chain_raises_max_depth(tmp_path):
+    rows = "".join(f"s{i},s{i + 1}\n" for i in range(40))
+    result = import_graph("csv", [_write(tmp_path, rows, "chain.csv")])
+    assert result.document["simulation"] == {"maxDepth": 41}
+    assert any("simulation.maxDepth set to 41" in w for w in result.warnings)
+    # 20 hops fit the default of 32
+    rows = "".join(f"s{i},s{i + 1}\n" for i in range(20))
+    assert "simulation" not in import_graph("csv", [_write(tmp_path, rows, "c2.csv")]).document
