@@ -122,16 +122,19 @@ def entrypoint_choice(args: argparse.Namespace, known: list[str]) -> dict[str, o
 def worst_entrypoints(results: Results, n: int | None) -> list[str]:
     """Entrypoints worst first: lowest success rate in any phase, then highest p99.
 
+    Entrypoints without a measured request in any phase come last.
     ``n`` None keeps them all. The order is the same in every phase, so a row can
     be followed down the table.
     """
     names = list(results.phases[0].entrypoints) if results.phases else []
 
-    def badness(name: str) -> tuple[float, float, int]:
+    def badness(name: str) -> tuple[bool, float, float, int]:
         entries = [p.entrypoints[name] for p in results.phases if name in p.entrypoints]
-        success = min(e.success_rate for e in entries)
-        p99 = max((e.latency_ms.p99 or 0.0) for e in entries)
-        return (success, -p99, names.index(name))
+        measured = [e for e in entries if e.requests > 0]
+        success = min((e.success_rate for e in measured), default=1.0)
+        p99 = max((e.latency_ms.p99 or 0.0 for e in measured), default=0.0)
+        # an entrypoint with no measured request says nothing: it goes last
+        return (not measured, success, -p99, names.index(name))
 
     if len(names) <= (DEFAULT_WORST if n is None else n):
         return names  # all of them, and few: keep the document's order
@@ -162,7 +165,7 @@ def _phase_rows(phase: PhaseResult, names: list[str]) -> list[list[str]]:
                 str(len(phase.meshed)),
                 name,
                 f"{e.requests:.0f}",
-                f"{e.success_rate * 100:.2f}",
+                f"{e.success_rate * 100:.2f}" if e.requests else "-",
                 _fmt(e.latency_ms.p50),
                 _fmt(e.latency_ms.p99),
                 "yes" if e.slo_met else "NO",

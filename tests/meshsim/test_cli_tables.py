@@ -82,6 +82,16 @@ def test_worst_ten_of_fifteen_then_a_totals_row():
     assert later_total[9:11] == ["900.0", "14/15"]
 
 
+def test_entrypoints_without_requests_are_not_the_worst():
+    results = _results(12)
+    for phase in results.phases:
+        phase.entrypoints["e5"] = _entry(0, 0.0, 0.0, True)
+    ranked = worst_entrypoints(results, None)
+    assert ranked[-1] == "e5" and ranked[0] == "e3"
+    row = _rows(format_table(results, entrypoints=["e5"]), "baseline")[0]
+    assert row[3:6] == ["e5", "0", "-"]  # no requests: no success rate to show
+
+
 def test_all_and_chosen_entrypoints():
     results = _results(15)
     assert len(_rows(format_table(results, worst=None), "baseline")) == 16
