@@ -147,7 +147,7 @@ def derive_error_rates(graph: Graph) -> None:
         observed = min(1.0, errors / calls)
         if node.error_rate is not None or observed <= 0:
             continue
-        node.error_samples = calls
+        node.error_samples = None if graph.counts_are_rates else calls
         success = 1.0
         for call in iter_calls(node.script):
             fail = failing.get((key, call.to), 0.0)

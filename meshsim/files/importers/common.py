@@ -97,6 +97,7 @@ class Graph:
         self.entrypoints: dict[Hashable, Entry] = {}
         self.extras: dict[str, Any] = {}
         self.window_s: float | None = None
+        self.counts_are_rates = False
         self.requests: dict[Hashable, float] = {}
         self._warnings: list[tuple[str | None, str]] = []
         self._names: set[str] = set()

@@ -225,7 +225,7 @@ def observed_rate(graph: Graph, key: Hashable, requests: float | None) -> float 
     :data:`MIN_SAMPLES` requests into the entry service.
     """
     window = graph.window_s
-    if not window or window <= 0 or not requests:
+    if not window or window <= 0 or not requests or graph.counts_are_rates:
         return None
     name = graph.name_of(key)
     if requests < MIN_SAMPLES:

@@ -227,3 +227,26 @@ def test_a_deep_chain_raises_max_depth(tmp_path):
     # 20 hops fit the default of 32
     rows = "".join(f"s{i},s{i + 1}\n" for i in range(20))
     assert "simulation" not in import_graph("csv", [_write(tmp_path, rows, "c2.csv")]).document
+
+
+def test_kiali_rates_are_not_a_small_sample(tmp_path):
+    # 4 req/s all failing is thousands of requests over Kiali's window, not four
+    graph = {
+        "elements": {
+            "nodes": [
+                {"data": {"id": "g", "nodeType": "app", "app": "gw", "isRoot": True}},
+                {"data": {"id": "a", "nodeType": "service", "service": "a"}},
+            ],
+            "edges": [
+                {"data": {"source": "g", "target": "a", "traffic": {"protocol": "http",
+                          "rates": {"http": "4.00", "http5xx": "4.00"}}}},
+            ],
+        }
+    }  # fmt: skip
+    path = tmp_path / "graph.json"
+    path.write_text(json.dumps(graph))
+    result = import_graph("kiali", [path], window_s=60)
+    assert service_of(result.document, "a")["errorRate"] == 1.0
+    assert not any("observed requests" in w for w in result.warnings)
+    # the root gives no httpOut rate: the default, not rates divided by a window
+    assert result.document["entrypoints"][0]["rate"] == "100/s"
