@@ -154,3 +154,13 @@ def test_validate_and_run_warn_about_overload(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "warning: capacity: b is offered 0.94× what it can serve" in err
     assert main(["capacity", str(path), "--phase", "nope"]) == 2
+
+
+def test_run_warns_about_overload_before_simulating(tmp_path, capsys):
+    path = _scenario_file(tmp_path, rate=250)
+    argv = ["run", str(path), "--quiet", "--workers", "1", "--entrypoint", "web"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "warning: capacity: b is offered 0.94× what it can serve" in captured.err
+    assert main(["run", str(path), "--quiet", "--entrypoint", "nope"]) == 2
+    assert "unknown entrypoint 'nope'; known: web" in capsys.readouterr().err

@@ -207,3 +207,14 @@ def test_overloaded_import_warns_with_capacity(tmp_path, capsys):
     # web: 1000 * 0.1 / 16 = 6.25 -> 7 replicas -> rho = 100 / 112 = 0.89: no warning
     assert "web: replicas 1 → 7" in err
     assert "capacity:" not in err
+
+
+def test_import_warns_about_a_service_left_at_capacity(tmp_path, capsys):
+    path = tmp_path / "g.dot"
+    path.write_text('digraph { web [entrypoint=true, rate="1120/s", serviceTime="100ms"]; }')
+    # rho = 1120 * 0.1 / 16 = 7 -> 7 replicas at a target of 1 -> rho = 1.0 exactly
+    out = tmp_path / "o.yaml"
+    assert _import(["dot", str(path), "-o", str(out), "--target-utilization", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "web: replicas 1 → 7" in err
+    assert "warning: capacity: web is offered 1.00× what it can serve" in err

@@ -250,3 +250,35 @@ def test_kiali_rates_are_not_a_small_sample(tmp_path):
     assert not any("observed requests" in w for w in result.warnings)
     # the root gives no httpOut rate: the default, not rates divided by a window
     assert result.document["entrypoints"][0]["rate"] == "100/s"
+
+
+def test_a_train_ticket_like_graph_runs_as_imported(tmp_path):
+    # the UI links to 38 backends without counts, each backend to its database and to
+    # the next backend (one certain cycle through all 38): before the realistic rules
+    # every request called all 38 and their chains (0% success)
+    nodes = ["ts-ui-dashboard"] + [f"ts-b{i}-service" for i in range(38)]
+    nodes += [f"ts-b{i}-mongo" for i in range(25)]
+    edges = [("ts-ui-dashboard", f"ts-b{i}-service") for i in range(38)]
+    edges += [(f"ts-b{i}-service", f"ts-b{i}-mongo") for i in range(25)]
+    edges += [(f"ts-b{i}-service", f"ts-b{(i + 1) % 38}-service") for i in range(38)]
+    body = "".join(f'<node id="{n}"/>' for n in nodes)
+    body += "".join(f'<edge source="{a}" target="{b}"/>' for a, b in edges)
+    path = tmp_path / "tt.graphml"
+    path.write_text(
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        f'<graph edgedefault="directed">{body}</graph></graphml>'
+    )
+    from meshsim.sim.runner import run_scenario
+
+    result = import_graph("graphml", [path])
+    doc = {**result.document}
+    # 64 nodes; the chain of 38 certain calls needs more than the default depth of 32
+    assert len(doc["services"]) == 64
+    assert doc["simulation"]["maxDepth"] > 38
+    doc["simulation"] = {**doc["simulation"], "duration": "6s", "warmup": "1s",
+                         "replications": 1, "seed": 3}  # fmt: skip
+    phase = run_scenario(Scenario.model_validate(doc), phase_indexes=[0]).phases[0]
+    entry = phase.entrypoints["ts-ui-dashboard"]
+    assert entry.requests > 300
+    assert entry.success_rate >= 0.99
+    assert max(s.utilization for s in phase.services.values()) < 1

@@ -79,9 +79,7 @@ def test_jaeger_trace(data):
     assert _own_times_ms("jaeger-trace", path)["service-y"] == [0.005, 0.005]
     # two samples are too few to fit: the default, with a warning
     assert "serviceTime" not in service_of(doc, "service-y")
-    assert any(
-        "service-y: own time measured on only 2 request(s)" in w for w in result.warnings
-    )
+    assert any("service-y: own time measured on only 2 request(s)" in w for w in result.warnings)
     assert any("appears twice" in w for w in result.warnings)
     Scenario.model_validate(doc)
 
