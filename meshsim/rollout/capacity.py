@@ -222,9 +222,10 @@ def chains_of(scenario: Scenario, lengths: list[int]) -> list[float]:
 
 
 def depth_needed(scenario: Scenario, tolerance: float = 1e-3, cap: int = 256) -> int | None:
-    """The smallest ``maxDepth`` (at least the scenario's) at which no more than
-    ``tolerance`` of entry requests fail for depth, or None when even ``cap`` fails
-    more (a cycle that does not die out).
+    """The smallest ``maxDepth`` at which at most ``tolerance`` of requests fail for depth.
+
+    It is at least the scenario's own; None when even ``cap`` fails more (a cycle
+    whose calls do not die out).
     """
     start = scenario.simulation.max_depth
     depths = list(range(start, cap + 1))
