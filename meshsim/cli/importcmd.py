@@ -150,14 +150,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    document = result.document
     try:
-        scenario = Scenario.model_validate(document)
-        plan = getattr(args, "plan", DEFAULT_PLAN)
-        if plan != "none":
-            count = getattr(args, "phase_count", DEFAULT_PHASE_COUNT)
-            document = with_plan(document, scenario, plan, count)
-            scenario = Scenario.model_validate(document)
+        document, scenario = _planned(args, result.document)
     except ValidationError as err:
         print(f"meshsim: internal error: the imported scenario is invalid:\n{err}", file=sys.stderr)
         return 1
@@ -173,6 +167,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"{output}: cannot write: {err.strerror or err}", file=sys.stderr)
         return 2
     return 0
+
+
+def _planned(args: argparse.Namespace, document: dict[str, Any]) -> tuple[dict[str, Any], Scenario]:
+    """The document with the plan ``--plan``/``--phase-count`` ask for, and its scenario."""
+    scenario = Scenario.model_validate(document)
+    plan = getattr(args, "plan", DEFAULT_PLAN)
+    if plan == "none":
+        return document, scenario
+    count = getattr(args, "phase_count", DEFAULT_PHASE_COUNT)
+    document = with_plan(document, scenario, plan, count)
+    return document, Scenario.model_validate(document)
 
 
 def with_plan(
