@@ -78,8 +78,9 @@ def size_replicas(document: dict[str, Any], graph: Graph, target: float) -> None
         replicas = math.ceil(service.replicas * load / target - 1e-9)
         by_name[service.name]["replicas"] = replicas
         graph.warn(
-            f"{service.name}: replicas {service.replicas} → {replicas}, so that its "
-            f"utilization at the imported load is {load * service.replicas / replicas:.2f} "
-            f"(≤ {target:g}; it would be {load:.2f})",
+            f"{service.name}: replicas {service.replicas} → {replicas}: at the imported load "
+            f"its workers would be {load:.0%} busy (ρ {fig.utilization:.2f}"
+            + (", waits for its calls included" if fig.occupancy > fig.utilization else "")
+            + f"), now {load * service.replicas / replicas:.0%} (target {target:.0%})",
             group="replicas raised",
         )
