@@ -17,7 +17,7 @@ from meshsim.version import __version__
 
 __all__ = ["main"]
 
-_COMMANDS = ("run", "compare", "blast", "validate", "importcmd", "export", "gui")
+_COMMANDS = ("run", "compare", "blast", "validate", "capacity", "importcmd", "export", "gui")
 
 
 def build_parser() -> argparse.ArgumentParser:

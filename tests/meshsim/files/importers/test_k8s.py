@@ -23,7 +23,9 @@ def test_online_boutique_gives_exactly_the_edges_of_edges_csv(data):
     result = import_graph("k8s", [data / "online-boutique" / "kubernetes-manifests.yaml"])
     with open(data / "online-boutique" / "edges.csv", newline="") as handle:
         expected = {(row["caller"], row["callee"]) for row in csv.DictReader(handle)}
-    assert edges_of(result.document) == expected
+    # but the load generator's: it is left out, with a warning
+    assert edges_of(result.document) == expected - {("loadgenerator", "frontend")}
+    assert any("loadgenerator looks like a load generator" in w for w in result.warnings)
     Scenario.model_validate(result.document)
 
 
@@ -34,7 +36,9 @@ def test_online_boutique_entrypoint_and_services(data):
     assert service_of(doc, "redis-cart")["protocol"] == "tcp"
     assert service_of(doc, "checkoutservice")["protocol"] == "grpc"
     assert service_of(doc, "frontend")["protocol"] == "http"
-    assert len(doc["services"]) == 12
+    # the 12th Deployment, loadgenerator, is the traffic itself: left out
+    assert len(doc["services"]) == 11
+    assert "loadgenerator" not in {s["name"] for s in doc["services"]}
     assert "rollout" not in doc  # nothing is injected in these manifests
 
 
