@@ -249,3 +249,21 @@ def test_files_are_ordered_and_headed():
     assert list(files) == sorted(files)
     for text in files.values():
         assert text.startswith("# meshsim export istio: scenario shop, phase 3 (edge)\n")
+
+
+def test_always_eject_one_host_is_noted_not_exported():
+    s = shop(
+        mesh={
+            "policies": [
+                {
+                    "host": "pay",
+                    "timeout": "2s",
+                    "outlierDetection": {"consecutive5xxErrors": 3, "alwaysEjectOneHost": True},
+                }
+            ]
+        }
+    )
+    files = export_istio(s, 1)
+    (rule,) = by_kind(files)["DestinationRule"]
+    assert "alwaysEjectOneHost" not in rule["spec"]["trafficPolicy"]["outlierDetection"]
+    assert "# note: pay: alwaysEjectOneHost is an Envoy field" in files["50-virtual-services.yaml"]
