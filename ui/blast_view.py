@@ -112,6 +112,14 @@ class BlastView(QWidget):
         }
         self._draw(values, ["measured", "structural"])
 
+    def clear(self) -> None:
+        """Forget the measured blast radius (the structural one is drawn on demand)."""
+        self.measured = None
+        self.table.setRowCount(0)
+        self.table.hide()
+        self.note.setText("")
+        self._draw({}, [])
+
     def highlight_service(self, name: str | None) -> None:
         self.table.clearSelection()
         for row in range(self.table.rowCount()):

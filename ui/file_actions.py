@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtWidgets import QWidget
 
 from ui import dialogs, exports
 from ui.backend import (
@@ -20,9 +21,10 @@ from ui.backend import (
 )
 from ui.document import new_scenario, validate
 from ui.gallery import SampleGallery
+from ui.session import Session
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.charts import ChartsView
 
 MAX_RECENT = 8
 
@@ -33,16 +35,25 @@ def import_formats() -> tuple[str, ...]:
 
 
 class FileActions(QObject):
-    """The File menu's work, with the unsaved-changes prompt."""
+    """The File menu's work, with the unsaved-changes prompt.
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._window = window
+    It changes the window's state only through ``session``; ``parent`` is the widget its
+    dialogs belong to and ``charts`` the figures the chart export writes.
+    """
+
+    def __init__(
+        self, session: Session, settings: QSettings, parent: QWidget, charts: ChartsView
+    ) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._settings = settings
+        self._parent = parent
+        self._charts = charts
         self.gallery: SampleGallery | None = None
 
     @property
     def document(self):
-        return self._window.document
+        return self._session.document
 
     # --- unsaved changes --------------------------------------------------------------
 
@@ -51,7 +62,7 @@ class FileActions(QObject):
         if self.document.scenario is None or not self.document.is_dirty:
             return True
         name = self.document.scenario.metadata.name
-        answer = dialogs.ask_save_changes(self._window, name)
+        answer = dialogs.ask_save_changes(self._parent, name)
         if answer == dialogs.SAVE:
             return self.save()
         return answer == dialogs.DISCARD
@@ -60,14 +71,13 @@ class FileActions(QObject):
 
     def new(self) -> None:
         if self.confirm_discard():
-            self.document.load(new_scenario(), None)
-            self._window.scenario_replaced()
+            self._session.replace(new_scenario(), None)
 
     def open_dialog(self) -> None:
         if not self.confirm_discard():
             return
         start = str(self.document.path.parent) if self.document.path else ""
-        path = dialogs.open_file(self._window, "Open scenario", start)
+        path = dialogs.open_file(self._parent, "Open scenario", start)
         if path:
             self.open_path(path, confirm=False)
 
@@ -78,13 +88,10 @@ class FileActions(QObject):
         try:
             scenario = load_scenario(path)
         except ScenarioError as err:
-            self._window.banner.show_message(
-                "error", f"Cannot open {Path(path).name}:", err.lines()
-            )
+            self._session.tell("error", f"Cannot open {Path(path).name}:", err.lines())
             return False
-        self.document.load(scenario, path)
+        self._session.replace(scenario, path)
         self.add_recent(str(Path(path).resolve()))
-        self._window.scenario_replaced()
         return True
 
     def save(self) -> bool:
@@ -97,34 +104,34 @@ class FileActions(QObject):
         if scenario is None:
             return False
         suggested = str(self.document.path or f"{scenario.metadata.name}.yaml")
-        path = dialogs.save_file(self._window, "Save scenario as", suggested)
+        path = dialogs.save_file(self._parent, "Save scenario as", suggested)
         return bool(path) and self._write(Path(path))
 
     def _write(self, path: Path) -> bool:
         try:
             self.document.save(path)
         except OSError as err:
-            dialogs.show_error(self._window, "Save failed", f"Cannot write {path}: {err}")
+            dialogs.show_error(self._parent, "Save failed", f"Cannot write {path}: {err}")
             return False
         self.add_recent(str(path.resolve()))
-        self._window.statusBar().showMessage(f"Saved {path}", 4000)
+        self._session.note(f"Saved {path}", 4000)
         return True
 
     # --- recent files and samples -----------------------------------------------------
 
     def recent(self) -> list[str]:
-        value = self._window.settings.value("recentFiles", [])
+        value = self._settings.value("recentFiles", [])
         if isinstance(value, str):
             value = [value]
         return [v for v in (value or []) if v]
 
     def add_recent(self, path: str) -> None:
         items = [path] + [p for p in self.recent() if p != path]
-        self._window.settings.setValue("recentFiles", items[:MAX_RECENT])
+        self._settings.setValue("recentFiles", items[:MAX_RECENT])
 
     def show_gallery(self) -> SampleGallery:
         """The sample gallery (not modal): choosing a sample opens it."""
-        self.gallery = SampleGallery(self._window)
+        self.gallery = SampleGallery(self._parent)
         self.gallery.sample_chosen.connect(self._on_gallery_sample_chosen)
         self.gallery.show()
         return self.gallery
@@ -137,7 +144,7 @@ class FileActions(QObject):
     def import_dialog(self, fmt: str) -> None:
         if not self.confirm_discard():
             return
-        paths = dialogs.open_files(self._window, f"Import {fmt} file(s)")
+        paths = dialogs.open_files(self._parent, f"Import {fmt} file(s)")
         if paths:
             self.import_files(fmt, paths, confirm=False)
 
@@ -150,13 +157,12 @@ class FileActions(QObject):
             scenario = validate(imported.document)
         except (GraphImportError, ScenarioError) as err:
             lines = err.lines() if isinstance(err, ScenarioError) else [str(err)]
-            self._window.banner.show_message("error", f"Import ({fmt}) failed:", lines)
+            self._session.tell("error", f"Import ({fmt}) failed:", lines)
             return False
-        self.document.load(scenario, None, dirty=True)
-        self._window.scenario_replaced()
+        self._session.replace(scenario, None, dirty=True)
         names = ", ".join(Path(p).name for p in paths)
         level = "warning" if imported.warnings else "info"
-        self._window.banner.show_message(
+        self._session.tell(
             level, f"Imported {names} ({fmt}): save it to keep it.", list(imported.warnings)
         )
         return True
@@ -164,18 +170,17 @@ class FileActions(QObject):
     # --- export -----------------------------------------------------------------------
 
     def export_istio(self) -> None:
-        window = self._window
-        scenario = self.document.scenario
-        names = [p.name for p in scenario.rollout.phases]
+        session, parent = self._session, self._parent
+        names = [p.name for p in session.scenario.rollout.phases]
         if not names:
-            window.banner.show_message("info", "Istio export needs a rollout phase.")
+            session.tell("info", "Istio export needs a rollout phase.")
             return
-        current = window.timeline.displayed_phase
+        current = session.phase if session.shows_written_plan else 0
         default = names[current - 1] if current else names[-1]
         phase = dialogs.choose(
-            window, "Export Istio YAML", "Phase:", [default] + [n for n in names if n != default]
+            parent, "Export Istio YAML", "Phase:", [default] + [n for n in names if n != default]
         )
-        directory = phase and dialogs.pick_directory(window, "Write the Istio YAML into")
+        directory = phase and dialogs.pick_directory(parent, "Write the Istio YAML into")
         if directory:
             self.write_istio(phase, Path(directory))
 
@@ -183,7 +188,7 @@ class FileActions(QObject):
         try:
             files = export_istio(self.document.scenario, phase)
         except MeshSimError as err:
-            self._window.banner.show_message("error", f"Istio export failed: {err}")
+            self._session.tell("error", f"Istio export failed: {err}")
             return []
         written = []
         for name, text in files.items():
@@ -191,40 +196,40 @@ class FileActions(QObject):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
             written.append(target)
-        self._window.statusBar().showMessage(f"Wrote {len(written)} file(s) to {directory}", 6000)
+        self._session.note(f"Wrote {len(written)} file(s) to {directory}", 6000)
         return written
 
     def export_report(self) -> None:
-        window = self._window
-        comparison = window.results.comparison
-        if comparison is None:
-            window.banner.show_message("info", "The HTML report needs a comparison: press Compare.")
+        session = self._session
+        if session.comparison is None:
+            session.tell("info", "The HTML report needs a comparison: press Compare.")
             return
-        name = self.document.scenario.metadata.name
-        path = dialogs.save_file(window, "Save HTML report", f"{name}-report.html", "HTML (*.html)")
+        name = session.scenario.metadata.name
+        path = dialogs.save_file(
+            self._parent, "Save HTML report", f"{name}-report.html", "HTML (*.html)"
+        )
         if path:
-            write_report(comparison, self.document.scenario, Path(path))
-            window.statusBar().showMessage(f"Wrote {path}", 5000)
+            write_report(session.comparison, session.scenario, Path(path))
+            session.note(f"Wrote {path}")
 
     def export_results(self, fmt: str) -> None:
-        window = self._window
-        results = window.results.comparison or window.results.run
+        session = self._session
+        results = session.comparison or session.run
         if results is None:
-            window.banner.show_message("info", "No results to export yet: press Run or Compare.")
+            session.tell("info", "No results to export yet: press Run or Compare.")
             return
-        name = self.document.scenario.metadata.name
+        name = session.scenario.metadata.name
         filters = "JSON (*.json)" if fmt == "json" else "CSV (*.csv)"
-        path = dialogs.save_file(window, "Save results", f"{name}-results.{fmt}", filters)
+        path = dialogs.save_file(self._parent, "Save results", f"{name}-results.{fmt}", filters)
         if path:
             (exports.write_json if fmt == "json" else exports.write_csv)(results, path)
-            window.statusBar().showMessage(f"Wrote {path}", 5000)
+            session.note(f"Wrote {path}")
 
     def export_charts(self, fmt: str) -> None:
-        window = self._window
-        if not window.results.charts.figures:
-            window.banner.show_message("info", "No charts yet: press Run or Compare.")
+        if not self._charts.figures:
+            self._session.tell("info", "No charts yet: press Run or Compare.")
             return
-        directory = dialogs.pick_directory(window, f"Save the charts as {fmt.upper()} into")
+        directory = dialogs.pick_directory(self._parent, f"Save the charts as {fmt.upper()} into")
         if directory:
-            written = window.results.charts.save(Path(directory), fmt)
-            window.statusBar().showMessage(f"Wrote {len(written)} chart(s) to {directory}", 5000)
+            written = self._charts.save(Path(directory), fmt)
+            self._session.note(f"Wrote {len(written)} chart(s) to {directory}")

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QTransform, QWheelEvent
+from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QTransform, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QWidget
 
+from meshsim import phase_state
 from models import Scenario
 from models.results import PhaseResult
 from ui.edits import joining_phase
-from ui.graph_items import NODE_H, EdgeItem, EdgeStyle, NodeItem, NodeStyle, tint
+from ui.graph_items import NODE_H, EdgeItem, EdgeStyle, NodeItem, NodeStyle
 from ui.layout import layered_positions
-from ui.palette import BROKEN_COLOUR, FAILURE_COLOUR, MTLS_COLOUR, PLAINTEXT_COLOUR, phase_colour
-from ui.phase_state import phase_state
+from ui.palette import phase_colour
+from ui.session import Session
 from ui.tooltips import entry_tooltip, node_tooltip
 
 COLUMN_GAP, ROW_GAP = 40.0, 28.0
@@ -94,6 +95,7 @@ class GraphView(QGraphicsView):
         self._auto_fit = True
         """Re-fit on resize until the user zooms or pans."""
         self._press_scroll: tuple[int, int] | None = None
+        self._session: Session | None = None
         self.empty_label = QLabel("Open a scenario or a sample (File menu) to see its graph.", self)
         self.empty_label.setStyleSheet("color: #607d8b; font-size: 14px;")
         self.empty_label.adjustSize()
@@ -129,6 +131,16 @@ class GraphView(QGraphicsView):
             if first or self._auto_fit:
                 self.fit()
         self._restyle()
+
+    def follow(self, session: Session) -> None:
+        """From now on draw the session's plan on display, its phase and its results."""
+        self._session = session
+        session.display_changed.connect(self._on_session_display_changed)
+        session.scenario_replaced.connect(self._on_session_scenario_replaced)
+        session.phase_changed.connect(self._on_session_phase_changed)
+        session.results_changed.connect(self._on_session_results_changed)
+        session.plan_changed.connect(self._on_session_plan_changed)
+        session.service_selected.connect(self.highlight_service)
 
     def set_phase(self, index: int) -> None:
         """Draw the state after phase ``index`` (0: baseline)."""
@@ -282,6 +294,24 @@ class GraphView(QGraphicsView):
             edge.set_style(EdgeStyle(kind=kind, failure_rate=failure_rate))
             edge.setToolTip(tip)
 
+    # --- session ----------------------------------------------------------------------
+
+    def _on_session_display_changed(self, scenario: Scenario | None) -> None:
+        self.set_scenario(scenario)
+
+    def _on_session_scenario_replaced(self) -> None:
+        self.set_results(None)
+        self.fit()
+
+    def _on_session_phase_changed(self, index: int) -> None:
+        self.set_phase(index)
+
+    def _on_session_results_changed(self) -> None:
+        self.set_results(self._session.plan_phases)
+
+    def _on_session_plan_changed(self, _name: str) -> None:
+        self.set_results(self._session.plan_phases)
+
     # --- events -----------------------------------------------------------------------
 
     def _on_scene_selection_changed(self) -> None:
@@ -325,44 +355,3 @@ class GraphView(QGraphicsView):
         self.empty_label.move(
             (viewport.width() - self.empty_label.width()) // 2, viewport.height() // 2 - 20
         )
-
-
-class GraphLegend(QWidget):
-    """What the line styles and node looks mean: a strip under the graph."""
-
-    ITEMS = (
-        ("line", MTLS_COLOUR, Qt.PenStyle.SolidLine, "mTLS"),
-        ("line", PLAINTEXT_COLOUR, Qt.PenStyle.DashLine, "plaintext"),
-        ("line", BROKEN_COLOUR, Qt.PenStyle.DashDotLine, "refused by STRICT"),
-        ("line", FAILURE_COLOUR, Qt.PenStyle.SolidLine, "failures (last run)"),
-        ("node", False, Qt.PenStyle.DashLine, "not meshed yet"),
-        ("node", True, Qt.PenStyle.SolidLine, "meshed ✓ (bar: load)"),
-    )
-    COLUMNS = 3
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("GraphLegend")
-        self.setFixedHeight(38)
-        self.setToolTip(
-            "Node colour: the phase in which the service joins the mesh (as in the "
-            "timeline below); grey: never meshed."
-        )
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        width = self.width() / self.COLUMNS
-        for i, (kind, colour, style, text) in enumerate(self.ITEMS):
-            x, y = 6 + (i % self.COLUMNS) * width, 11 + (i // self.COLUMNS) * 17
-            if kind == "line":
-                pen = QPen(QColor(colour), 2.2)
-                pen.setStyle(style)
-                painter.setPen(pen)
-                painter.drawLine(int(x), y, int(x + 28), y)
-            else:
-                painter.setPen(QPen(phase_colour(1), 1.6, style))
-                painter.setBrush(tint(phase_colour(1), 0.3) if colour else QColor("#ffffff"))
-                painter.drawRoundedRect(int(x), y - 5, 28, 11, 3, 3)
-            painter.setPen(QColor("#37474f"))
-            painter.drawText(int(x + 34), y + 4, text)

@@ -1,16 +1,18 @@
 """The inspector's extras: lists and buttons under the form of the selection.
 
-A service gets its calls (click one to edit it; add one, delete the service, edit
-its mesh policy), a call a way back and out, a policy a remove button, the scenario
-the lists of entrypoints and mesh policies. ``InspectorExtras`` is mixed into
-``InspectorPanel``, whose document, selection and problem display it uses.
+One small widget per kind of selection: a service gets its calls (click one to edit
+it; add one, delete the service, edit its mesh policy), a call a way back and out, a
+policy a remove button, the scenario the lists of entrypoints and mesh policies.
+They hold no document: they ask ``InspectorPanel`` to select something
+(``select_requested``) or to apply an edit (``edit_requested(text, change, then)``,
+``then`` being what to select once the edit is applied, or None).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -23,9 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import Call, Service
+from models import Call, Scenario, Service
 from ui import edits
-from ui.backend import ScenarioError
 
 
 @dataclass(frozen=True)
@@ -39,27 +40,15 @@ class Selection:
 SCENARIO = Selection("scenario")
 
 
-class InspectorExtras:
-    """Extras of ``InspectorPanel`` (a mixin: needs its ``_document`` and ``_selection``)."""
+class Extras(QWidget):
+    """Base of the extras: the two requests they make of the panel."""
 
-    def _add_extras(self, layout: QVBoxLayout) -> None:
-        kind = self._selection.kind
-        if kind == "service":
-            layout.addWidget(self._service_extras())
-        elif kind == "call":
-            layout.addWidget(
-                self._buttons(
-                    (
-                        "◀ Calling service",
-                        lambda: self.select_service(self._selection.key[0]),
-                    ),
-                    ("Remove call", self._remove_call),
-                )
-            )
-        elif kind == "policy":
-            layout.addWidget(self._buttons(("Remove this policy", self._remove_policy)))
-        elif kind == "scenario":
-            layout.addWidget(self._scenario_lists())
+    select_requested = Signal(object)
+    edit_requested = Signal(str, object, object)
+
+    def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.selection = selection
 
     def _buttons(self, *specs) -> QWidget:
         row = QWidget()
@@ -72,9 +61,15 @@ class InspectorExtras:
             layout.addWidget(button)
         return row
 
-    def _service_extras(self) -> QWidget:
-        name = self._selection.key[0]
-        scenario = self._document.scenario
+
+class ServiceCalls(Extras):
+    """A service's calls in script order, and adding a call, a policy, deleting it."""
+
+    def __init__(self, selection: Selection, scenario: Scenario) -> None:
+        super().__init__(selection)
+        self.setObjectName("ServiceCalls")
+        self._scenario = scenario
+        name = selection.key[0]
         box = QGroupBox("Calls, in script order")
         box.setToolTip("Click a call to edit it")
         layout = QVBoxLayout(box)
@@ -94,21 +89,99 @@ class InspectorExtras:
         self.call_target.setMinimumContentsLength(6)
         self.call_target.addItems([s.name for s in scenario.services if s.name != name])
         add = QPushButton("Add call")
-        add.clicked.connect(self._add_call)
+        add.clicked.connect(self.add_call)
         row.addWidget(QLabel("to"))
         row.addWidget(self.call_target, 1)
         row.addWidget(add)
         layout.addLayout(row)
         layout.addWidget(
             self._buttons(
-                ("Mesh policy…", self._policy_for_service),
-                ("Delete service", self._delete_service),
+                ("Mesh policy…", self.policy_for_service),
+                ("Delete service", self.delete_service),
             )
         )
-        return box
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(box)
 
-    def _scenario_lists(self) -> QWidget:
-        scenario = self._document.scenario
+    def add_call(self) -> None:
+        target = self.call_target.currentText()
+        if target:
+            name = self.selection.key[0]
+            self.edit_requested.emit(
+                f"Add call {name} → {target}",
+                lambda data: edits.add_call(data, name, target),
+                None,
+            )
+
+    def delete_service(self) -> None:
+        name = self.selection.key[0]
+        self.edit_requested.emit(
+            f"Delete service {name}", lambda data: edits.remove_service(data, name), SCENARIO
+        )
+
+    def policy_for_service(self) -> None:
+        name = self.selection.key[0]
+        hosts = [p.host for p in self._scenario.mesh.policies]
+        if name in hosts:
+            self.select_requested.emit(Selection("policy", (hosts.index(name),)))
+            return
+
+        def change(data: dict) -> None:
+            data.setdefault("mesh", {}).setdefault("policies", []).append({"host": name})
+
+        then = Selection("policy", (len(hosts),))
+        self.edit_requested.emit(f"Add mesh policy for {name}", change, then)
+
+    def _on_calls_list_item_clicked(self, item: QListWidgetItem) -> None:
+        index, sub = item.data(Qt.ItemDataRole.UserRole)
+        self.select_requested.emit(Selection("call", (self.selection.key[0], index, sub)))
+
+
+class CallButtons(Extras):
+    """Back to the calling service, or remove the call."""
+
+    def __init__(self, selection: Selection) -> None:
+        super().__init__(selection)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(
+            self._buttons(("◀ Calling service", self.back), ("Remove call", self.remove))
+        )
+
+    def back(self) -> None:
+        self.select_requested.emit(Selection("service", (self.selection.key[0],)))
+
+    def remove(self) -> None:
+        name, item, sub = self.selection.key
+        self.edit_requested.emit(
+            f"Remove a call of {name}",
+            lambda data: edits.remove_call(data, name, item, sub),
+            Selection("service", (name,)),
+        )
+
+
+class PolicyButtons(Extras):
+    """Remove the mesh policy."""
+
+    def __init__(self, selection: Selection) -> None:
+        super().__init__(selection)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._buttons(("Remove this policy", self.remove)))
+
+    def remove(self) -> None:
+        index = self.selection.key[0]
+        self.edit_requested.emit(
+            "Remove mesh policy", lambda data: data["mesh"]["policies"].pop(index), SCENARIO
+        )
+
+
+class ScenarioLists(Extras):
+    """The scenario's entrypoints and mesh policies: click one to edit it."""
+
+    def __init__(self, selection: Selection, scenario: Scenario) -> None:
+        super().__init__(selection)
         box = QGroupBox("Entrypoints and mesh policies")
         box.setToolTip("Click one to edit it")
         layout = QVBoxLayout(box)
@@ -116,73 +189,38 @@ class InspectorExtras:
         self.entry_list.setMaximumHeight(90)
         for entry in scenario.entrypoints:
             QListWidgetItem(f"{entry.name} → {entry.service} ({entry.rate:g}/s)", self.entry_list)
-        self.entry_list.itemClicked.connect(
-            lambda item: self.select(Selection("entrypoint", (self.entry_list.row(item),)))
-        )
+        self.entry_list.itemClicked.connect(self._on_entry_list_item_clicked)
         self.policy_list = QListWidget()
         self.policy_list.setMaximumHeight(90)
         for policy in scenario.mesh.policies:
             QListWidgetItem(f"policy for {policy.host}", self.policy_list)
-        self.policy_list.itemClicked.connect(
-            lambda item: self.select(Selection("policy", (self.policy_list.row(item),)))
-        )
+        self.policy_list.itemClicked.connect(self._on_policy_list_item_clicked)
         layout.addWidget(QLabel("Entrypoints"))
         layout.addWidget(self.entry_list)
         layout.addWidget(QLabel("Mesh policies (per host)"))
         layout.addWidget(self.policy_list)
-        return box
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(box)
 
-    # --- editing ----------------------------------------------------------------------
+    def _on_entry_list_item_clicked(self, item: QListWidgetItem) -> None:
+        self.select_requested.emit(Selection("entrypoint", (self.entry_list.row(item),)))
 
-    def _try(self, text: str, change) -> bool:
-        try:
-            self._document.edit(text, change)
-        except ScenarioError as err:
-            self._show_problems(err, ())
-            return False
-        return True
+    def _on_policy_list_item_clicked(self, item: QListWidgetItem) -> None:
+        self.select_requested.emit(Selection("policy", (self.policy_list.row(item),)))
 
-    def _add_call(self) -> None:
-        target = self.call_target.currentText()
-        if target:
-            name = self._selection.key[0]
-            self._try(
-                f"Add call {name} → {target}", lambda data: edits.add_call(data, name, target)
-            )
 
-    def _remove_call(self) -> None:
-        name, item, sub = self._selection.key
-        if self._try(
-            f"Remove a call of {name}", lambda data: edits.remove_call(data, name, item, sub)
-        ):
-            self.select_service(name)
-
-    def _delete_service(self) -> None:
-        name = self._selection.key[0]
-        if self._try(f"Delete service {name}", lambda data: edits.remove_service(data, name)):
-            self.select(SCENARIO)
-
-    def _policy_for_service(self) -> None:
-        name = self._selection.key[0]
-        hosts = [p.host for p in self._document.scenario.mesh.policies]
-        if name not in hosts:
-
-            def change(data: dict) -> None:
-                data.setdefault("mesh", {}).setdefault("policies", []).append({"host": name})
-
-            if not self._try(f"Add mesh policy for {name}", change):
-                return
-            hosts.append(name)
-        self.select(Selection("policy", (hosts.index(name),)))
-
-    def _remove_policy(self) -> None:
-        index = self._selection.key[0]
-        if self._try("Remove mesh policy", lambda data: data["mesh"]["policies"].pop(index)):
-            self.select(SCENARIO)
-
-    def _on_calls_list_item_clicked(self, item: QListWidgetItem) -> None:
-        index, sub = item.data(Qt.ItemDataRole.UserRole)
-        self.select(Selection("call", (self._selection.key[0], index, sub)))
+def extras_for(selection: Selection, scenario: Scenario) -> Extras | None:
+    """The extras widget of ``selection`` (None: the selection has none)."""
+    if selection.kind == "service":
+        return ServiceCalls(selection, scenario)
+    if selection.kind == "call":
+        return CallButtons(selection)
+    if selection.kind == "policy":
+        return PolicyButtons(selection)
+    if selection.kind == "scenario":
+        return ScenarioLists(selection, scenario)
+    return None
 
 
 def script_calls(service: Service) -> list[tuple[int, int | None, Call]]:

@@ -1,25 +1,19 @@
 """InspectorPanel: edit the selected service, call, entrypoint, mesh policy or phase.
 
-The form is built from the selected document's pydantic model: one editor per
-field, the field's description as tooltip. A committed value is written into a copy
-of the scenario's wire data and the whole scenario is validated; a problem is shown
-inline next to the field it concerns and the scenario stays as it was.
+The panel assembles small widgets, one per concern: a title, a ``FieldForm`` built
+from the selection's pydantic model, and the selection's extras (``ui.inspector_extras``).
+A committed value is written into a copy of the scenario's wire data and the whole
+scenario is validated; a problem is shown inline next to the field it concerns and the
+scenario stays as it was.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QFormLayout,
-    QGroupBox,
-    QLabel,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from models import (
     Call,
@@ -34,38 +28,29 @@ from models import (
 )
 from ui import edits
 from ui.backend import ScenarioError, format_path
-from ui.document import ScenarioDocument
-from ui.fields import UNSET, FieldEditor, field_kind, wire_key
-from ui.inspector_extras import SCENARIO, InspectorExtras, Selection, script_calls
+from ui.fields import UNSET, FieldEditor
+from ui.inspector_extras import SCENARIO, Extras, Selection, extras_for, script_calls
+from ui.inspector_form import FieldForm, Loc, Section
 from ui.palette import ERROR_TEXT
-from ui.wire_paths import assign, lookup, owner
+from ui.session import Session
+from ui.wire_paths import assign
 
-Loc = tuple[str | int, ...]
-
-LABELS = {
-    "cpu_per_1k_rps": "CPU per 1k rps",
-    "memory_mi_b": "Memory (MiB)",
-    "consecutive_5xx_errors": "Consecutive 5xx",
-    "mtls": "mTLS",
-    "slo": "SLO",
-    "latency_p99": "Latency p99",
-    "retry_on": "Retry on",
-}
+SETTINGS_TITLE = "Scenario settings"
 
 
-class InspectorPanel(InspectorExtras, QWidget):
-    """Validated editing of the selected part of the scenario (extras: ``InspectorExtras``)."""
+class InspectorPanel(QWidget):
+    """Validated editing of the selected part of the scenario."""
 
     selection_changed = Signal(object)
-    service_clicked = Signal(str)
 
-    def __init__(self, document: ScenarioDocument, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("InspectorPanel")
-        self._document = document
+        self._session = session
+        self._document = session.document
         self._selection = SCENARIO
-        self.editors: dict[str, FieldEditor] = {}
-        self._groups: dict[str, QGroupBox] = {}
+        self.form: FieldForm | None = None
+        self.extras: Extras | None = None
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-size: 14px; font-weight: bold; padding: 2px;")
@@ -82,12 +67,19 @@ class InspectorPanel(InspectorExtras, QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.general_error)
         layout.addWidget(self.scroll, 1)
-        document.scenario_changed.connect(self._on_document_scenario_changed)
+        self._document.scenario_changed.connect(self._on_document_scenario_changed)
+        session.scenario_replaced.connect(self._on_session_scenario_replaced)
+        session.service_selected.connect(self._on_session_service_selected)
         self._rebuild()
 
     @property
     def selection(self) -> Selection:
         return self._selection
+
+    @property
+    def editors(self) -> dict[str, FieldEditor]:
+        """The form's editors by field path ({} when nothing is open)."""
+        return self.form.editors if self.form is not None else {}
 
     # --- selecting --------------------------------------------------------------------
 
@@ -95,6 +87,9 @@ class InspectorPanel(InspectorExtras, QWidget):
         self._selection = selection
         self._rebuild()
         self.selection_changed.emit(selection)
+
+    def select_scenario(self) -> None:
+        self.select(SCENARIO)
 
     def select_service(self, name: str) -> None:
         self.select(Selection("service", (name,)))
@@ -118,7 +113,7 @@ class InspectorPanel(InspectorExtras, QWidget):
 
     # --- building ---------------------------------------------------------------------
 
-    def _resolve(self) -> tuple[str, list[tuple[str, Loc, type[BaseModel], tuple]]] | None:
+    def _resolve(self) -> tuple[str, list[Section]]:
         """Title and sections (title, loc, model class, excluded fields) of the selection."""
         scenario = self._document.scenario
         kind, key = self._selection.kind, self._selection.key
@@ -144,15 +139,15 @@ class InspectorPanel(InspectorExtras, QWidget):
             name = scenario.rollout.phases[key[0]].name
             loc = ("rollout", "phases", key[0])
             return f"Phase {key[0] + 1}: {name}", [("", loc, Phase, ())]
-        return "Scenario settings", [
+        return SETTINGS_TITLE, [
             ("Scenario", ("metadata",), Metadata, ()),
             ("Simulation", ("simulation",), Simulation, ()),
             ("Mesh", ("mesh",), Mesh, ("policies",)),
         ]
 
     def _rebuild(self) -> None:
-        focused = next((p for p, e in self.editors.items() if e.widget.hasFocus()), None)
-        self.editors, self._groups = {}, {}
+        focused = self.form.focused() if self.form is not None else None
+        self.form, self.extras = None, None
         self.general_error.hide()
         if self._document.scenario is None:
             self.title.setText("No scenario")
@@ -165,26 +160,25 @@ class InspectorPanel(InspectorExtras, QWidget):
             hint.setStyleSheet("color: #607d8b; padding: 8px;")
             self._set_body(hint)
             return
-        resolved = self._resolve()
-        title, sections = resolved
-        if title == "Scenario settings" and self._selection != SCENARIO:
+        title, sections = self._resolve()
+        if title == SETTINGS_TITLE:
             self._selection = SCENARIO
         same = title == self.title.text() and self.scroll.widget() is not None
         self.title.setText(title)
         body = QWidget()
         outer = QVBoxLayout(body)
         outer.setContentsMargins(2, 2, 2, 2)
-        for section_title, loc, model, exclude in sections:
-            box = QGroupBox(section_title) if section_title else QWidget()
-            form = QFormLayout(box)
-            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-            self._build_form(form, loc, model, exclude)
-            outer.addWidget(box)
-        self._add_extras(outer)
+        self.form = FieldForm(sections)
+        self.form.committed.connect(self._on_form_committed)
+        outer.addWidget(self.form)
+        self.extras = extras_for(self._selection, self._document.scenario)
+        if self.extras is not None:
+            self.extras.select_requested.connect(self._on_extras_select_requested)
+            self.extras.edit_requested.connect(self._on_extras_edit_requested)
+            outer.addWidget(self.extras)
         outer.addStretch(1)
         self._set_body(body, self.scroll.verticalScrollBar().value() if same else 0)
-        self._refresh_values()
+        self.form.refresh(self._document.scenario)
         if same and focused in self.editors:
             self.editors[focused].widget.setFocus()
 
@@ -201,43 +195,19 @@ class InspectorPanel(InspectorExtras, QWidget):
             bar = self.scroll.verticalScrollBar()
             QTimer.singleShot(0, bar, lambda: bar.setValue(scroll))
 
-    def _build_form(self, form: QFormLayout, loc: Loc, model: type[BaseModel], exclude) -> None:
-        for name, info in model.model_fields.items():
-            if name in exclude or name in ("api_version", "kind"):
-                continue
-            path = (*loc, wire_key(name, info))
-            label = LABELS.get(name, name.replace("_", " ").capitalize())
-            kind, extra = field_kind(info.annotation)
-            if kind == "group":
-                box = QGroupBox(label)
-                box.setToolTip(info.description or "")
-                if info.default is None:
-                    box.setCheckable(True)
-                    box.toggled.connect(lambda on, p=path: self._commit(p, {} if on else UNSET))
-                    self._groups[format_path(path)] = box
-                sub = QFormLayout(box)
-                sub.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-                self._build_form(sub, path, extra[0], ())
-                form.addRow(box)
-                continue
-            editor = FieldEditor(label, info, kind, extra)
-            editor.committed.connect(lambda value, p=path: self._commit(p, value))
-            self.editors[format_path(path)] = editor
-            form.addRow(editor.label, editor)
-
-    def _refresh_values(self) -> None:
-        data = self._document.scenario.model_dump(mode="json", by_alias=True)
-        for path, box in self._groups.items():
-            box.blockSignals(True)
-            box.setChecked(lookup(data, path) is not None)
-            box.blockSignals(False)
-        for path, editor in self.editors.items():
-            editor.set_value(lookup(data, path))
-            editor.set_error(None)
-
     # --- editing ----------------------------------------------------------------------
 
-    def _commit(self, path: Loc, value: Any) -> None:
+    def _edit(self, text: str, change: Callable[[dict], object], edited: Loc) -> bool:
+        try:
+            self._document.edit(text, change)
+        except ScenarioError as err:
+            general = self.form.show_problems(err, edited) if self.form else []
+            self.general_error.setText("\n".join(general))
+            self.general_error.setVisible(bool(general))
+            return False
+        return True
+
+    def _on_form_committed(self, path: Loc, value: Any) -> None:
         selection = self._selection
         renaming = selection.kind == "service" and len(path) == 3 and path[2] == "name"
         if renaming and value is not UNSET:
@@ -252,39 +222,28 @@ class InspectorPanel(InspectorExtras, QWidget):
             def change(data: dict) -> None:
                 assign(data, path, value)
 
-        try:
-            self._document.edit(f"Edit {format_path(path)}", change)
-        except ScenarioError as err:
+        if not self._edit(f"Edit {format_path(path)}", change, path):
             self._selection = selection
-            self._show_problems(err, path)
 
-    def _show_problems(self, err: ScenarioError, edited: Loc) -> None:
-        for editor in self.editors.values():
-            editor.set_error(None)
-        general: list[str] = []
-        edited_path = format_path(edited)
-        for problem in err.problems:
-            target = owner(problem.path, self.editors)
-            if target is None and edited_path.startswith(problem.path):
-                target = edited_path if edited_path in self.editors else None
-            if target is None:
-                general.append(
-                    f"{problem.path}: {problem.message}" if problem.path else problem.message
-                )
-                continue
-            editor = self.editors[target]
-            previous = editor.error.text()
-            editor.set_error(f"{previous}\n{problem.message}" if previous else problem.message)
-        self.general_error.setText("\n".join(general))
-        self.general_error.setVisible(bool(general))
+    def _on_extras_select_requested(self, selection: Selection) -> None:
+        self.select(selection)
+
+    def _on_extras_edit_requested(self, text: str, change, then: Selection | None) -> None:
+        if self._edit(text, change, ()) and then is not None:
+            self.select(then)
+
+    def _on_session_scenario_replaced(self) -> None:
+        self.select(SCENARIO)
+
+    def _on_session_service_selected(self, name: str) -> None:
+        self.select_service(name)
 
     def _on_document_scenario_changed(self, scenario: Scenario) -> None:
         if scenario is None:
             return
-        resolved = self._resolve()
-        current = self.title.text()
-        if resolved[0] != current or self._selection.kind in ("service", "scenario", "call"):
+        title, _ = self._resolve()
+        if title != self.title.text() or self._selection.kind in ("service", "scenario", "call"):
             self._rebuild()
-        else:
-            self._refresh_values()
+        elif self.form is not None:
+            self.form.refresh(scenario)
             self.general_error.hide()

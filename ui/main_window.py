@@ -1,33 +1,42 @@
-"""MainWindow: the graph in the middle, the inspector, the phases and the results around it."""
+"""MainWindow: the graph in the middle, the inspector, the phases and the results around it.
+
+The window assembles the views and wires their clicks to the session
+(``ui.session.Session``), which holds the state every view draws; its menus and
+toolbar are built from the action table (``ui.actions``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from meshsim import phase_names
 from ui import dialogs, edits
+from ui.actions import EXPORTS
 from ui.backend import ScenarioError
 from ui.banner import Banner
 from ui.document import ScenarioDocument
-from ui.file_actions import FileActions
-from ui.graph_view import GraphLegend, GraphView
-from ui.inspector_panel import SCENARIO, InspectorPanel
-from ui.menus import build_actions, build_menus_and_toolbar
-from ui.phase_state import phase_names
+from ui.file_actions import FileActions, import_formats
+from ui.graph_legend import GraphLegend
+from ui.graph_view import GraphView
+from ui.inspector_panel import InspectorPanel
+from ui.menus import ActionStates, build_actions, build_menus, build_toolbar
 from ui.phase_timeline import PhaseTimeline
 from ui.results_panel import ResultsPanel
 from ui.run_actions import RunActions
+from ui.session import Session
 
 ORGANISATION, APPLICATION = "meshsim", "meshsim"
 STATE_VERSION = 2
@@ -46,27 +55,36 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("MainWindow")
         self.settings = settings or default_settings()
-        self.document = ScenarioDocument(self)
-        self.files = FileActions(self)
-        self.runs = RunActions(self)
-        self._selecting = False
+        self.session = Session(self)
         self._build_central()
         self._build_docks()
         self._build_status_bar()
-        build_actions(self)
-        build_menus_and_toolbar(self)
+        self.files = FileActions(self.session, self.settings, self, self.results.charts)
+        self.runs = RunActions(self.session, self)
+        self.commands = build_actions(self, self.session, self)
+        self.menus = build_menus(self, self.commands, self._menu_groups())
+        build_toolbar(self, self.commands)
+        self.action_states = ActionStates(self.session, self.commands)
         self._connect()
         self.resize(*DEFAULT_SIZE)
         self._apply_default_sizes()
         self._restore_state()
         self._on_document_path_changed("")
-        self.update_actions()
+
+    @property
+    def document(self) -> ScenarioDocument:
+        return self.session.document
+
+    def action(self, action_id: str) -> QAction:
+        """The QAction of ``action_id`` (an id of ``ui.actions.ACTIONS``, or undo/redo)."""
+        return self.commands[action_id]
 
     # --- construction -----------------------------------------------------------------
 
     def _build_central(self) -> None:
         self.banner = Banner()
         self.graph = GraphView()
+        self.graph.follow(self.session)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
@@ -86,9 +104,9 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         area = Qt.DockWidgetArea
-        self.inspector = InspectorPanel(self.document)
-        self.timeline = PhaseTimeline(self.document)
-        self.results = ResultsPanel()
+        self.inspector = InspectorPanel(self.session)
+        self.timeline = PhaseTimeline(self.session)
+        self.results = ResultsPanel(self.session)
         self.inspector_dock = self._dock(
             "Inspector", "inspector_dock", self.inspector, area.LeftDockWidgetArea
         )
@@ -119,7 +137,6 @@ class MainWindow(QMainWindow):
         self.progress.setFormat("%p%")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the run at its next checkpoint")
-        self.cancel_button.clicked.connect(self.runs.cancel)
         bar = self.statusBar()
         bar.addPermanentWidget(self.phase_label)
         bar.addPermanentWidget(self.progress)
@@ -127,76 +144,54 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.cancel_button.hide()
 
+    def _menu_groups(self) -> dict:
+        """Fillers of the menus' ``@name`` entries (see ``ui.actions.MENUS``)."""
+
+        def recent(menu: QMenu) -> None:
+            self.recent_menu = menu.addMenu("Open &recent")
+            self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
+
+        def imports(menu: QMenu) -> None:
+            self.import_menu = menu.addMenu("&Import")
+            for fmt in import_formats():
+                action = self.import_menu.addAction(f"{fmt}…")
+                action.triggered.connect(lambda _=False, f=fmt: self.files.import_dialog(f))
+
+        def exports(menu: QMenu) -> None:
+            export = menu.addMenu("&Export")
+            for action_id in EXPORTS:
+                export.addAction(self.commands[action_id])
+
+        def docks(menu: QMenu) -> None:
+            for dock in (self.inspector_dock, self.timeline_dock, self.results_dock):
+                menu.addAction(dock.toggleViewAction())
+
+        return {"recent": recent, "import": imports, "export": exports, "docks": docks}
+
     def _connect(self) -> None:
-        document = self.document
-        document.scenario_changed.connect(self._on_document_scenario_changed)
+        session, document = self.session, self.session.document
         document.path_changed.connect(self._on_document_path_changed)
         document.dirty_changed.connect(self._on_document_dirty_changed)
-        self.graph.service_clicked.connect(self.select_service)
+        session.scenario_replaced.connect(self._on_session_scenario_replaced)
+        session.display_changed.connect(self._on_session_display_changed)
+        session.phase_changed.connect(self._on_session_phase_changed)
+        session.busy_changed.connect(self._on_session_busy_changed)
+        session.message.connect(self._on_session_message)
+        session.status.connect(self._on_session_status)
+        self.runs.progress.connect(self._on_runs_progress)
+        self.cancel_button.clicked.connect(self.runs.cancel)
+        self.graph.service_clicked.connect(session.select_service)
         self.graph.call_clicked.connect(self._on_graph_call_clicked)
         self.graph.entrypoint_clicked.connect(self.inspector.select_entrypoint)
-        self.timeline.service_clicked.connect(self.select_service)
-        self.timeline.phase_displayed.connect(self._on_timeline_phase_displayed)
+        self.timeline.service_clicked.connect(session.select_service)
         self.timeline.phase_clicked.connect(self.inspector.select_phase)
-        self.timeline.edit_failed.connect(self._on_timeline_edit_failed)
-        self.results.service_clicked.connect(self.select_service)
-        self.results.ordering_chosen.connect(self._on_results_ordering_chosen)
+        self.results.service_clicked.connect(session.select_service)
 
-    # --- state ------------------------------------------------------------------------
-
-    def update_actions(self) -> None:
-        """Enable what makes sense: a scenario is loaded, a job is (not) running."""
-        loaded = self.document.scenario is not None
-        for action in (
-            self.save_action,
-            self.save_as_action,
-            self.run_action,
-            self.compare_action,
-            self.blast_action,
-            self.add_service_action,
-            self.settings_action,
-            self.fit_action,
-        ):
-            action.setEnabled(
-                loaded
-                and (
-                    not self.runs.busy
-                    or action in (self.save_action, self.save_as_action, self.fit_action)
-                )
-            )
-        self.cancel_action.setEnabled(self.runs.busy)
-
-    def scenario_replaced(self) -> None:
-        """A different scenario was opened: forget results, show the whole graph."""
-        self.banner.clear()
-        self.results.clear()
-        self.graph.set_results(None)
-        self.timeline.set_displayed_phase(0)
-        self.inspector.select(SCENARIO)
-        self.graph.fit()
-        self.update_actions()
-
-    def set_running(self, running: bool, title: str) -> None:
-        self.progress.setVisible(running)
-        self.cancel_button.setVisible(running)
-        if running:
-            self.progress.setValue(0)
-            self.banner.clear()
-            self.statusBar().showMessage(f"{title}…")
-        self.update_actions()
+    # --- commands ---------------------------------------------------------------------
 
     def select_service(self, name: str) -> None:
         """Highlight ``name`` in every view and inspect it."""
-        if self._selecting:
-            return
-        self._selecting = True
-        try:
-            self.graph.highlight_service(name)
-            self.timeline.highlight_service(name)
-            self.results.highlight_service(name)
-            self.inspector.select_service(name)
-        finally:
-            self._selecting = False
+        self.session.select_service(name)
 
     def reset_layout(self) -> None:
         for dock, area in (
@@ -208,68 +203,6 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             dock.show()
         self._apply_default_sizes()
-
-    def _restore_state(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state, STATE_VERSION)
-
-    def _save_state(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState(STATE_VERSION))
-        self.settings.sync()
-
-    # --- slots ------------------------------------------------------------------------
-
-    def _on_document_scenario_changed(self, scenario) -> None:
-        self.graph.set_scenario(scenario)
-        self.results.mark_stale()
-        self.results.show_scenario(scenario)
-        self._update_phase_label()
-
-    def _on_document_path_changed(self, path: str) -> None:
-        name = Path(path).name if path else "untitled"
-        if self.document.scenario is None:
-            self.setWindowTitle("meshsim")
-        else:
-            self.setWindowTitle(f"{name}[*] — meshsim")
-
-    def _on_document_dirty_changed(self, dirty: bool) -> None:
-        self.setWindowModified(dirty)
-
-    def _on_graph_call_clicked(self, caller: str, callee: str) -> None:
-        self.inspector.select_call(caller, callee)
-
-    def _on_timeline_phase_displayed(self, index: int) -> None:
-        self.graph.set_phase(index)
-        self.results.set_phase(index)
-        self._update_phase_label()
-
-    def _on_timeline_edit_failed(self, message: str) -> None:
-        self.banner.show_message("error", "That change was not applied:", [message])
-
-    def _on_results_ordering_chosen(self, _name: str) -> None:
-        self.results.set_phase(self.timeline.displayed_phase)
-
-    def fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in self.files.recent():
-            action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda _=False, p=path: self.files.open_path(p))
-        if self.recent_menu.isEmpty():
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
-
-    def _update_phase_label(self) -> None:
-        scenario = self.document.scenario
-        if scenario is None:
-            self.phase_label.setText("")
-            return
-        names = phase_names(scenario)
-        index = min(self.timeline.displayed_phase, len(names) - 1)
-        self.phase_label.setText(f"Showing phase {index}: {names[index]}")
 
     def add_service(self) -> None:
         name = dialogs.ask_text(self, "Add service", "Name (DNS label):")
@@ -294,6 +227,21 @@ class MainWindow(QMainWindow):
             "See docs/gui.md for the guide.",
         )
 
+    # --- window state -----------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, STATE_VERSION)
+
+    def _save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(STATE_VERSION))
+        self.settings.sync()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self.files.confirm_discard():
             event.ignore()
@@ -301,3 +249,65 @@ class MainWindow(QMainWindow):
         self.runs.shutdown()
         self._save_state()
         event.accept()
+
+    # --- slots ------------------------------------------------------------------------
+
+    def _on_session_scenario_replaced(self) -> None:
+        self.banner.clear()
+
+    def _on_session_display_changed(self, _scenario) -> None:
+        self._update_phase_label()
+
+    def _on_session_phase_changed(self, _index: int) -> None:
+        self._update_phase_label()
+
+    def _on_session_busy_changed(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if busy:
+            self.progress.setValue(0)
+            self.banner.clear()
+
+    def _on_session_message(self, level: str, text: str, lines: list[str]) -> None:
+        self.banner.show_message(level, text, lines)
+
+    def _on_session_status(self, text: str, timeout_ms: int) -> None:
+        if text:
+            self.statusBar().showMessage(text, timeout_ms)
+        else:
+            self.statusBar().clearMessage()
+
+    def _on_runs_progress(self, fraction: float) -> None:
+        self.progress.setValue(int(fraction * 1000))
+
+    def _on_document_path_changed(self, path: str) -> None:
+        name = Path(path).name if path else "untitled"
+        if self.document.scenario is None:
+            self.setWindowTitle("meshsim")
+        else:
+            self.setWindowTitle(f"{name}[*] — meshsim")
+
+    def _on_document_dirty_changed(self, dirty: bool) -> None:
+        self.setWindowModified(dirty)
+
+    def _on_graph_call_clicked(self, caller: str, callee: str) -> None:
+        self.inspector.select_call(caller, callee)
+
+    def _on_recent_menu_about_to_show(self) -> None:
+        self.recent_menu.clear()
+        for path in self.files.recent():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.files.open_path(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def _update_phase_label(self) -> None:
+        scenario = self.session.display_scenario
+        if scenario is None:
+            self.phase_label.setText("")
+            return
+        names = phase_names(scenario)
+        index = min(self.session.phase, len(names) - 1)
+        plan = self.session.plan
+        suffix = f" of plan {plan}" if plan and not self.session.shows_written_plan else ""
+        self.phase_label.setText(f"Showing phase {index}: {names[index]}{suffix}")

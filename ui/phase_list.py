@@ -1,12 +1,15 @@
-"""The parts of a timeline column: its list of services (a drop target) and its labels."""
+"""The parts of a timeline column: its service list (a drop target), labels, mTLS menu."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget
+from PySide6.QtGui import QAction, QDropEvent
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QMenu, QToolButton
+
+from meshsim import phase_state
+from models import Scenario
 
 
 class ElidedLabel(QLabel):
@@ -30,11 +33,17 @@ class ElidedLabel(QLabel):
 class PhaseList(QListWidget):
     """The services of one column; dropping services here moves them to its phase."""
 
-    def __init__(self, phase: int | None, on_drop: Callable[[list[str], int | None], None]):
+    def __init__(
+        self,
+        phase: int | None,
+        on_drop: Callable[[list[str], int | None], None],
+        editable: bool = True,
+    ):
         super().__init__()
         self.phase = phase
         self._on_drop = on_drop
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        mode = QAbstractItemView.DragDropMode
+        self.setDragDropMode(mode.DragDrop if editable else mode.NoDragDrop)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
 
@@ -58,3 +67,51 @@ class PhaseList(QListWidget):
         event.setDropAction(Qt.DropAction.CopyAction)
         event.accept()
         QTimer.singleShot(0, lambda: self._on_drop(names, self.phase))
+
+
+def mtls_summary(scenario: Scenario, index: int) -> str:
+    """One line saying what 1-based phase ``index`` changes in mTLS."""
+    rules = scenario.rollout.phases[index - 1].mtls
+    if not rules:
+        return "mTLS: no change"
+    parts = []
+    for mode in dict.fromkeys(r.mode for r in rules):
+        names = [r.name or "mesh-wide" for r in rules if r.mode == mode]
+        parts.append(f"{mode} {', '.join(names)}")
+    return "; ".join(parts)
+
+
+def mtls_button(
+    scenario: Scenario, index: int, set_rules: Callable[[list[dict]], None]
+) -> QToolButton:
+    """The "mTLS▾" menu of phase ``index``: checking a rule calls ``set_rules`` (all rules)."""
+    button = QToolButton()
+    button.setText("mTLS▾")
+    button.setAutoRaise(True)
+    button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
+    button.setToolTip("mTLS changes (PeerAuthentication) made in this phase")
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QMenu(button)
+    phase = scenario.rollout.phases[index - 1]
+    rules = [r.model_dump(mode="json", exclude_none=True) for r in phase.mtls]
+    for mode in ("STRICT", "PERMISSIVE"):
+        _rule_action(menu, f"Mesh-wide {mode}", rules, {"scope": "mesh", "mode": mode}, set_rules)
+    strict = menu.addMenu("STRICT for service")
+    for name in sorted(phase_state(scenario, index).meshed):
+        rule = {"scope": "service", "name": name, "mode": "STRICT"}
+        _rule_action(strict, name, rules, rule, set_rules)
+    clear = menu.addAction("Clear this phase's mTLS changes")
+    clear.setEnabled(bool(rules))
+    clear.triggered.connect(lambda: set_rules([]))
+    button.setMenu(menu)
+    return button
+
+
+def _rule_action(menu: QMenu, text: str, rules: list, rule: dict, set_rules) -> None:
+    action = QAction(text, menu)
+    action.setCheckable(True)
+    action.setChecked(rule in rules)
+    target = (rule["scope"], rule.get("name"))
+    others = [r for r in rules if (r["scope"], r.get("name")) != target]
+    action.toggled.connect(lambda on: set_rules(others + ([rule] if on else [])))
+    menu.addAction(action)

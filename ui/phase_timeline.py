@@ -2,7 +2,9 @@
 
 Drag a service from one column to another to change the phase in which it joins
 the mesh; each column's header renames, moves, removes the phase and sets its
-mTLS changes. The slider picks the phase the graph and the results show.
+mTLS changes. The slider picks the phase on display (the session's), which the graph
+and the results show too. After Compare it draws the plan picked in the ranking; a
+plan other than the scenario's own is shown read-only.
 """
 
 from __future__ import annotations
@@ -10,14 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidgetItem,
-    QMenu,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from meshsim import phase_names
 from models import Scenario
 from ui import edits
 from ui.backend import ScenarioError
-from ui.document import ScenarioDocument
 from ui.palette import phase_colour
-from ui.phase_list import ElidedLabel, PhaseList
-from ui.phase_state import phase_names, phase_state
+from ui.phase_list import ElidedLabel, PhaseList, mtls_button, mtls_summary
+from ui.session import Session
 
 COLUMN_MIN_W, COLUMN_MAX_W = 204, 300
 """Columns share the dock's width within these bounds (then the row scrolls)."""
@@ -44,12 +44,13 @@ class PhaseTimeline(QWidget):
     phase_displayed = Signal(int)
     phase_clicked = Signal(int)
     service_clicked = Signal(str)
-    edit_failed = Signal(str)
 
-    def __init__(self, document: ScenarioDocument, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("PhaseTimeline")
-        self._document = document
+        self._session = session
+        self._document = session.document
+        self._editable = True
         self.columns: list[QFrame] = []
         self.lists: list[PhaseList] = []
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -58,7 +59,6 @@ class PhaseTimeline(QWidget):
         self.slider.setToolTip("The phase the graph and the results show (0 = baseline)")
         self.slider.valueChanged.connect(self._on_slider_value_changed)
         self.slider.actionTriggered.connect(self._on_slider_action_triggered)
-        self._phase_chosen = False
         self.slider_label = QLabel()
         self.slider_label.setMinimumWidth(200)
         self.add_button = QPushButton("+ Add phase")
@@ -67,10 +67,22 @@ class PhaseTimeline(QWidget):
         self.slider.setRange(0, 0)
         self.slider.setEnabled(False)
         self.add_button.setEnabled(False)
+        self.plan_note = QLabel()
+        self.plan_note.setStyleSheet("color: #37474f; background: #fff8e1; padding: 2px 6px;")
+        self.plan_note.setToolTip(
+            "The timeline shows the plan picked in the comparison; it cannot be edited here"
+        )
+        self.written_button = QPushButton("Show the written plan")
+        self.written_button.setToolTip("Show (and edit) the scenario's own rollout plan")
+        self.written_button.clicked.connect(self._on_written_button_clicked)
+        self.plan_note.hide()
+        self.written_button.hide()
         top = QHBoxLayout()
         top.addWidget(QLabel("Phase on display:"))
         top.addWidget(self.slider, 1)
         top.addWidget(self.slider_label)
+        top.addWidget(self.plan_note)
+        top.addWidget(self.written_button)
         top.addWidget(self.add_button)
         self._row = QHBoxLayout()
         self._row.setContentsMargins(0, 2, 0, 0)
@@ -87,7 +99,9 @@ class PhaseTimeline(QWidget):
         layout.setSpacing(2)
         layout.addLayout(top)
         layout.addWidget(self.scroll, 1)
-        document.scenario_changed.connect(self._on_document_scenario_changed)
+        session.display_changed.connect(self._on_session_display_changed)
+        session.phase_changed.connect(self._on_session_phase_changed)
+        session.service_selected.connect(self.highlight_service)
 
     # --- public API -------------------------------------------------------------------
 
@@ -98,17 +112,16 @@ class PhaseTimeline(QWidget):
     @property
     def phase_chosen(self) -> bool:
         """True once the user has picked a phase with the slider (for this scenario)."""
-        return self._phase_chosen
+        return self._session.phase_chosen
+
+    @property
+    def editable(self) -> bool:
+        """False while it shows a plan of the comparison other than the scenario's own."""
+        return self._editable
 
     def set_displayed_phase(self, index: int, *, chosen: bool = False) -> None:
         """Show phase ``index``; ``chosen``: as if the user had picked it."""
-        self._phase_chosen = chosen
-        self.slider.setValue(index)
-
-    def show_phase_after_run(self) -> None:
-        """Results are in: show the last phase, unless the user had picked one."""
-        if not self._phase_chosen:
-            self.slider.setValue(self.slider.maximum())
+        self._session.set_phase(index, chosen=chosen)
 
     def highlight_service(self, name: str | None) -> None:
         for phase_list in self.lists:
@@ -129,12 +142,17 @@ class PhaseTimeline(QWidget):
 
     # --- building ---------------------------------------------------------------------
 
-    def _on_document_scenario_changed(self, scenario: Scenario | None) -> None:
+    def _on_session_display_changed(self, scenario: Scenario | None) -> None:
+        self._rebuild(scenario)
+
+    def _rebuild(self, scenario: Scenario | None) -> None:
         for column in self.columns:
             column.deleteLater()
         self.columns, self.lists = [], []
+        self._editable = self._session.shows_written_plan
+        self._show_plan_note(scenario)
         self.slider.setEnabled(scenario is not None)
-        self.add_button.setEnabled(scenario is not None)
+        self.add_button.setEnabled(scenario is not None and self._editable)
         if scenario is None:
             self._update_slider_label()
             return
@@ -148,9 +166,18 @@ class PhaseTimeline(QWidget):
         count = len(scenario.rollout.phases)
         self.slider.blockSignals(True)
         self.slider.setRange(0, count)
-        self.slider.setValue(min(self.slider.value(), count))
+        self.slider.setValue(min(self._session.phase, count))
         self.slider.blockSignals(False)
         self._update_slider_label()
+
+    def _show_plan_note(self, scenario: Scenario | None) -> None:
+        plan = self._session.plan
+        shown = scenario is not None and not self._editable
+        if shown:
+            self.plan_note.setText(f"Plan <b>{plan}</b> (read-only)")
+        self.plan_note.setVisible(shown)
+        self.written_button.setVisible(shown)
+        self.add_button.setVisible(not shown)
 
     def _add_column(self, index: int | None, title: str, names: list[str], scenario) -> None:
         frame = QFrame()
@@ -171,8 +198,8 @@ class PhaseTimeline(QWidget):
             layout.addWidget(self._info_row("never meshed", count))
         else:
             layout.addLayout(self._phase_header(index, title, scenario))
-            layout.addWidget(self._info_row(self._mtls_summary(scenario, index), count))
-        phase_list = PhaseList(index, self._on_list_dropped)
+            layout.addWidget(self._info_row(mtls_summary(scenario, index), count))
+        phase_list = PhaseList(index, self._on_list_dropped, self._editable)
         phase_list.setMinimumHeight(38)
         phase_list.setUniformItemSizes(True)
         for name in names:
@@ -219,6 +246,7 @@ class PhaseTimeline(QWidget):
         name.setCursorPosition(0)  # a narrow column shows the start of a long name
         name.setObjectName("phase_name")
         name.setToolTip(f"Phase {index}: type a new name to rename it")
+        name.setReadOnly(not self._editable)
         name.editingFinished.connect(lambda: self._rename(index, name))
         row.addWidget(name, 1)
         row.addSpacing(2)
@@ -242,58 +270,15 @@ class PhaseTimeline(QWidget):
             button = QToolButton()
             button.setText(text)
             button.setToolTip(tip)
-            button.setEnabled(enabled)
+            button.setEnabled(enabled and (self._editable or text == "⋯"))
             button.setAutoRaise(True)
             button.setFixedWidth(20)
             button.clicked.connect(slot)
             row.addWidget(button)
-        row.addWidget(self._mtls_button(index, scenario))
+        mtls = mtls_button(scenario, index, lambda rules: self._set_mtls(index, rules))
+        mtls.setEnabled(self._editable)
+        row.addWidget(mtls)
         return row
-
-    def _mtls_button(self, index: int, scenario: Scenario) -> QToolButton:
-        button = QToolButton()
-        button.setText("mTLS▾")
-        button.setAutoRaise(True)
-        button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
-        button.setToolTip("mTLS changes (PeerAuthentication) made in this phase")
-        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(button)
-        rules = [
-            r.model_dump(mode="json", exclude_none=True)
-            for r in scenario.rollout.phases[index - 1].mtls
-        ]
-        for mode in ("STRICT", "PERMISSIVE"):
-            rule = {"scope": "mesh", "mode": mode}
-            self._rule_action(menu, f"Mesh-wide {mode}", index, rules, rule)
-        strict = menu.addMenu("STRICT for service")
-        for name in sorted(phase_state(scenario, index).meshed):
-            rule = {"scope": "service", "name": name, "mode": "STRICT"}
-            self._rule_action(strict, name, index, rules, rule)
-        clear = menu.addAction("Clear this phase's mTLS changes")
-        clear.setEnabled(bool(rules))
-        clear.triggered.connect(lambda: self._set_mtls(index, []))
-        button.setMenu(menu)
-        return button
-
-    def _rule_action(self, menu: QMenu, text: str, index: int, rules: list, rule: dict) -> None:
-        action = QAction(text, menu)
-        action.setCheckable(True)
-        action.setChecked(rule in rules)
-        target = (rule["scope"], rule.get("name"))
-        others = [r for r in rules if (r["scope"], r.get("name")) != target]
-        action.toggled.connect(lambda on: self._set_mtls(index, others + ([rule] if on else [])))
-        menu.addAction(action)
-
-    @staticmethod
-    def _mtls_summary(scenario: Scenario, index: int) -> str:
-        rules = scenario.rollout.phases[index - 1].mtls
-        if not rules:
-            return "mTLS: no change"
-        parts = []
-        for mode in dict.fromkeys(r.mode for r in rules):
-            names = [r.name or "mesh-wide" for r in rules if r.mode == mode]
-            parts.append(f"{mode} {', '.join(names)}")
-        return "; ".join(parts)
 
     # --- edits ------------------------------------------------------------------------
 
@@ -301,11 +286,10 @@ class PhaseTimeline(QWidget):
         try:
             self._document.edit(text, change)
         except ScenarioError as err:
-            self.edit_failed.emit(
-                f"{text}: "
-                + "; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in err.problems)
-            )
-            self._on_document_scenario_changed(self._document.scenario)
+            problems = [f"{p.path}: {p.message}" if p.path else p.message for p in err.problems]
+            detail = f"{text}: " + "; ".join(problems)
+            self._session.tell("error", "That change was not applied:", [detail])
+            self._rebuild(self._session.display_scenario)
             return False
         return True
 
@@ -318,7 +302,7 @@ class PhaseTimeline(QWidget):
             if joins.get(n) != target and any(s.name == n for s in scenario.services)
         ]
         if not moving:
-            self._on_document_scenario_changed(scenario)
+            self._rebuild(self._session.display_scenario)
             return
         if len(moving) == 1:
             self.move_service(moving[0], target)
@@ -358,14 +342,24 @@ class PhaseTimeline(QWidget):
         self._edit("Set mTLS", lambda data: edits.set_phase_mtls(data, index - 1, rules))
 
     def _on_slider_action_triggered(self, _action: int) -> None:
-        self._phase_chosen = True
+        self._session.set_phase(self._session.phase, chosen=True)
 
     def _on_slider_value_changed(self, value: int) -> None:
+        self._session.set_phase(value)
+
+    def _on_session_phase_changed(self, index: int) -> None:
+        if self.slider.value() != index:
+            self.slider.blockSignals(True)
+            self.slider.setValue(index)
+            self.slider.blockSignals(False)
         self._update_slider_label()
-        self.phase_displayed.emit(value)
+        self.phase_displayed.emit(index)
+
+    def _on_written_button_clicked(self) -> None:
+        self._session.set_plan("")
 
     def _update_slider_label(self) -> None:
-        scenario = self._document.scenario
+        scenario = self._session.display_scenario
         if scenario is None:
             self.slider_label.setText("")
             return

@@ -28,7 +28,7 @@ RANKING_HELP = (
     "services a phase onboards (mean and largest over the phases). <b>Δp99</b>: worst "
     "phase p99 minus the baseline's. <b>mTLS AUC</b>: mean mTLS coverage over the phases "
     "(sensitive: of calls into sensitive services). <b>peak CPU</b>: proxy vCPU at the "
-    "busiest phase. Hover a header for more; click a row to see that plan's phases."
+    "busiest phase. Hover a header for more; click a row to show that plan everywhere."
 )
 COLUMNS: list[tuple[str, str | None]] = [
     ("#", None),
@@ -121,6 +121,21 @@ class RankingPage(QWidget):
 
     def clear(self) -> None:
         self.table.setRowCount(0)
+
+    def select_plan(self, name: str) -> None:
+        """Mark the row of the plan on display."""
+        table = self.table
+        table.clearSelection()
+        for row in range(table.rowCount()):
+            item = table.item(row, 1)
+            if item is not None and item.text() == name:
+                table.selectRow(row)
+                table.scrollToItem(item)
+
+    @property
+    def selected_plan(self) -> str:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        return self.table.item(min(rows), 1).text() if rows else ""
 
     def _on_table_cell_clicked(self, row: int, _column: int) -> None:
         self.plan_clicked.emit(self.table.item(row, 1).text())

@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from meshsim import PhaseState
 from models import Entrypoint, Scenario, Service
 from models.results import PhaseResult, ServiceResult
-from ui.phase_state import PhaseState
 
 
 def describe_distribution(wire: Any) -> str:

@@ -27,8 +27,8 @@ from typing import Any
 
 import yaml
 
-from meshsim.rollout.state import resolve_phase
-from models import Scenario, merge_policy, phase_services
+from meshsim.rollout.state import PhaseState, phase_state, resolve_phase
+from models import Scenario
 from models.mesh import Policy
 
 __all__ = ["export_istio", "istio_duration"]
@@ -61,7 +61,18 @@ def _meta(name: str, namespace: str | None = None, **extra: Any) -> dict[str, An
     return meta
 
 
-def _injection(scenario: Scenario, meshed: set[str]) -> tuple[list[dict], list[dict]]:
+def _how_to_apply(file: str) -> str:
+    """The comment line that says how to apply ``file`` (partial Deployments need SSA)."""
+    if file.startswith("20"):
+        return (
+            f"# apply with: kubectl apply --server-side --field-manager=meshsim -f {file}\n"
+            "# (partial Deployments: server-side apply merges these labels into the existing"
+            " ones)\n"
+        )
+    return f"# apply with: kubectl apply -f {file}\n"
+
+
+def _injection(scenario: Scenario, meshed: frozenset[str]) -> tuple[list[dict], list[dict]]:
     """(Namespace manifests, partial Deployment manifests) that mesh ``meshed``."""
     ambient = scenario.mesh.profile == "istio-ambient"
     label = ("istio.io/dataplane-mode", "ambient") if ambient else ("istio-injection", "enabled")
@@ -123,13 +134,9 @@ def _waypoints(scenario: Scenario, names: list[str]) -> list[dict]:
     return docs
 
 
-def _peer_authentications(scenario: Scenario, k: int) -> list[dict]:
-    modes: dict[tuple[str, str | None], str] = {}
-    for phase in scenario.rollout.phases[:k]:
-        for rule in phase.mtls:
-            modes[(rule.scope, rule.name)] = rule.mode
+def _peer_authentications(scenario: Scenario, state: PhaseState) -> list[dict]:
     docs = []
-    for (scope, name), mode in modes.items():
+    for (scope, name), mode in state.mtls_rules.items():
         if scope == "mesh":
             meta, spec = _meta("default", "istio-system"), {"mtls": {"mode": mode}}
         elif scope == "namespace":
@@ -147,27 +154,6 @@ def _peer_authentications(scenario: Scenario, k: int) -> list[dict]:
             }
         )
     return docs
-
-
-def _policies(scenario: Scenario, k: int) -> dict[str, Policy]:
-    """Merged policy per host in force at phase ``k`` (hosts that have one)."""
-    if k == 0:
-        return {}
-    layers = list(scenario.mesh.policies)
-    for phase in scenario.rollout.phases[:k]:
-        layers.extend(phase.policies)
-    hosts = {p.host for p in layers}
-    if scenario.mesh.defaults.model_fields_set:
-        hosts = {s.name for s in scenario.services}
-    out = {}
-    for s in scenario.services:
-        if s.name in hosts:
-            policy = scenario.mesh.defaults
-            for layer in layers:
-                if layer.host == s.name:
-                    policy = merge_policy(policy, layer)
-            out[s.name] = policy  # type: ignore[assignment]
-    return out
 
 
 def _virtual_service(scenario: Scenario, name: str, policy: Policy) -> dict:
@@ -266,28 +252,27 @@ def export_istio(scenario: Scenario, phase: int | str | None = None) -> dict[str
         For an unknown phase.
     """
     k = resolve_phase(scenario, phase)
-    applied = scenario.rollout.phases[:k]
-    meshed = {n for p in applied for n in phase_services(p, scenario.services)}
-    waypoints = [s.name for s in scenario.services if any(s.name in p.waypoints for p in applied)]
-    namespaces, deployments = _injection(scenario, meshed)
-    policies = _policies(scenario, k)
+    state = phase_state(scenario, k)
+    waypoints = [s.name for s in scenario.services if s.name in state.waypoints]
+    namespaces, deployments = _injection(scenario, state.meshed)
+    policies = {host: state.policies[host] for host in state.policy_hosts}
     tcp = {s.name for s in scenario.services if s.protocol == "tcp"}
     rules = [_destination_rule(scenario, n, p) for n, p in policies.items()]
     files = {
         "10-namespaces.yaml": namespaces,
         "20-injection.yaml": deployments,
         "30-waypoints.yaml": _waypoints(scenario, waypoints) if waypoints else [],
-        "40-peer-authentication.yaml": _peer_authentications(scenario, k),
+        "40-peer-authentication.yaml": _peer_authentications(scenario, state),
         "50-virtual-services.yaml": [
             _virtual_service(scenario, n, p) for n, p in policies.items() if n not in tcp
         ],
         "60-destination-rules.yaml": [r for r in rules if r is not None],
     }
-    name = "baseline" if k == 0 else scenario.rollout.phases[k - 1].name
-    head = f"# meshsim export istio: scenario {scenario.metadata.name}, phase {k} ({name})\n"
+    head = f"# meshsim export istio: scenario {scenario.metadata.name}, phase {k} ({state.name})\n"
     notes = "".join(f"# note: {n}\n" for n in _notes(scenario, policies))
     return {
         file: head
+        + _how_to_apply(file)
         + (notes if file.startswith("50") else "")
         + yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
         for file, docs in files.items()

@@ -15,7 +15,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import FancyArrowPatch, Patch
 
 from meshsim.rollout.graph import CallTable, call_graph, layered_layout
-from models import Phase, Scenario, phase_services
+from meshsim.rollout.state import join_phases
+from models import Phase, Scenario
 from models.results import CompareResults, OrderingResult, PhaseResult, Results
 
 __all__ = [
@@ -182,10 +183,7 @@ def blast_matrix(scenario: Scenario, phases: Sequence[Phase]) -> dict[str, list[
     traffic depends on meshed services as the rollout proceeds.
     """
     structural = CallTable.from_scenario(scenario).structural_blast_radius()
-    joined: dict[str, int] = {}
-    for k, phase in enumerate(phases, start=1):
-        for name in phase_services(phase, scenario.services):
-            joined.setdefault(name, k)
+    joined = join_phases(scenario, phases)
     return {
         s.name: [
             structural[s.name] if joined.get(s.name, 1 << 30) <= k else None
@@ -238,10 +236,7 @@ def plot_graph(ax: Axes, scenario: Scenario, phases: Sequence[Phase] | None = No
     """
     phases = list(scenario.rollout.phases if phases is None else phases)
     pos = layered_layout(scenario)
-    joined: dict[str, int] = {}
-    for k, phase in enumerate(phases, start=1):
-        for name in phase_services(phase, scenario.services):
-            joined.setdefault(name, k)
+    joined = join_phases(scenario, phases)
     g = call_graph(scenario, entrypoints=True)
     for u, v, data in g.edges(data=True):
         if u != v:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 
 import simpy
 
@@ -38,7 +39,8 @@ class ClientView:
     __slots__ = (
         "env",
         "policy",
-        "rng",
+        "route_rng",
+        "backoff_rng",
         "replicas",
         "outstanding",
         "active",
@@ -57,24 +59,28 @@ class ClientView:
         env: simpy.Environment,
         policy: PolicyRT,
         replicas: int,
-        rng: random.Random,
-        on_eject: list[int],
+        route_rng: random.Random,
+        backoff_rng: random.Random,
+        on_eject: Callable[[], None],
     ) -> None:
         self.env = env
         self.policy = policy
-        self.rng = rng
+        self.route_rng = route_rng  # replica choice toward this destination
+        self.backoff_rng = backoff_rng  # back-off jitter toward this destination
         self.replicas = replicas
         self.outstanding = [0] * replicas
         self.active = 0
         self.active_retries = 0
-        self.pool = Workers(env, policy.pool_limit) if policy.pool_limit is not None else None
+        self.pool: Workers | None = (
+            Workers(env, policy.pool_limit) if policy.pool_limit is not None else None
+        )
         self.consecutive = [0] * replicas
         self.ejected_until: list[float | None] = [None] * replicas
         self.ejections = [0] * replicas
         self.ejected_count = 0
         od = policy.outlier
-        self.max_ejected = max_ejected(replicas, od[3]) if od else 0
-        self.on_eject = on_eject  # the destination's ejection counter, shared by every view
+        self.max_ejected = max_ejected(replicas, od.max_ejection_percent) if od else 0
+        self.on_eject = on_eject  # counts an ejection against the destination
 
     # --- replica choice ----------------------------------------------------------------
 
@@ -104,7 +110,7 @@ class ClientView:
                 healthy = fresh
         if len(healthy) == 1:
             return healthy[0]
-        rand = self.rng.randrange
+        rand = self.route_rng.randrange
         a = healthy[rand(len(healthy))]
         b = healthy[rand(len(healthy))]
         return a if self.outstanding[a] <= self.outstanding[b] else b
@@ -124,11 +130,12 @@ class ClientView:
     def backoff(self, retry: int) -> float:
         """Back-off before retry number ``retry`` (1-based), per SPEC §10.5."""
         policy = self.policy
+        upper: float
         if policy.backoff_doc:
             upper = min((2**retry - 1) * policy.backoff_base, policy.backoff_max)
         else:
             upper = min(2 ** (retry - 1) * policy.backoff_base, policy.backoff_max)
-        return self.rng.random() * upper
+        return self.backoff_rng.random() * upper
 
     # --- outlier detection -------------------------------------------------------------
 
@@ -141,18 +148,21 @@ class ClientView:
             self.consecutive[replica] = 0
             return
         self.consecutive[replica] += 1
-        if self.consecutive[replica] < od[0] or self.ejected_until[replica] is not None:
+        if (
+            self.consecutive[replica] < od.consecutive_5xx
+            or self.ejected_until[replica] is not None
+        ):
             return
         if self.ejected_count:
             self._return_ejected()
         if self.ejected_count >= self.max_ejected:
             return
         self.ejections[replica] += 1
-        duration = min(od[2] * self.ejections[replica], MAX_EJECTION_S)
-        interval = od[1]
+        duration = min(od.base_ejection_s * self.ejections[replica], MAX_EJECTION_S)
+        interval = od.interval_s
         self.ejected_until[replica] = (
             math.ceil((self.env.now + duration) / interval - 1e-9) * interval
         )
         self.ejected_count += 1
         self.consecutive[replica] = 0
-        self.on_eject[0] += 1
+        self.on_eject()

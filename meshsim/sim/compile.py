@@ -6,53 +6,53 @@ Nothing here touches SimPy; the engine never touches pydantic in its hot loop.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from models import ParallelGroup, Phase, Policy, Scenario, merge_policy, phase_services
+from meshsim.rollout.state import phase_states
+from meshsim.sim.outcomes import Outcome, retry_mask
+from models import ParallelGroup, Phase, Policy, Scenario
 
 __all__ = [
-    "CONNECT_FAILURE",
-    "ERROR",
-    "OK",
-    "OUTCOMES",
-    "OVERFLOW",
-    "RESET",
-    "TIMEOUT",
-    "UNAVAILABLE",
+    "CallSpec",
+    "OutlierRT",
     "PhasePlan",
     "PolicyRT",
+    "Script",
+    "ScriptStep",
     "compile_phases",
-    "retry_mask",
+    "script_of",
 ]
 
-OK, ERROR, UNAVAILABLE, TIMEOUT, RESET, CONNECT_FAILURE, OVERFLOW = range(7)
-OUTCOMES = ("ok", "error", "unavailable", "timeout", "reset", "connect-failure", "overflow")
 
-_TOKEN_OUTCOMES = {
-    "5xx": {ERROR, UNAVAILABLE, TIMEOUT, RESET, CONNECT_FAILURE},
-    "gateway-error": {UNAVAILABLE, TIMEOUT},
-    "reset": {RESET, CONNECT_FAILURE, TIMEOUT},
-    "connect-failure": {CONNECT_FAILURE},
-}
-_STATUS_OUTCOMES = {500: ERROR, 503: UNAVAILABLE, 504: TIMEOUT}
+class OutlierRT(NamedTuple):
+    """Outlier detection of one destination (seconds)."""
+
+    consecutive_5xx: int
+    interval_s: float
+    base_ejection_s: float
+    max_ejection_percent: float
 
 
-def retry_mask(tokens: list[str], status_codes: list[int], grpc_server: bool) -> frozenset[int]:
-    """Outcomes retried under Envoy ``retryOn`` tokens (SPEC §10.5); overflow never is.
+class CallSpec(NamedTuple):
+    """One call of a service's script, as the engine reads it (seconds)."""
 
-    Examples
-    --------
-    >>> sorted(OUTCOMES[o] for o in retry_mask(["gateway-error"], [], False))
-    ['timeout', 'unavailable']
-    """
-    mask: set[int] = set()
-    for token in tokens:
-        mask |= _TOKEN_OUTCOMES.get(token, set())
-        if token == "retriable-status-codes":
-            mask |= {_STATUS_OUTCOMES[c] for c in status_codes if c in _STATUS_OUTCOMES}
-        if token == "unavailable" and grpc_server:
-            mask.add(UNAVAILABLE)
-    mask.discard(OVERFLOW)
-    return frozenset(mask)
+    target: int
+    times: int  # the call's ``count``: made this many times in a row
+    probability: float
+    optional: bool
+    timeout_s: float | None  # application-level timeout of each try
+    retries: int  # application-level retries
+    backoff_s: float  # application-level pause between its tries
+
+
+class ScriptStep(NamedTuple):
+    """One step of a script: a single call, or a parallel group of calls."""
+
+    parallel: bool
+    calls: tuple[CallSpec, ...]  # exactly one call when not parallel
+
+
+Script = tuple[ScriptStep, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ class PolicyRT:
     route_timeout: float | None
     attempts: int
     per_try_timeout: float | None
-    retry_on: frozenset[int]
+    retry_on: frozenset[Outcome]
     backoff_base: float
     backoff_max: float
     backoff_doc: bool
@@ -71,7 +71,7 @@ class PolicyRT:
     max_retries: int | None
     pool_limit: int | None
     max_pending: int | None
-    outlier: tuple[int, float, float, float] | None  # threshold, interval, base, max %
+    outlier: OutlierRT | None
 
 
 @dataclass
@@ -87,7 +87,7 @@ class PhasePlan:
     gateway_meshed: bool
     policies: list[PolicyRT | None] = field(default_factory=list)
 
-    def fingerprint(self) -> tuple:
+    def fingerprint(self) -> tuple[object, ...]:
         """Everything that decides what a simulation of this phase records.
 
         Which services the phase onboards is not part of it: exposure is computed from
@@ -124,7 +124,7 @@ def _policy_rt(policy: Policy, grpc_server: bool, default_mode: str) -> PolicyRT
         max_retries=pool.max_retries,
         pool_limit=min(limits) if limits else None,
         max_pending=pool.max_pending_requests,
-        outlier=(
+        outlier=OutlierRT(
             od.consecutive_5xx_errors,
             od.interval,
             od.base_ejection_time,
@@ -135,26 +135,11 @@ def _policy_rt(policy: Policy, grpc_server: bool, default_mode: str) -> PolicyRT
     )
 
 
-def _mtls_strict(scenario: Scenario, phases: list[Phase]) -> list[bool]:
-    service_mode: dict[str, str] = {}
-    ns_mode: dict[str, str] = {}
-    mesh_mode = "PERMISSIVE"
-    for phase in phases:
-        for rule in phase.mtls:
-            if rule.scope == "service":
-                service_mode[rule.name or ""] = rule.mode
-            elif rule.scope == "namespace":
-                ns_mode[rule.name or ""] = rule.mode
-            else:
-                mesh_mode = rule.mode
-    return [
-        service_mode.get(s.name, ns_mode.get(s.namespace, mesh_mode)) == "STRICT"
-        for s in scenario.services
-    ]
-
-
 def compile_phases(scenario: Scenario, phases: list[Phase] | None = None) -> list[PhasePlan]:
     """Plans for the baseline (index 0) and each cumulative phase 1..K (SPEC §7.1).
+
+    The rules of a phase come from :func:`meshsim.rollout.state.phase_states`; this
+    only turns them into index-based plain values.
 
     Parameters
     ----------
@@ -163,62 +148,44 @@ def compile_phases(scenario: Scenario, phases: list[Phase] | None = None) -> lis
     phases : list of Phase, optional
         The phases to apply; default ``scenario.rollout.phases``.
     """
-    phases = list(scenario.rollout.phases if phases is None else phases)
     names = [s.name for s in scenario.services]
     index = {n: i for i, n in enumerate(names)}
-    n = len(names)
-    mentions_gateway = any(p.gateway is not None for p in phases)
     grpc = [s.protocol == "grpc" for s in scenario.services]
     ambient = scenario.mesh.profile == "istio-ambient"
     default_mode = scenario.simulation.backoff_mode
-    plans = [PhasePlan(0, "baseline", [False] * n, [], [False] * n, [False] * n, False, [None] * n)]
-    meshed = [False] * n
-    waypoint = [False] * n
-    gateway = False
-    for k, phase in enumerate(phases, start=1):
-        onboarded = [index[s] for s in phase_services(phase, scenario.services)]
-        for i in onboarded:
-            meshed[i] = True
-        for name in phase.waypoints:
-            waypoint[index[name]] = True
-        gateway = gateway or bool(phase.gateway) or (k == 1 and not mentions_gateway)
-        applied = phases[:k]
-        strict = [m and s for m, s in zip(meshed, _mtls_strict(scenario, applied), strict=True)]
-        policies: list[PolicyRT | None] = []
-        for i, name in enumerate(names):
-            if ambient and not waypoint[i]:
-                policies.append(None)
-                continue
-            policy = scenario.mesh.defaults
-            for mp in scenario.mesh.policies:
-                if mp.host == name:
-                    policy = merge_policy(policy, mp)
-            for ph in applied:
-                for mp in ph.policies:
-                    if mp.host == name:
-                        policy = merge_policy(policy, mp)
-            policies.append(_policy_rt(policy, grpc[i], default_mode))
+    plans = []
+    for state in phase_states(scenario, phases):
+        policies: list[PolicyRT | None] = [
+            None
+            if state.index == 0 or (ambient and name not in state.waypoints)
+            else _policy_rt(state.policies[name], grpc[i], default_mode)
+            for i, name in enumerate(names)
+        ]
         plans.append(
             PhasePlan(
-                k, phase.name, list(meshed), onboarded, strict, list(waypoint), gateway, policies
+                state.index,
+                state.name,
+                [n in state.meshed for n in names],
+                [index[n] for n in state.onboarded],
+                [n in state.strict for n in names],
+                [n in state.waypoints for n in names],
+                state.gateway_meshed,
+                policies,
             )
         )
     return plans
 
 
-def script_of(scenario: Scenario, name_index: dict[str, int]) -> list[list]:
-    """Each service's call script as nested tuples of plain values.
-
-    An item is ``(False, call)`` or ``(True, [call, ...])`` for a parallel group; a call
-    is ``(target, count, probability, optional, timeout, retries, backoff)``.
-    """
-    scripts = []
+def script_of(scenario: Scenario, name_index: dict[str, int]) -> list[Script]:
+    """Each service's call script as :class:`ScriptStep` records of plain values."""
+    scripts: list[Script] = []
     for service in scenario.services:
-        items = []
+        steps = []
         for item in service.calls:
+            parallel = isinstance(item, ParallelGroup)
             calls = item.parallel if isinstance(item, ParallelGroup) else [item]
-            compiled = [
-                (
+            compiled = tuple(
+                CallSpec(
                     name_index[c.to],
                     c.count,
                     c.probability,
@@ -228,9 +195,7 @@ def script_of(scenario: Scenario, name_index: dict[str, int]) -> list[list]:
                     c.retry_backoff,
                 )
                 for c in calls
-            ]
-            items.append(
-                (True, compiled) if isinstance(item, ParallelGroup) else (False, compiled[0])
             )
-        scripts.append(items)
+            steps.append(ScriptStep(parallel, compiled))
+        scripts.append(tuple(steps))
     return scripts

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from meshsim.sim.compile import PhasePlan, script_of
+from meshsim.sim.compile import PhasePlan, Script, script_of
 from meshsim.sim.profiles import ProfileNumbers, profile_numbers
 from meshsim.sim.sampling import Sampler, Streams, is_zero, make_sampler
 from models import Scenario
 from models.distributions import Distribution
 
-__all__ = ["EntryRT", "FaultRT", "Model", "Request", "Runtime", "ServiceRT"]
+__all__ = ["EntryRT", "FaultRT", "Link", "Model", "Request", "Runtime", "ServiceRT"]
 
 
 class Request:
@@ -38,7 +37,7 @@ class ServiceRT:
     queue_limit: int | None
     error_rate: float
     service_time: Distribution
-    script: list
+    script: Script
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +97,7 @@ class Model:
             )
             for i, s in enumerate(scenario.services)
         ]
-        self.entrypoints = []
+        self.entrypoints: list[EntryRT] = []
         for i, e in enumerate(scenario.entrypoints):
             slo = scenario.slo_of(e)
             self.entrypoints.append(
@@ -150,36 +149,85 @@ class Model:
         return Runtime(self, replication, plan)
 
 
+class Link:
+    """The random streams of one client toward one destination, for one run.
+
+    Every draw made for an attempt from ``client`` to ``server`` comes from a stream
+    named by (client, destination, purpose): network, the client's proxy (or the
+    gateway), the server's proxy and waypoint, the replica choice, the back-off jitter,
+    the client's call-probability draws for calls to ``server``, and the server's work,
+    error and fault draws for this client's requests. So a change that adds or removes
+    draws toward one destination (a retry policy, an outcome that stops a script) never
+    shifts the numbers drawn toward another.
+    """
+
+    __slots__ = (
+        "client",
+        "server",
+        "key",
+        "net",
+        "out_proxy",
+        "in_proxy",
+        "waypoint",
+        "route",
+        "backoff",
+        "calls",
+        "service_time",
+        "errors",
+        "fault_hits",
+        "_faults",
+        "_streams",
+        "_name",
+    )
+
+    def __init__(self, model: Model, streams: Streams, client: int, server: int) -> None:
+        n = len(model.services)
+        name = f"{model.client_name(client)}>{model.names[server]}"
+        self.client = client
+        self.server = server
+        self.key = client * n + server
+        self._streams = streams
+        self._name = name
+        profile = model.profile
+        self.net: Sampler | None = (
+            None
+            if is_zero(model.network)
+            else make_sampler(model.network, streams.get("network", name))
+        )
+        # the client's own proxy: its sidecar (or ztunnel), or the ingress gateway's Envoy
+        outbound = profile.proxy.latency if client < n else profile.waypoint.latency
+        self.out_proxy = make_sampler(outbound, streams.get("proxy-out", name))
+        self.in_proxy = make_sampler(profile.proxy.latency, streams.get("proxy-in", name))
+        self.waypoint = make_sampler(profile.waypoint.latency, streams.get("waypoint", name))
+        self.route = streams.get("routing", name)
+        self.backoff = streams.get("backoff", name)
+        self.calls = streams.get("calls", name)
+        service = model.services[server]
+        self.service_time = make_sampler(service.service_time, streams.get("service-time", name))
+        self.errors = streams.get("errors", name)
+        self.fault_hits = streams.get("fault", name)
+        self._faults: dict[int, Sampler] = {}
+
+    def fault_delay(self, fault: FaultRT) -> Sampler:
+        """The added-latency sampler of a latency fault, for this client's requests."""
+        sampler = self._faults.get(fault.index)
+        if sampler is None:
+            assert fault.delay is not None
+            rng = self._streams.get("fault-delay", f"{self._name}/{fault.index}")
+            sampler = self._faults[fault.index] = make_sampler(fault.delay, rng)
+        return sampler
+
+
 class Runtime:
-    """Samplers built from streams named by purpose (common random numbers)."""
+    """The random streams of one replication: arrivals per entrypoint, the rest per link."""
 
     def __init__(self, model: Model, replication: int, plan: PhasePlan) -> None:
-        streams = Streams(model.seed, replication)
-        self.streams = streams
+        self.streams = Streams(model.seed, replication)
         self.model = model
         self.plan = plan
-        self.arrival_gap = [self._gap(e, streams) for e in model.entrypoints]
-        names = model.names
-        self.service_time = [
-            make_sampler(s.service_time, streams.get("service-time", s.name))
-            for s in model.services
-        ]
-        self.error_rng = [streams.get("errors", n) for n in names]
-        self.call_rng = [streams.get("calls", n) for n in names]
-        self.fault_rng = [streams.get("fault", n) for n in names]
-        self._route: dict[int, object] = {}
-        profile = model.profile
-        self._zero_net = is_zero(model.network)
-        clients = [*names, *("@" + e.name for e in model.entrypoints)]
-        self._net = [make_sampler(model.network, streams.get("network", c)) for c in clients]
-        proxy = profile.proxy.latency
-        self._proxy = [make_sampler(proxy, streams.get("proxy", n)) for n in names]
-        envoy = profile.waypoint.latency
-        self._waypoint = [make_sampler(envoy, streams.get("waypoint", n)) for n in names]
-        self._gateway = [
-            make_sampler(envoy, streams.get("gateway", e.name)) for e in model.entrypoints
-        ]
-        self._ambient = profile.ambient
+        self.arrival_gap = [self._gap(e, self.streams) for e in model.entrypoints]
+        self._n = len(model.services)
+        self._links: dict[int, Link] = {}
 
     @staticmethod
     def _gap(entry: EntryRT, streams: Streams) -> Sampler:
@@ -191,33 +239,10 @@ class Runtime:
         gap = 1.0 / rate
         return lambda: gap
 
-    def route_rng(self, client: int):
-        """Replica-choice stream of a client (service or entry client)."""
-        rng = self._route.get(client)
-        if rng is None:
-            rng = self.streams.get("routing", self.model.client_name(client))
-            self._route[client] = rng
-        return rng
-
-    def request_delay(
-        self, client: int, cmeshed: bool, server: int, smeshed: bool, plan: PhasePlan
-    ) -> float:
-        """Client proxy + network + server proxy (+ waypoint), folded into one delay."""
-        delay = 0.0 if self._zero_net else self._net[client]()
-        if cmeshed:
-            n = len(self._proxy)
-            delay += self._proxy[client]() if client < n else self._gateway[client - n]()
-        if smeshed:
-            delay += self._proxy[server]()
-        if self._ambient and cmeshed and plan.waypoint[server]:
-            delay += self._waypoint[server]()
-        return delay
-
-    def net_delay(self, client: int) -> float:
-        """Network latency of the way back."""
-        return 0.0 if self._zero_net else self._net[client]()
-
-    def fault_delay(self, fault: FaultRT) -> Callable[[], float]:
-        """The added-latency sampler of a latency fault."""
-        assert fault.delay is not None
-        return make_sampler(fault.delay, self.streams.get("fault-delay", str(fault.index)))
+    def link(self, client: int, server: int) -> Link:
+        """The streams of ``client`` (a service or an entry client) toward ``server``."""
+        link = self._links.get(client * self._n + server)
+        if link is None:
+            link = Link(self.model, self.streams, client, server)
+            self._links[link.key] = link
+        return link

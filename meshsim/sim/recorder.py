@@ -6,24 +6,43 @@ checks ``req.measured`` before calling in here).
 
 from __future__ import annotations
 
-from meshsim.sim.compile import ERROR, OK, TIMEOUT, PhasePlan
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["Recorder", "EDGE_FIELDS"]
+from meshsim.sim.compile import PhasePlan
+from meshsim.sim.outcomes import REJECTED, Outcome, flags
 
-EDGE_FIELDS = ("calls", "attempts", "failures", "mtls", "breakages")
-_REJECTED = (False, False, True, False, False, True, True)  # unavailable, connect-failure, overflow
+if TYPE_CHECKING:
+    from meshsim.sim.model import Model, Request
+
+__all__ = ["EdgeCounts", "Recorder"]
+
+_OK, _ERROR, _TIMEOUT = Outcome.OK, Outcome.ERROR, Outcome.TIMEOUT
+_REJECTED = flags(REJECTED)
+
+
+@dataclass(slots=True)
+class EdgeCounts:
+    """What one client → server edge did in the measurement window."""
+
+    calls: int = 0  # logical calls
+    attempts: int = 0  # tries, rejected ones included
+    failures: int = 0  # logical calls whose final outcome was not ok
+    mtls: int = 0  # tries that went client sidecar → server sidecar (mutual TLS)
+    breakages: int = 0  # tries a STRICT server refused because the client was plaintext
+    policy: bool = False  # the client's proxy applied the destination's mesh policy
 
 
 class Recorder:
     """Everything measured in one phase of one replication."""
 
-    def __init__(self, model, plan: PhasePlan) -> None:
+    def __init__(self, model: Model, plan: PhasePlan) -> None:
         n = len(model.services)
         clients = n + len(model.entrypoints)
         self.model = model
         self.plan = plan
         self.n = n
-        self.open: set = set()
+        self.open: set[Request] = set()
         entries = len(model.entrypoints)
         self.entry_latency: list[list[float]] = [[] for _ in range(entries)]
         self.entry_ok = [0] * entries
@@ -36,9 +55,8 @@ class Recorder:
         self.svc_rejected = [0] * n
         self.svc_latency: list[list[float]] = [[] for _ in range(n)]
         self.busy_s = [0.0] * n
-        self.ejections = [[0] for _ in range(n)]
-        self.edges: dict[int, list[int]] = {}
-        self.edge_policy: dict[int, bool] = {}
+        self.ejections = [0] * n
+        self.edges: dict[int, EdgeCounts] = {}  # keyed by client * n + server
         self.calls_total = 0
         self.calls_policy = 0
         self.calls_telemetry = 0
@@ -51,18 +69,19 @@ class Recorder:
         self.window_start = model.warmup
         self.window_end = model.duration
 
-    def _edge(self, client: int, server: int) -> list[int]:
+    def _edge(self, client: int, server: int) -> EdgeCounts:
         key = client * self.n + server
         edge = self.edges.get(key)
         if edge is None:
-            edge = self.edges[key] = [0, 0, 0, 0, 0]
+            edge = self.edges[key] = EdgeCounts()
         return edge
 
     def logical_call(self, client: int, server: int, cmeshed: bool) -> None:
         """A logical call from client to server starts."""
         self.svc_calls[server] += 1
-        self._edge(client, server)[0] += 1
-        self.edge_policy[client * self.n + server] = cmeshed
+        edge = self._edge(client, server)
+        edge.calls += 1
+        edge.policy = cmeshed
         self.calls_total += 1
         if cmeshed:
             self.calls_policy += 1
@@ -71,23 +90,23 @@ class Recorder:
 
     def call_failed(self, client: int, server: int) -> None:
         """A logical call's final outcome was not ok."""
-        self._edge(client, server)[2] += 1
+        self._edge(client, server).failures += 1
 
     def attempt_started(self, client: int, server: int, cmeshed: bool, mtls: bool) -> None:
         """A try addressed to server starts (through the client's proxy if meshed)."""
         self.svc_attempts[server] += 1
         edge = self._edge(client, server)
-        edge[1] += 1
+        edge.attempts += 1
         if mtls:
-            edge[3] += 1
+            edge.mtls += 1
         if cmeshed:
             self.client_trav[client] += 1
 
-    def attempt_ended(self, server: int, outcome: int, latency_s: float | None) -> None:
+    def attempt_ended(self, server: int, outcome: Outcome, latency_s: float | None) -> None:
         """A try ended with ``outcome`` after ``latency_s`` as the client sees it."""
-        if outcome == ERROR:
+        if outcome == _ERROR:
             self.svc_errors[server] += 1
-        elif outcome == TIMEOUT:
+        elif outcome == _TIMEOUT:
             self.svc_timeouts[server] += 1
         elif _REJECTED[outcome]:
             self.svc_rejected[server] += 1
@@ -103,7 +122,11 @@ class Recorder:
 
     def breakage(self, client: int, server: int) -> None:
         """A plaintext client was refused by a STRICT server."""
-        self._edge(client, server)[4] += 1
+        self._edge(client, server).breakages += 1
+
+    def ejected(self, server: int) -> None:
+        """A client's outlier detection ejected a replica of server."""
+        self.ejections[server] += 1
 
     def app_timeout(self, server: int) -> None:
         """An application-level timeout fired on a call to server."""
@@ -120,7 +143,7 @@ class Recorder:
         if end > start:
             self.busy_s[server] += end - start
 
-    def entry_started(self, req) -> None:
+    def entry_started(self, req: Request) -> None:
         """A measured entry request arrived."""
         self.open.add(req)
         self.started += 1
@@ -130,13 +153,13 @@ class Recorder:
         """Measured entry requests not finished yet."""
         return len(self.open)
 
-    def entry_done(self, req, outcome: int, now: float) -> None:
+    def entry_done(self, req: Request, outcome: Outcome, now: float) -> None:
         """A measured entry request ended."""
         self.open.discard(req)
         entry = self.model.entrypoints[req.entry]
         latency = now - req.start
         self.entry_latency[req.entry].append(latency)
-        if outcome == OK:
+        if outcome == _OK:
             self.entry_ok[req.entry] += 1
             if entry.latency_slo_s is None or latency <= entry.latency_slo_s:
                 self.entry_good[req.entry] += 1

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 
 import simpy
 
-from meshsim.sim.model import FaultRT, Runtime
+from meshsim.sim.model import FaultRT
 from meshsim.sim.workers import Workers
 
 __all__ = ["Replica", "run_fault"]
@@ -21,20 +21,21 @@ class Replica:
         self.res = Workers(env, concurrency)
         self.down = 0  # > 0: refuses connections (outage, crash)
         self.extra_error = 0.0
-        self.latency_faults: list[tuple[Callable[[], float], float, FaultRT]] = []
+        # active latency faults; each caller draws their hits and delays from its own link
+        self.latency_faults: list[FaultRT] = []
         self.crash: simpy.Event | None = None  # fires when the pod crashes under its requests
         self.epoch = 0  # bumped by a crash: requests of an older epoch make no more calls
 
 
 def run_fault(
-    env: simpy.Environment, fault: FaultRT, replicas: list[Replica], rt: Runtime
+    env: simpy.Environment, fault: FaultRT, replicas: list[Replica]
 ) -> Generator[simpy.Event, None, None]:
     """A SimPy process applying ``fault`` to its replicas from start for its duration."""
     if fault.start > 0:
         yield env.timeout(fault.start)
     hit = replicas[: fault.replicas]
     for replica in hit:
-        _on(env, fault, replica, rt)
+        _on(env, fault, replica)
     if fault.duration is None:
         return
     yield env.timeout(fault.duration)
@@ -42,7 +43,7 @@ def run_fault(
         _off(env, fault, replica)
 
 
-def _on(env: simpy.Environment, fault: FaultRT, replica: Replica, rt: Runtime) -> None:
+def _on(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
     if fault.kind in ("outage", "crash"):
         replica.down += 1
     if fault.kind == "crash":
@@ -53,7 +54,7 @@ def _on(env: simpy.Environment, fault: FaultRT, replica: Replica, rt: Runtime) -
     elif fault.kind == "error":
         replica.extra_error += fault.error_rate
     elif fault.kind == "latency":
-        replica.latency_faults.append((rt.fault_delay(fault), fault.probability, fault))
+        replica.latency_faults.append(fault)
 
 
 def _off(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
@@ -65,4 +66,4 @@ def _off(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
     elif fault.kind == "error":
         replica.extra_error -= fault.error_rate
     elif fault.kind == "latency":
-        replica.latency_faults = [f for f in replica.latency_faults if f[2] is not fault]
+        replica.latency_faults = [f for f in replica.latency_faults if f is not fault]

@@ -39,12 +39,12 @@ def test_drag_a_service_to_another_phase_then_undo_and_redo(boutique, qtbot):
     texts = [timeline.lists[1].item(i).text() for i in range(timeline.lists[1].count())]
     assert "cartservice" in texts
     assert window.isWindowModified()
-    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
-    assert "Ctrl+Shift+Z" in [s.toString() for s in window.redo_action.shortcuts()]
-    window.undo_action.trigger()
+    assert window.action("undo").shortcut().toString() == "Ctrl+Z"
+    assert "Ctrl+Shift+Z" in [s.toString() for s in window.action("redo").shortcuts()]
+    window.action("undo").trigger()
     assert phase_of(window.document.scenario, "cartservice") == "mid-tier"
     assert not window.isWindowModified()
-    window.redo_action.trigger()
+    window.action("redo").trigger()
     assert phase_of(window.document.scenario, "cartservice") == "pilot"
 
 
@@ -115,7 +115,7 @@ def test_invalid_value_shows_an_inline_error_and_changes_nothing(boutique):
     editor.widget.editingFinished.emit()
     assert window.document.scenario.service("frontend").replicas == 5
     assert not inspector.editors["services[0].replicas"].error.isVisibleTo(inspector)
-    window.undo_action.trigger()
+    window.action("undo").trigger()
     assert window.document.scenario.service("frontend").replicas == 3
 
 
@@ -153,7 +153,7 @@ def test_renaming_a_service_renames_its_references(boutique):
 def test_nested_policy_fields_and_cross_field_errors(boutique):
     window = boutique
     window.select_service("paymentservice")
-    window.inspector._policy_for_service()
+    window.inspector.extras.policy_for_service()
     assert window.inspector.title.text() == "Mesh policy for paymentservice"
     editor = window.inspector.editors["mesh.policies[0].retries.attempts"]
     editor.widget.setText("4")
@@ -189,14 +189,14 @@ def test_add_and_delete_a_service(boutique, monkeypatch):
 
     window = boutique
     monkeypatch.setattr(dialogs, "ask_text", lambda *a, **k: "audit")
-    window.add_service_action.trigger()
+    window.action("add_service").trigger()
     assert "audit" in window.graph.nodes
     assert window.inspector.title.text() == "Service audit"
-    window.inspector.call_target.setCurrentText("redis-cart")
-    window.inspector._add_call()
+    window.inspector.extras.call_target.setCurrentText("redis-cart")
+    window.inspector.extras.add_call()
     assert [c.to for c in window.document.scenario.service("audit").iter_calls()] == ["redis-cart"]
     assert ("audit", "redis-cart") in window.graph.edges
-    window.inspector._delete_service()
+    window.inspector.extras.delete_service()
     assert "audit" not in window.graph.nodes
 
 
@@ -232,7 +232,7 @@ def focus(widget, on: bool) -> None:
 
 def test_distributions_are_summarised_and_edited_as_wire_text(boutique):
     window = boutique
-    window.settings_action.trigger()
+    window.action("settings").trigger()
     editor = window.inspector.editors["simulation.networkLatency"]
     assert editor.widget.text() == "lognormal p50 0.05ms, p99 0.2ms"
     assert "{dist: lognormal, median: 0.05ms, p99: 0.2ms}" in editor.widget.toolTip()
@@ -259,7 +259,7 @@ def test_distributions_are_summarised_and_edited_as_wire_text(boutique):
 
 def test_return_in_a_field_commits_and_keeps_the_place(boutique, qtbot):
     window = boutique
-    window.settings_action.trigger()
+    window.action("settings").trigger()
     inspector = window.inspector
     inspector.scroll.verticalScrollBar().setValue(120)
     for seconds in (3, 4, 5):  # the form is rebuilt under the line edit each time
@@ -272,8 +272,8 @@ def test_return_in_a_field_commits_and_keeps_the_place(boutique, qtbot):
         assert inspector.editors["simulation.duration"].widget.hasFocus()
     qtbot.waitUntil(lambda: inspector.scroll.verticalScrollBar().value() == 120)
     window.select_service("frontend")
-    qtbot.keyClick(inspector.calls_list.viewport(), Qt.Key.Key_Down)
-    item = inspector.calls_list.item(0)
-    rect = inspector.calls_list.visualItemRect(item)
-    qtbot.mouseClick(inspector.calls_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    calls = inspector.extras.calls_list
+    qtbot.keyClick(calls.viewport(), Qt.Key.Key_Down)
+    rect = calls.visualItemRect(calls.item(0))
+    qtbot.mouseClick(calls.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert inspector.title.text() == "Call of frontend"

@@ -3,10 +3,10 @@ from __future__ import annotations
 from models import Scenario
 from tests.ui.ui_testing import REPO
 from ui.backend import load_scenario
-from ui.document import ScenarioDocument
 from ui.graph_items import NODE_MAX_W
 from ui.graph_view import MAX_FIT_SCALE, MIN_READABLE_SCALE, GraphView
 from ui.phase_timeline import PhaseTimeline
+from ui.session import Session
 
 
 def big_scenario(count: int = 320) -> Scenario:
@@ -76,10 +76,10 @@ def test_tooltips_show_settings_and_zoom_is_bounded(qtbot):
 
 
 def test_timeline_columns_follow_the_document(qtbot):
-    document = ScenarioDocument()
-    timeline = PhaseTimeline(document)
+    session = Session()
+    timeline = PhaseTimeline(session)
     qtbot.addWidget(timeline)
-    document.load(big_scenario(12), None)
+    session.document.load(big_scenario(12), None)
     assert [lst.count() for lst in timeline.lists] == [0, 3, 3, 3, 3]
     assert timeline.slider.maximum() == 4
     with qtbot.waitSignal(timeline.phase_displayed, raising=True) as blocker:

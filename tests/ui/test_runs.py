@@ -128,7 +128,7 @@ def test_cancel_a_run(window, qtbot, tmp_path):
         window.cancel_button.click()
     assert window.banner.level == "info" and "Cancelled" in window.banner.text
     assert window.results.run is None
-    assert window.run_action.isEnabled()
+    assert window.action("run").isEnabled()
 
 
 def test_failing_run_is_shown_as_a_message(boutique, qtbot, monkeypatch):

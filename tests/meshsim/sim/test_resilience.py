@@ -9,7 +9,8 @@ import simpy
 
 from meshsim import run_scenario
 from meshsim.sim.clientview import ClientView, max_ejected
-from meshsim.sim.compile import CONNECT_FAILURE, ERROR, TIMEOUT, UNAVAILABLE, PolicyRT, retry_mask
+from meshsim.sim.compile import OutlierRT, PolicyRT
+from meshsim.sim.outcomes import Outcome, retry_mask
 from tests.conftest import build
 
 ZERO_PROXY = {"profile": "custom", "proxy": {"latency": "0ms", "cpuPer1kRps": 0.2, "memoryMiB": 50}}
@@ -130,14 +131,18 @@ def _view(mode_doc=False, outlier=None, replicas=1, budget=None, max_retries=Non
         max_retries,
         None,
         None,
-        outlier,
+        OutlierRT(*outlier) if outlier else None,
     )
-    return env, ClientView(env, policy, replicas, random.Random(5), [0])
+    ejections: list[int] = []
+    view = ClientView(
+        env, policy, replicas, random.Random(5), random.Random(6), lambda: ejections.append(1)
+    )
+    return env, view, ejections
 
 
 @pytest.mark.parametrize("doc", [False, True])
 def test_backoff_draws_stay_in_range_and_have_the_right_mean(doc):
-    _, view = _view(mode_doc=doc)
+    _, view, _ = _view(mode_doc=doc)
     for retry in range(1, 7):
         upper = min(((2**retry - 1) if doc else 2 ** (retry - 1)) * 0.025, 0.25)
         draws = [view.backoff(retry) for _ in range(20000)]
@@ -146,17 +151,17 @@ def test_backoff_draws_stay_in_range_and_have_the_right_mean(doc):
 
 
 def test_fifth_consecutive_error_ejects_fourth_does_not():
-    env, view = _view(outlier=(5, 10.0, 30.0, 100.0), replicas=2)
+    env, view, ejections = _view(outlier=(5, 10.0, 30.0, 100.0), replicas=2)
     for _ in range(4):
         view.record(0, True)
     assert view.ejected_until[0] is None
     view.record(1, False)
     view.record(0, True)
-    assert view.ejected_until[0] is not None and view.on_eject[0] == 1
+    assert view.ejected_until[0] is not None and len(ejections) == 1
 
 
 def test_an_ok_resets_the_consecutive_count():
-    _, view = _view(outlier=(5, 10.0, 30.0, 100.0), replicas=2)
+    _, view, _ = _view(outlier=(5, 10.0, 30.0, 100.0), replicas=2)
     for _ in range(4):
         view.record(0, True)
     view.record(0, False)
@@ -166,7 +171,7 @@ def test_an_ok_resets_the_consecutive_count():
 
 
 def test_ejection_times_grow_30_60_90_and_return_on_interval_ticks():
-    env, view = _view(outlier=(1, 10.0, 30.0, 100.0), replicas=2)
+    env, view, ejections = _view(outlier=(1, 10.0, 30.0, 100.0), replicas=2)
     lengths = []
     for _ in range(3):
         env.run(until=env.now + 3.0)  # eject off-tick, at t = 3, 36+3, ...
@@ -182,7 +187,7 @@ def test_ejection_times_grow_30_60_90_and_return_on_interval_ticks():
 
 
 def test_ejection_never_exceeds_300_seconds():
-    env, view = _view(outlier=(1, 10.0, 200.0, 100.0), replicas=2)
+    env, view, ejections = _view(outlier=(1, 10.0, 200.0, 100.0), replicas=2)
     view.record(0, True)
     env.run(until=view.ejected_until[0])
     view.pick([])
@@ -196,7 +201,7 @@ def test_max_ejected_hosts():
 
 
 def test_all_ejected_means_unavailable():
-    _, view = _view(outlier=(1, 10.0, 30.0, 100.0), replicas=1)
+    _, view, _ = _view(outlier=(1, 10.0, 30.0, 100.0), replicas=1)
     view.record(0, True)
     assert view.pick([]) is None
 
@@ -240,13 +245,13 @@ def test_overflow_is_never_retried():
 
 
 def test_retry_budget_limits_concurrent_retries():
-    _, view = _view(budget=20.0)
+    _, view, _ = _view(budget=20.0)
     view.active = 30
     view.active_retries = 5
     assert view.retry_allowed()  # max(floor(0.2*30)=6, 3)
     view.active_retries = 6
     assert not view.retry_allowed()
-    _, capped = _view(max_retries=2)
+    _, capped, _ = _view(max_retries=2)
     capped.active_retries = 2
     assert not capped.retry_allowed()
 
@@ -265,7 +270,12 @@ def test_retry_tokens_table():
     assert outcomes(["unavailable"]) == set()
     assert outcomes(["unavailable"], grpc=True) == {"unavailable"}
     assert outcomes(["cancelled", "refused-stream", "retriable-4xx"]) == set()
-    assert {ERROR, UNAVAILABLE, TIMEOUT, CONNECT_FAILURE} <= retry_mask(["5xx"], [], False)
+    assert {
+        Outcome.ERROR,
+        Outcome.UNAVAILABLE,
+        Outcome.TIMEOUT,
+        Outcome.CONNECT_FAILURE,
+    } <= retry_mask(["5xx"], [], False)
 
 
 @pytest.mark.parametrize("mode, success", [("STRICT", 0.0), ("PERMISSIVE", 1.0)])

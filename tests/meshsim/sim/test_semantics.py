@@ -135,6 +135,26 @@ def test_probability_and_count():
     assert abs(p.services["b"].calls - 0.3 * requests) < 4 * math.sqrt(requests * 0.21)
 
 
+def test_probability_inside_a_parallel_group_is_drawn_once():
+    services = [
+        {
+            "name": "a",
+            "serviceTime": "0ms",
+            "calls": [{"parallel": [{"to": "b", "probability": 0.5}, {"to": "c"}]}],
+        },
+        {"name": "b", "serviceTime": "0ms"},
+        {"name": "c", "serviceTime": "0ms"},
+    ]
+    r = run_scenario(
+        build(services, entrypoints=web("a", rate="100/s"), simulation={"duration": "100s"})
+    )
+    p = r.phases[0]
+    requests = entry(r).requests
+    assert p.services["c"].calls == requests
+    # binomial(10000, 0.5): sd = 50; 4 sd tolerance (a second draw would give 0.25)
+    assert abs(p.services["b"].calls - 0.5 * requests) < 4 * math.sqrt(requests * 0.25)
+
+
 def test_queue_limit_rejects_with_unavailable():
     services = [{"name": "a", "concurrency": 1, "queueLimit": 0, "serviceTime": "150ms"}]
     r = run_scenario(build(services, entrypoints=web("a", rate="10/s")))

@@ -1,0 +1,113 @@
+"""How an attempt or a call can end (SPEC §10.4), and the sets the mesh rules read.
+
+One ``IntEnum`` and every set derived from it live here: which outcomes are rejected
+before a replica, which count as failures for outlier detection, which each Envoy
+``retryOn`` token matches. The engine indexes tuples by outcome in its hot loop, so the
+values are the small integers 0..6 and must not change (results depend on them only
+through these sets, but cached runs and tests compare numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import IntEnum
+from types import MappingProxyType
+
+__all__ = [
+    "OUTCOMES",
+    "OUTLIER_FAILURES",
+    "REJECTED",
+    "RETRY_ON_TOKENS",
+    "STATUS_OUTCOMES",
+    "Outcome",
+    "flags",
+    "retry_mask",
+]
+
+
+class Outcome(IntEnum):
+    """The end of one attempt (or of a logical call: its last attempt's outcome)."""
+
+    OK = 0
+    ERROR = 1  # the replica answered 500
+    UNAVAILABLE = 2  # 503: queue full, no healthy upstream
+    TIMEOUT = 3  # 504: per-try, route or application timeout
+    RESET = 4  # the pod crashed under the request
+    CONNECT_FAILURE = 5  # refused: replica down, or plaintext to a STRICT server
+    OVERFLOW = 6  # the client's connection pool had no room (never retried)
+
+
+OUTCOMES: tuple[str, ...] = (
+    "ok",
+    "error",
+    "unavailable",
+    "timeout",
+    "reset",
+    "connect-failure",
+    "overflow",
+)
+"""Wire names, indexed by :class:`Outcome`."""
+
+REJECTED: frozenset[Outcome] = frozenset(
+    {Outcome.UNAVAILABLE, Outcome.CONNECT_FAILURE, Outcome.OVERFLOW}
+)
+"""Counted as ``rejected`` of the service an attempt was addressed to (SPEC §11.2)."""
+
+OUTLIER_FAILURES: frozenset[Outcome] = frozenset(
+    {Outcome.ERROR, Outcome.UNAVAILABLE, Outcome.TIMEOUT, Outcome.RESET, Outcome.CONNECT_FAILURE}
+)
+"""Outcomes that count as consecutive 5xx for outlier detection (overflow is local)."""
+
+RETRY_ON_TOKENS: Mapping[str, frozenset[Outcome]] = MappingProxyType(
+    {
+        "5xx": frozenset(
+            {
+                Outcome.ERROR,
+                Outcome.UNAVAILABLE,
+                Outcome.TIMEOUT,
+                Outcome.RESET,
+                Outcome.CONNECT_FAILURE,
+            }
+        ),
+        "gateway-error": frozenset({Outcome.UNAVAILABLE, Outcome.TIMEOUT}),
+        "reset": frozenset({Outcome.RESET, Outcome.CONNECT_FAILURE, Outcome.TIMEOUT}),
+        "connect-failure": frozenset({Outcome.CONNECT_FAILURE}),
+    }
+)
+"""Outcomes each plain ``retryOn`` token matches (SPEC §10.5)."""
+
+STATUS_OUTCOMES: Mapping[int, Outcome] = MappingProxyType(
+    {500: Outcome.ERROR, 503: Outcome.UNAVAILABLE, 504: Outcome.TIMEOUT}
+)
+"""The HTTP status each outcome answers with, for ``retriable-status-codes``."""
+
+
+def flags(outcomes: Iterable[Outcome]) -> tuple[bool, ...]:
+    """A tuple indexed by outcome: True for the members of ``outcomes`` (hot-loop lookup).
+
+    Examples
+    --------
+    >>> flags(REJECTED)
+    (False, False, True, False, False, True, True)
+    """
+    members = frozenset(outcomes)
+    return tuple(o in members for o in Outcome)
+
+
+def retry_mask(tokens: list[str], status_codes: list[int], grpc_server: bool) -> frozenset[Outcome]:
+    """Outcomes retried under Envoy ``retryOn`` tokens (SPEC §10.5); overflow never is.
+
+    Examples
+    --------
+    >>> sorted(OUTCOMES[o] for o in retry_mask(["gateway-error"], [], False))
+    ['timeout', 'unavailable']
+    """
+    mask: set[Outcome] = set()
+    for token in tokens:
+        mask |= RETRY_ON_TOKENS.get(token, frozenset())
+        if token == "retriable-status-codes":
+            mask |= {STATUS_OUTCOMES[c] for c in status_codes if c in STATUS_OUTCOMES}
+        if token == "unavailable" and grpc_server:
+            mask.add(Outcome.UNAVAILABLE)
+    mask.discard(Outcome.OVERFLOW)
+    return frozenset(mask)

@@ -1,0 +1,118 @@
+"""FieldForm: one editor per field of the selected part of the scenario.
+
+The form is built from pydantic models: one editor per field, the field's description
+as tooltip, optional sub-documents as checkable groups. It knows nothing of the
+document: a committed value leaves as ``committed(path, value)``, and the problems of
+a rejected edit come back through ``show_problems``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QVBoxLayout, QWidget
+
+from models import Scenario
+from ui.backend import ScenarioError, format_path
+from ui.fields import UNSET, FieldEditor, field_kind, wire_key
+from ui.wire_paths import lookup, owner
+
+Loc = tuple[str | int, ...]
+Section = tuple[str, Loc, type[BaseModel], tuple[str, ...]]
+"""Title (may be empty), location in the wire data, model class, fields left out."""
+
+LABELS = {
+    "cpu_per_1k_rps": "CPU per 1k rps",
+    "memory_mi_b": "Memory (MiB)",
+    "consecutive_5xx_errors": "Consecutive 5xx",
+    "mtls": "mTLS",
+    "slo": "SLO",
+    "latency_p99": "Latency p99",
+    "retry_on": "Retry on",
+}
+
+
+class FieldForm(QWidget):
+    """Editors for the fields of one or more sections of the scenario."""
+
+    committed = Signal(object, object)
+    """(path, value): a field's new value (``UNSET`` removes it)."""
+
+    def __init__(self, sections: list[Section], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("FieldForm")
+        self.editors: dict[str, FieldEditor] = {}
+        self.groups: dict[str, QGroupBox] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        for title, loc, model, exclude in sections:
+            box = QGroupBox(title) if title else QWidget()
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+            self._build(form, loc, model, exclude)
+            outer.addWidget(box)
+
+    def _build(self, form: QFormLayout, loc: Loc, model: type[BaseModel], exclude) -> None:
+        for name, info in model.model_fields.items():
+            if name in exclude or name in ("api_version", "kind"):
+                continue
+            path = (*loc, wire_key(name, info))
+            label = LABELS.get(name, name.replace("_", " ").capitalize())
+            kind, extra = field_kind(info.annotation)
+            if kind == "group":
+                box = QGroupBox(label)
+                box.setToolTip(info.description or "")
+                if info.default is None:
+                    box.setCheckable(True)
+                    box.toggled.connect(lambda on, p=path: self._emit(p, {} if on else UNSET))
+                    self.groups[format_path(path)] = box
+                sub = QFormLayout(box)
+                sub.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+                self._build(sub, path, extra[0], ())
+                form.addRow(box)
+                continue
+            editor = FieldEditor(label, info, kind, extra)
+            editor.committed.connect(lambda value, p=path: self._emit(p, value))
+            self.editors[format_path(path)] = editor
+            form.addRow(editor.label, editor)
+
+    def _emit(self, path: Loc, value: Any) -> None:
+        self.committed.emit(path, value)
+
+    def refresh(self, scenario: Scenario) -> None:
+        """Show ``scenario``'s values and drop any error shown."""
+        data = scenario.model_dump(mode="json", by_alias=True)
+        for path, box in self.groups.items():
+            box.blockSignals(True)
+            box.setChecked(lookup(data, path) is not None)
+            box.blockSignals(False)
+        for path, editor in self.editors.items():
+            editor.set_value(lookup(data, path))
+            editor.set_error(None)
+
+    def focused(self) -> str | None:
+        """The path of the editor with the keyboard focus."""
+        return next((p for p, e in self.editors.items() if e.widget.hasFocus()), None)
+
+    def show_problems(self, err: ScenarioError, edited: Loc) -> list[str]:
+        """Put each problem next to its field; return those that belong to none."""
+        for editor in self.editors.values():
+            editor.set_error(None)
+        general: list[str] = []
+        edited_path = format_path(edited)
+        for problem in err.problems:
+            target = owner(problem.path, self.editors)
+            if target is None and edited_path.startswith(problem.path):
+                target = edited_path if edited_path in self.editors else None
+            if target is None:
+                general.append(
+                    f"{problem.path}: {problem.message}" if problem.path else problem.message
+                )
+                continue
+            editor = self.editors[target]
+            previous = editor.error.text()
+            editor.set_error(f"{previous}\n{problem.message}" if previous else problem.message)
+        return general

@@ -1,0 +1,83 @@
+"""The rows and cells of the results tables, apart from the widgets that show them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem
+
+from models.results import PhaseResult
+
+
+def phase_rows(phases: Sequence[PhaseResult]) -> list[tuple[str, list[str], list[bool | None]]]:
+    """Rows of the phases table: (metric, one text per phase, one verdict per phase)."""
+    rows: list[tuple[str, list[str], list[bool | None]]] = []
+    entries = list(phases[0].entrypoints) if phases else []
+    for name in entries:
+        results = [p.entrypoints.get(name) for p in phases]
+        verdicts = [r.slo_met if r else None for r in results]
+        rows.append(
+            (f"{name}: p99 (ms)", [ms(r.latency_ms.p99 if r else None) for r in results], verdicts)
+        )
+        rows.append(
+            (
+                f"{name}: p50 (ms)",
+                [ms(r.latency_ms.p50 if r else None) for r in results],
+                [None] * len(results),
+            )
+        )
+        rows.append(
+            (f"{name}: success", [f"{r.success_rate:.2%}" if r else "—" for r in results], verdicts)
+        )
+        rows.append((f"{name}: SLO met", ["yes" if v else "no" for v in verdicts], verdicts))
+    none = [None] * len(phases)
+    rows += [
+        ("Exposure", [f"{p.exposure:.1%}" for p in phases], none),
+        ("mTLS coverage", [f"{p.mtls_coverage:.1%}" for p in phases], none),
+        ("Policy coverage", [f"{p.policy_coverage:.1%}" for p in phases], none),
+        ("Telemetry coverage", [f"{p.telemetry_coverage:.1%}" for p in phases], none),
+        ("Retry amplification", [f"{p.retry_amplification:.3f}" for p in phases], none),
+        (
+            "STRICT breakages",
+            [f"{p.breakages:,.0f}" for p in phases],
+            [p.breakages == 0 for p in phases],
+        ),
+        ("Proxies", [str(p.proxies) for p in phases], none),
+        ("Proxy CPU (cores)", [f"{p.proxy_cpu_cores:.3f}" for p in phases], none),
+        ("Proxy memory (MiB)", [f"{p.proxy_memory_mi_b:,.0f}" for p in phases], none),
+    ]
+    return rows
+
+
+def ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setDefaultSectionSize(22)
+    table.verticalHeader().hide()
+    return table
+
+
+class _Number(QTableWidgetItem):
+    """A table cell that sorts by its value, not its text."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine = self.data(Qt.ItemDataRole.UserRole)
+        theirs = other.data(Qt.ItemDataRole.UserRole)
+        if isinstance(mine, float) and isinstance(theirs, float):
+            return mine < theirs
+        return super().__lt__(other)
+
+
+def number(value: float, text: str) -> QTableWidgetItem:
+    item = _Number(text)
+    item.setData(Qt.ItemDataRole.UserRole, float(value))
+    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
