@@ -200,7 +200,6 @@ def test_route_timeout_frees_the_pool_slot_at_once():
 OUTAGE = "[{service: a, type: outage}]"
 
 
-@PENDING
 def test_gateway_error_retries_connect_failures():
     p = run(
         chain("replicas: 1, serviceTime: 0ms", faults=OUTAGE),
@@ -209,7 +208,6 @@ def test_gateway_error_retries_connect_failures():
     assert per_call(p, "a") == 3.0
 
 
-@PENDING
 def test_local_per_try_timeout_is_not_a_504_for_retriable_status_codes():
     # a per-try timeout resets the stream locally (router.cc onPerTryTimeoutCommon): it is
     # retried as a reset (5xx, gateway-error, reset), never as a 504 response
