@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from meshsim import parse_scenario, run_scenario
 from models.results import PhaseResult
 
-__all__ = ["PENDING", "ZERO_PROXY", "chain", "erlang_b", "per_call", "run"]
-
-PENDING = pytest.mark.xfail(strict=True, reason="issue 16: not implemented yet")
+__all__ = ["ZERO_PROXY", "chain", "erlang_b", "per_call", "run"]
 
 ZERO_PROXY = "profile: custom\nproxy: {latency: 0ms, cpuPer1kRps: 0.2, memoryMiB: 50}\n"
 """``mesh`` keys of a mesh whose proxies add no latency."""

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.meshsim.sim.fidelity import PENDING, chain, erlang_b, per_call, run
+from tests.meshsim.sim.fidelity import chain, erlang_b, per_call, run
 
 ONE_BAD_OF_THREE = "[{service: a, type: error, errorRate: 1.0, replicas: 1}]"
 
 # --- §10.7 ejection cap (Envoy >= 1.27 outlier_detection_impl.cc ejectHost) -------------
 
 
-@PENDING
 def test_istio_ten_percent_cap_never_ejects_one_of_three_replicas():
     # 100 * (0 + 1) / 3 = 33% > 10%: the failing replica keeps its third of the traffic;
     # Istio's default retryOn does not retry a 500, so a third of the calls fail
@@ -42,7 +41,6 @@ def test_always_eject_one_host_ejects_one_of_three_at_ten_percent():
     assert p.entrypoints["web"].success_rate > 0.99
 
 
-@PENDING
 def test_ten_percent_of_fifteen_replicas_ejects_one_at_a_time():
     # 100 * (1 + 1) / 15 = 13% > 10%: with two failing replicas only one is out at a time,
     # so one failing replica of the 14 in rotation is always there: success 13/14
@@ -62,7 +60,6 @@ def test_ten_percent_of_fifteen_replicas_ejects_one_at_a_time():
 LOADED = "replicas: 1, concurrency: 1000, serviceTime: 100ms"
 
 
-@PENDING
 def test_max_requests_overflows_at_once_like_an_erlang_loss_system():
     # at most 10 active, the 11th ends at once with overflow (never retried): an M/D/10/10
     # loss system, blocking Erlang-B(10, 20) = 0.538; the ones served take 100 ms exactly
@@ -76,7 +73,6 @@ def test_max_requests_overflows_at_once_like_an_erlang_loss_system():
     assert e.latency_ms.p99 == pytest.approx(100.0, abs=0.5)
 
 
-@PENDING
 def test_grpc_multiplexes_so_max_connections_does_not_limit_it():
     p = run(
         chain(LOADED + ", protocol: grpc", rate="200/s", arrival="poisson"),
@@ -102,7 +98,6 @@ def test_http1_max_connections_with_no_pending_room_is_a_loss_system():
 # --- §10.1 limits per client sidecar, not per client service -----------------------------
 
 
-@PENDING
 def test_each_client_replica_has_its_own_connection_pool():
     # 4 client replicas, each with its own maxRequests 10, each offered 5 Erlang
     p = run(
@@ -139,7 +134,6 @@ def test_retry_breaker_is_held_through_the_retried_try(limit):
     assert per_call(p, "a") == pytest.approx(2 - erlang_b(1, 0.9), abs=0.03)
 
 
-@PENDING
 @pytest.mark.parametrize("limit", sorted(LIMITS))
 def test_each_client_replica_has_its_own_retry_breaker(limit):
     # 4 sidecars of 20 calls/s each: offered 0.225 each, blocking 0.225/1.225
@@ -151,7 +145,6 @@ def test_each_client_replica_has_its_own_retry_breaker(limit):
     assert per_call(p, "a") == pytest.approx(2 - erlang_b(1, 0.225), abs=0.03)
 
 
-@PENDING
 def test_each_client_replica_has_its_own_outlier_detector():
     # every sidecar sees the failing replica fail 5 times in a row by itself, ejects it for
     # 30 s and again at once after its return at the 40 s tick: 2 ejections per sidecar
@@ -165,7 +158,6 @@ def test_each_client_replica_has_its_own_outlier_detector():
 # --- §10.5 route timeouts (router.cc onResponseTimeout) ---------------------------------
 
 
-@PENDING
 def test_route_timeout_counts_as_a_504_of_the_replica_and_ejects_it():
     # replica 0 answers after 1 s, the route timeout is 100 ms: each try on it times out
     # and counts against it; ejected in the first second, and again after the 40 s tick
@@ -181,7 +173,6 @@ def test_route_timeout_counts_as_a_504_of_the_replica_and_ejects_it():
     assert p.entrypoints["web"].success_rate > 0.99
 
 
-@PENDING
 def test_route_timeout_frees_the_pool_slot_at_once():
     # one request at a time (maxRequests 1), each takes 1 s, the route timeout is 100 ms and
     # a request comes every 200 ms: each finds the slot freed by the previous timeout
@@ -220,7 +211,6 @@ def test_local_per_try_timeout_is_not_a_504_for_retriable_status_codes():
     assert p.entrypoints["web"].success_rate == 0.0
 
 
-@PENDING
 def test_no_healthy_upstream_is_never_retried():
     # the only replica fails, one failure ejects it (for 30 s, then 60 s); 503 is retried
     # under 5xx, but "no healthy upstream" is a local reply that is never retried. Only
@@ -237,7 +227,6 @@ def test_no_healthy_upstream_is_never_retried():
 # --- §10.7 multiplier and consecutive counts (outlier_detection_impl.cc) ----------------
 
 
-@PENDING
 def test_ejection_multiplier_decays_one_per_clean_interval():
     # replica 0 fails during [0, 1 s) and from 70 s on. Ejected at ~0.05 s (x1, 30 s) it
     # returns at the 40 s tick; the 50 s tick finds it clean for an interval: x0. Ejected
@@ -255,7 +244,6 @@ def test_ejection_multiplier_decays_one_per_clean_interval():
     assert p.services["a"].ejections == 3
 
 
-@PENDING
 def test_consecutive_count_restarts_when_an_ejected_replica_returns():
     # the only replica answers 500 after 1 s during [0, 20 s): ejected at its 5th failure,
     # the ~95 tries still in flight fail while it is ejected. It returns at the 40 s tick
@@ -277,14 +265,12 @@ def test_consecutive_count_restarts_when_an_ejected_replica_returns():
 # --- §10.1 tcp services and ambient waypoints ------------------------------------------
 
 
-@PENDING
 def test_tcp_services_get_no_retries():
     # Istio builds a tcp_proxy for a TCP port: no HTTP route, so no retry policy
     p = run(chain("replicas: 1, serviceTime: 0ms, protocol: tcp", faults=OUTAGE))
     assert per_call(p, "a") == 1.0
 
 
-@PENDING
 def test_tcp_services_get_no_route_timeout():
     p = run(
         chain("replicas: 1, concurrency: 100, serviceTime: 200ms, protocol: tcp", rate="10/s"),
@@ -295,7 +281,6 @@ def test_tcp_services_get_no_route_timeout():
     assert e.latency_ms.p50 == pytest.approx(200.0)
 
 
-@PENDING
 def test_tcp_max_connections_overflows_at_once():
     p = run(
         chain(LOADED + ", protocol: tcp", rate="200/s", arrival="poisson"),
@@ -310,7 +295,6 @@ def test_tcp_max_connections_overflows_at_once():
 AMBIENT = "profile: istio-ambient\nproxy: {latency: 0ms}\n"
 
 
-@PENDING
 def test_ambient_waypoint_has_one_pool_for_all_callers():
     # 4 client replicas but one waypoint in front of a: one maxRequests 10 for all of them
     p = run(
@@ -324,7 +308,6 @@ def test_ambient_waypoint_has_one_pool_for_all_callers():
     assert e.latency_ms.p99 == pytest.approx(100.0, abs=2.0)  # + one waypoint traversal
 
 
-@PENDING
 def test_ambient_waypoint_has_one_outlier_view_for_all_callers():
     # two calling services, one waypoint: the failing replica is ejected by one detector,
     # twice in 60 s (not twice per caller)

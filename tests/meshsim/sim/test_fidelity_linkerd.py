@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.meshsim.sim.fidelity import PENDING, chain, erlang_b, per_call, run
+from tests.meshsim.sim.fidelity import chain, erlang_b, per_call, run
 
 LINKERD = "profile: linkerd\nproxy: {latency: 0ms}\n"
 
@@ -19,7 +19,6 @@ LINKERD = "profile: linkerd\nproxy: {latency: 0ms}\n"
 BUSY_GRPC = "replicas: 1, concurrency: 1, queueLimit: 0, serviceTime: 10ms, protocol: grpc"
 
 
-@PENDING
 def test_linkerd_makes_no_retries_unless_a_policy_asks():
     # 50 calls/s of 10 ms on one worker with no queue: an M/D/1/1 loss system
     p = run(chain(BUSY_GRPC, rate="50/s", arrival="poisson"), profile=LINKERD, warmup="5s")
@@ -37,7 +36,6 @@ def test_linkerd_retries_what_a_policy_marks_retryable():
     assert per_call(p, "a") > 1.1
 
 
-@PENDING
 def test_linkerd_never_picks_a_replica_that_refuses_connections():
     # one replica of three is down: it is not ready, so the balancer never tries it
     p = run(
@@ -48,7 +46,6 @@ def test_linkerd_never_picks_a_replica_that_refuses_connections():
     assert p.entrypoints["web"].success_rate == 1.0
 
 
-@PENDING
 def test_linkerd_peak_ewma_avoids_a_slowed_replica():
     # replica 0 answers 500 ms late and the caller gives up after 300 ms. Its first
     # answer sets its RTT estimate to ~510 ms (the peak); p2c compares two different
@@ -79,7 +76,6 @@ LINKERD_BUDGET = (
 )
 
 
-@PENDING
 def test_linkerd_budget_of_an_always_failing_service_is_min_per_second():
     # no try succeeds: nothing is deposited, 10 retries/s of 100 calls/s
     p = run(
@@ -92,7 +88,6 @@ def test_linkerd_budget_of_an_always_failing_service_is_min_per_second():
     assert a.retries / a.calls == pytest.approx(0.1, abs=0.01)
 
 
-@PENDING
 def test_linkerd_budget_grows_with_the_requests_that_succeed():
     # half the tries fail; every failure wants a retry (more than the budget allows). With
     # R retries/s: oks/s = 50 + R/2, and R = 10 + 0.2 · oks/s, so R = 20 / 0.9 per 100 calls
