@@ -54,6 +54,7 @@ class ClientView:
         "policy",
         "limited",
         "detector",
+        "shared",
         "route_rng",
         "backoff_rng",
         "replicas",
@@ -91,6 +92,7 @@ class ClientView:
         # engine skips the calls when not (most policies set neither)
         self.limited = policy.max_requests is not None or policy.max_pending is not None
         self.detector = policy.outlier is not None
+        self.shared = False  # an ambient waypoint's view, used by every caller of the server
         self.route_rng = route_rng  # replica choice toward this destination
         self.backoff_rng = backoff_rng  # back-off jitter toward this destination
         self.replicas = n

@@ -269,6 +269,7 @@ class Simulation:
                 link.backoff,
                 partial(self.rec.ejected, server),
             )
+            view.shared = proxy is self.waypoint_views
             proxy[server] = view
         return view
 
@@ -306,6 +307,8 @@ class Simulation:
             retry += 1
             view.active_retries += 1
             current.retry_held = True
+            if view.shared:
+                view.backoff_rng = link.backoff
             yield self.env.timeout(view.backoff(retry))
             if current.aborted:
                 return outcome
@@ -359,6 +362,8 @@ class Simulation:
                     conns.release()
                     return TIMEOUT
         view.active_rq += 1
+        if view.shared:  # a waypoint: each caller draws from its own link's stream
+            view.route_rng = link.route
         picked = view.pick(tried)
         if picked is None:
             current.state = _NO_HOST
