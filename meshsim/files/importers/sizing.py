@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from meshsim.files.importers.common import Graph
 from meshsim.rollout.capacity import capacity, chains_of, depth_needed
 from models import Scenario
+from models.limits import MAX_REPLICAS
 
 __all__ = ["DEFAULT_TARGET_UTILIZATION", "DEPTH_TOLERANCE", "deepen", "size_replicas"]
 
@@ -76,6 +77,16 @@ def size_replicas(document: dict[str, Any], graph: Graph, target: float) -> None
         if load <= target:
             continue
         replicas = math.ceil(service.replicas * load / target - 1e-9)
+        if replicas > MAX_REPLICAS:
+            # more than any real deployment runs: the graph's load is what is off (a
+            # cycle, a count); keep the limit and let the capacity warning say so
+            graph.warn(
+                f"{service.name}: would need {replicas:,} replicas to stay {target:.0%} busy; "
+                f"kept at the limit of {MAX_REPLICAS:,}: check the imported call counts "
+                "and cycles",
+                group="replicas capped",
+            )
+            replicas = MAX_REPLICAS
         by_name[service.name]["replicas"] = replicas
         graph.warn(
             f"{service.name}: replicas {service.replicas} → {replicas}: at the imported load "
