@@ -1,0 +1,139 @@
+"""Words for a ranking: what each score term measures and why the winner wins.
+
+Used by ``compare --explain``, the HTML report and the app, so they all say the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from models.results import CompareResults, OrderingResult, PhaseResult
+
+__all__ = ["LABELS", "describe", "figure", "verdict"]
+
+LABELS: dict[str, str] = {
+    "mtlsAuc": "mTLS AUC",
+    "sensitiveMtlsAuc": "sensitive mTLS AUC",
+    "pilotExposure": "pilot exposure",
+    "meanExposure": "mean exposure",
+    "endLatency": "final p99",
+    "endErrors": "final errors",
+    "endRetries": "final retries",
+    "endProxyCpu": "final proxy CPU",
+    "phaseLatency": "p99 over phases",
+    "phaseErrors": "errors over phases",
+    "phaseRetries": "retries over phases",
+}
+"""Short label of each score term (table headers)."""
+
+
+def _worst_p99(phase: PhaseResult) -> float:
+    values = [e.latency_ms.p99 for e in phase.entrypoints.values() if e.latency_ms.p99 is not None]
+    return max(values, default=0.0)
+
+
+def _worst_errors(phase: PhaseResult) -> float:
+    return max((1.0 - e.success_rate for e in phase.entrypoints.values()), default=0.0)
+
+
+def _mean(phases: Sequence[PhaseResult], f: Callable[[PhaseResult], float]) -> float:
+    return sum(f(p) for p in phases) / len(phases)
+
+
+def figure(term: str, ordering: OrderingResult) -> float:
+    """The figure behind ``term`` for ``ordering`` (ms, shares, factors or vCPU)."""
+    rollout = ordering.phases[1:]
+    end = rollout[-1]
+    s = ordering.score
+    table: dict[str, Callable[[], float]] = {
+        "mtlsAuc": lambda: s.mtls_auc,
+        "sensitiveMtlsAuc": lambda: s.sensitive_mtls_auc,
+        "pilotExposure": lambda: rollout[0].exposure,
+        "meanExposure": lambda: s.mean_exposure,
+        "endLatency": lambda: _worst_p99(end),
+        "endErrors": lambda: _worst_errors(end),
+        "endRetries": lambda: end.retry_amplification,
+        "endProxyCpu": lambda: end.proxy_cpu_cores,
+        "phaseLatency": lambda: _mean(rollout, _worst_p99),
+        "phaseErrors": lambda: _mean(rollout, _worst_errors),
+        "phaseRetries": lambda: _mean(rollout, lambda p: p.retry_amplification),
+    }
+    return table[term]()
+
+
+_PHRASES: dict[str, Callable[[float, float], str]] = {
+    "mtlsAuc": lambda a, b: f"mTLS AUC {a:.0%} vs {b:.0%}",
+    "sensitiveMtlsAuc": lambda a, b: f"sensitive mTLS AUC {a:.0%} vs {b:.0%}",
+    "pilotExposure": lambda a, b: f"phase 1 touches {a:.0%} vs {b:.0%} of requests",
+    "meanExposure": lambda a, b: f"mean exposure {a:.0%} vs {b:.0%}",
+    "endLatency": lambda a, b: f"final phase p99 {a:.0f} ms vs {b:.0f} ms",
+    "endErrors": lambda a, b: f"final phase errors {a:.1%} vs {b:.1%}",
+    "endRetries": lambda a, b: f"retry ×{a:.2f} vs ×{b:.2f}",
+    "endProxyCpu": lambda a, b: f"final proxy CPU {a:.2f} vs {b:.2f} vCPU",
+    "phaseLatency": lambda a, b: f"p99 over the phases {a:.0f} ms vs {b:.0f} ms",
+    "phaseErrors": lambda a, b: f"errors over the phases {a:.1%} vs {b:.1%}",
+    "phaseRetries": lambda a, b: f"retries over the phases ×{a:.2f} vs ×{b:.2f}",
+}
+
+
+def describe(term: str, winner: OrderingResult, other: OrderingResult) -> str:
+    """``term`` in words with both figures, e.g. "final phase p99 74 ms vs 444 ms"."""
+    return _PHRASES[term](figure(term, winner), figure(term, other))
+
+
+def _reasons(winner: OrderingResult, other: OrderingResult, most: int = 3) -> list[str]:
+    """The terms that earn the winner most points over ``other``, end state first."""
+    gains = {
+        t: winner.score.terms.get(t, 0.0) - other.score.terms.get(t, 0.0)
+        for t in winner.score.terms
+    }
+    total = sum(g for g in gains.values() if g > 0)
+    big = [t for t, g in gains.items() if g > 0 and g >= 0.1 * total]
+    big = sorted(big, key=lambda t: -gains[t])[:most]
+    # the end state first: it is the mesh that stays
+    big.sort(key=lambda t: (not t.startswith("end"), -gains[t]))
+    return [describe(t, winner, other) for t in big]
+
+
+def _problems(o: OrderingResult) -> list[str]:
+    s = o.score
+    out = list(s.violations)
+    if s.breakages:
+        out.append(f"{s.breakages} phase(s) with STRICT breakages")
+    if s.slo_violations:
+        out.append(f"{s.slo_violations} SLO miss(es)")
+    return out
+
+
+def verdict(scenario: object, results: CompareResults) -> str:
+    """One sentence on why the best ordering ranks first (against the runner-up).
+
+    Examples of what it says: "as-written ranks first: final phase p99 74 ms vs 444 ms;
+    retry ×1.06 vs ×1.60 (against timeout-only: +2.1 ± 0.4 points over 3 paired
+    replications)"; or that the two are not distinguishable; or that the runner-up
+    breaks a constraint the winner keeps.
+    """
+    del scenario  # the results carry everything; kept for a stable signature
+    by_name = {o.name: o for o in results.orderings}
+    best = by_name[results.ranking[0]]
+    if len(results.ranking) < 2:
+        return f"{best.name} is the only ordering compared."
+    other = by_name[results.ranking[1]]
+    reps = min(results.replications.get(best.name, 0), results.replications.get(other.name, 0))
+    delta, half = -(other.score.delta_vs_best or 0.0), other.score.delta_ci95 or 0.0
+    mine, theirs = _problems(best), _problems(other)
+    if not mine and theirs:
+        return (
+            f"{best.name} ranks first: {other.name}, the next, breaks "
+            f"{', '.join(theirs)}; {best.name} keeps every limit."
+        )
+    if other.score.tied_with_best:
+        return (
+            f"{best.name} and {other.name} are not distinguishable: the score difference "
+            f"{delta:+.1f} ± {half:.1f} points over {reps} paired replications includes 0."
+        )
+    reasons = _reasons(best, other) or ["a higher score"]
+    return (
+        f"{best.name} ranks first: {'; '.join(reasons)} (against {other.name}: "
+        f"{delta:+.1f} ± {half:.1f} points over {reps} paired replications)."
+    )
