@@ -81,18 +81,23 @@ def describe(term: str, winner: OrderingResult, other: OrderingResult) -> str:
     return _PHRASES[term](figure(term, winner), figure(term, other))
 
 
-def _reasons(winner: OrderingResult, other: OrderingResult, most: int = 3) -> list[str]:
-    """The terms that earn the winner most points over ``other``, end state first."""
+def _reasons(winner: OrderingResult, other: OrderingResult) -> list[str]:
+    """The terms that earn the winner points over ``other``, in words.
+
+    The end state first (the mesh that stays): its two largest gains of at least 5% of
+    the total gain; then the largest other gain when it is at least a quarter of it.
+    """
     gains = {
         t: winner.score.terms.get(t, 0.0) - other.score.terms.get(t, 0.0)
         for t in winner.score.terms
     }
     total = sum(g for g in gains.values() if g > 0)
-    big = [t for t, g in gains.items() if g > 0 and g >= 0.1 * total]
-    big = sorted(big, key=lambda t: -gains[t])[:most]
-    # the end state first: it is the mesh that stays
-    big.sort(key=lambda t: (not t.startswith("end"), -gains[t]))
-    return [describe(t, winner, other) for t in big]
+    if total <= 0:
+        return []
+    ordered = sorted((t for t, g in gains.items() if g > 0), key=lambda t: (-gains[t], t))
+    end = [t for t in ordered if t.startswith("end") and gains[t] >= 0.05 * total][:2]
+    rest = [t for t in ordered if not t.startswith("end") and gains[t] >= 0.25 * total][:1]
+    return [describe(t, winner, other) for t in [*end, *rest]]
 
 
 def _problems(o: OrderingResult) -> list[str]:
