@@ -134,8 +134,8 @@ def repair(groups: Groups, est: Estimator) -> Groups:
 
     ``first`` services go to phase 1 and ``last`` ones to the final phase; then, while
     phase 1's analytic exposure is above the pilot limit, its most exposed service that
-    need not be first moves to phase 2 (and when phase 1 would be left empty, the least
-    exposed service of a later phase that fits the limit takes its place); then every
+    need not be first moves to phase 2 (a lone one swaps places with the least exposed
+    service of a later phase, if that one fits the limit); then every
     phase larger than ``maxServicesPerPhase`` passes its most exposed movable services
     on to the next phase (a new final phase when needed). The result may still break a
     limit no assignment can keep (e.g. every service touches every request).
@@ -158,19 +158,20 @@ def repair(groups: Groups, est: Estimator) -> Groups:
         movable = sorted((n for n in out[0] if n not in first), key=lambda n: (-expo(n), n))
         if not movable:
             break
-        if len(out[0]) == 1:
-            spare = sorted(
-                (n for g in out[1:] for n in g if n not in last and len(g) > 1),
-                key=lambda n: (expo(n), n),
-            )
-            if not spare or expo(spare[0]) > c.pilot_max_exposure + 1e-12:
-                break
-            for g in out[1:]:
-                if spare[0] in g:
-                    g.remove(spare[0])
-            out[0].append(spare[0])
-        out[0].remove(movable[0])
-        out[1].append(movable[0])
+        worst = movable[0]
+        if len(out[0]) > 1:
+            out[0].remove(worst)
+            out[1].append(worst)
+            continue
+        spare = sorted(
+            (n for g in out[1:] for n in g if n not in last), key=lambda n: (expo(n), n)
+        )
+        if not spare or expo(spare[0]) > c.pilot_max_exposure + 1e-12:
+            break
+        for g in out[1:]:  # a lone pilot service swaps places with a small one
+            if spare[0] in g:
+                g[g.index(spare[0])] = worst
+        out[0] = [spare[0]]
     cap = c.max_services_per_phase
     if cap is not None:
         i = 0
