@@ -163,9 +163,7 @@ def _points_table(results: CompareResults, classes: list[str]) -> str:
             ]
         )
     head = ["ordering", *(f"{LABELS[t]} /{results.weights[t]:g}" for t in terms), "score"]
-    note = (
-        f" Weigh nothing here (equal for every ordering): {_e(', '.join(idle))}." if idle else ""
-    )
+    note = f" Weigh nothing here (equal for every ordering): {_e(', '.join(idle))}." if idle else ""
     return (
         _table(head, rows, numeric_from=1, classes=classes)
         + '<p class="meta">Points = goodness (0..1) × weight, the mean over replications.'

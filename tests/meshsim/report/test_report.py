@@ -94,7 +94,7 @@ def test_report_has_ranking_breakdown_plans_and_assumptions(html_text):
     ranking = html_text[html_text.index("<h2>Ranking</h2>") : html_text.index("<h2>The plans")]
     assert ranking.index("careful") < ranking.index("twin") < ranking.index("reckless")
     assert 'class="fail"' in ranking and "Where the points come from" in ranking
-    assert "-0.2 ± 0.5 <span class=\"tag\">not distinguishable</span>" in ranking
+    assert '-0.2 ± 0.5 <span class="tag">not distinguishable</span>' in ranking
     assert "careful and twin are not distinguishable" in html_text
     assert "mTLS AUC /15" in ranking and "final p99 /" not in ranking
     assert "Weigh nothing here (equal for every ordering): final p99" in ranking
