@@ -163,9 +163,7 @@ def repair(groups: Groups, est: Estimator) -> Groups:
             out[0].remove(worst)
             out[1].append(worst)
             continue
-        spare = sorted(
-            (n for g in out[1:] for n in g if n not in last), key=lambda n: (expo(n), n)
-        )
+        spare = sorted((n for g in out[1:] for n in g if n not in last), key=lambda n: (expo(n), n))
         if not spare or expo(spare[0]) > c.pilot_max_exposure + 1e-12:
             break
         for g in out[1:]:  # a lone pilot service swaps places with a small one
