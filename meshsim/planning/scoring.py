@@ -304,9 +304,10 @@ def _figures(
             if after is not None and after.latency_ms.p99 is not None:
                 d = after.latency_ms.p99 - before.latency_ms.p99
                 delta = d if delta is None else max(delta, d)
+    missed = sum(1 for p in rollout for e in p.entrypoints.values() if e.slo_met is False)
     return OrderingScore(
         score=round(score, 6),
-        slo_violations=sum(1 for p in rollout for e in p.entrypoints.values() if not e.slo_met),
+        slo_violations=missed,
         breakages=sum(1 for p in rollout if p.breakages > 0),
         violations=constraint_violations(scenario, phases),
         max_exposure=max(exposures),
