@@ -299,7 +299,13 @@ def compare(
     budget = max(base_reps, max_replications or base_reps)
     by_name = {p.name: p for p in shown}
     while True:
-        tied = [n for n in names[1:] if _tied(scorer, names[0], n)[2]]
+        # a plan that scores exactly as the best in every replication is the same plan
+        # in effect (e.g. optimized = its best seed): more replications cannot separate it
+        tied = [
+            n
+            for n in names[1:]
+            if _tied(scorer, names[0], n)[2] and scorer.scores(n) != scorer.scores(names[0])
+        ]
         if not tied or counts[names[0]] >= budget:
             break
         if should_stop is not None and should_stop():

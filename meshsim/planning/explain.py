@@ -61,19 +61,40 @@ def figure(term: str, ordering: OrderingResult) -> float:
     return table[term]()
 
 
+def _pair(a: float, b: float, unit: str = "", scale: float = 1.0, decimals: int = 0) -> str:
+    """``a`` vs ``b`` with enough decimals (up to 3 more) that they read differently."""
+    x, y = a * scale, b * scale
+    for d in range(decimals, decimals + 4):
+        if f"{x:.{d}f}" != f"{y:.{d}f}":
+            break
+    return f"{x:.{d}f}{unit} vs {y:.{d}f}{unit}"
+
+
+def _times(a: float, b: float) -> str:
+    return "×" + _pair(a, b, decimals=2).replace(" vs ", " vs ×")
+
+
 _PHRASES: dict[str, Callable[[float, float], str]] = {
-    "mtlsAuc": lambda a, b: f"mTLS AUC {a:.0%} vs {b:.0%}",
-    "sensitiveMtlsAuc": lambda a, b: f"sensitive mTLS AUC {a:.0%} vs {b:.0%}",
-    "pilotExposure": lambda a, b: f"phase 1 touches {a:.0%} vs {b:.0%} of requests",
-    "meanExposure": lambda a, b: f"mean exposure {a:.0%} vs {b:.0%}",
-    "endLatency": lambda a, b: f"final phase p99 {a:.0f} ms vs {b:.0f} ms",
-    "endErrors": lambda a, b: f"final phase errors {a:.1%} vs {b:.1%}",
-    "endRetries": lambda a, b: f"retry ×{a:.2f} vs ×{b:.2f}",
-    "endProxyCpu": lambda a, b: f"final proxy CPU {a:.2f} vs {b:.2f} vCPU",
-    "phaseLatency": lambda a, b: f"p99 over the phases {a:.0f} ms vs {b:.0f} ms",
-    "phaseErrors": lambda a, b: f"errors over the phases {a:.1%} vs {b:.1%}",
-    "phaseRetries": lambda a, b: f"retries over the phases ×{a:.2f} vs ×{b:.2f}",
+    "mtlsAuc": lambda a, b: f"mTLS AUC {_pair(a, b, '%', 100)}",
+    "sensitiveMtlsAuc": lambda a, b: f"sensitive mTLS AUC {_pair(a, b, '%', 100)}",
+    "pilotExposure": lambda a, b: f"phase 1 touches {_pair(a, b, '%', 100)} of requests",
+    "meanExposure": lambda a, b: f"mean exposure {_pair(a, b, '%', 100)}",
+    "endLatency": lambda a, b: f"final phase p99 {_pair(a, b, ' ms')}",
+    "endErrors": lambda a, b: f"final phase errors {_pair(a, b, '%', 100, 1)}",
+    "endRetries": lambda a, b: f"retry {_times(a, b)}",
+    "endProxyCpu": lambda a, b: f"final proxy CPU {_pair(a, b, ' vCPU', decimals=2)}",
+    "phaseLatency": lambda a, b: f"p99 over the phases {_pair(a, b, ' ms')}",
+    "phaseErrors": lambda a, b: f"errors over the phases {_pair(a, b, '%', 100, 1)}",
+    "phaseRetries": lambda a, b: f"retries over the phases {_times(a, b)}",
 }
+
+
+def _points(delta: float, half: float) -> str:
+    """``+d ± h`` with one decimal, more when the half-width would read as 0."""
+    d = 1
+    while d < 4 and half > 0 and round(half, d) == 0:
+        d += 1
+    return f"{delta + 0.0:+.{d}f} ± {half:.{d}f}"
 
 
 def describe(term: str, winner: OrderingResult, other: OrderingResult) -> str:
@@ -135,10 +156,10 @@ def verdict(scenario: object, results: CompareResults) -> str:
     if other.score.tied_with_best:
         return (
             f"{best.name} and {other.name} are not distinguishable: the score difference "
-            f"{delta:+.1f} ± {half:.1f} points over {reps} paired replications includes 0."
+            f"{_points(delta, half)} points over {reps} paired replications includes 0."
         )
     reasons = _reasons(best, other) or ["a higher score"]
     return (
         f"{best.name} ranks first: {'; '.join(reasons)} (against {other.name}: "
-        f"{delta:+.1f} ± {half:.1f} points over {reps} paired replications)."
+        f"{_points(delta, half)} points over {reps} paired replications)."
     )
