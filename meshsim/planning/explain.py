@@ -131,35 +131,44 @@ def _problems(o: OrderingResult) -> list[str]:
     return out
 
 
+def _plan_key(o: OrderingResult) -> str:
+    """The plan without its phase names: equal keys apply the same changes in the same order."""
+    return repr([{k: v for k, v in p.items() if k != "name"} for p in o.plan])
+
+
 def verdict(scenario: object, results: CompareResults) -> str:
     """One sentence on why the best ordering ranks first (against the runner-up).
 
     Examples of what it says: "as-written ranks first: final phase p99 74 ms vs 444 ms;
     retry ×1.06 vs ×1.60 (against timeout-only: +2.1 ± 0.4 points over 3 paired
     replications)"; or that the two are not distinguishable; or that the runner-up
-    breaks a constraint the winner keeps.
+    breaks a constraint the winner keeps. Orderings that are the same plan as the best
+    (``optimized`` when it is its best seed) are named, not compared.
     """
     del scenario  # the results carry everything; kept for a stable signature
     by_name = {o.name: o for o in results.orderings}
     best = by_name[results.ranking[0]]
-    if len(results.ranking) < 2:
-        return f"{best.name} is the only ordering compared."
-    other = by_name[results.ranking[1]]
+    same = [n for n in results.ranking[1:] if _plan_key(by_name[n]) == _plan_key(best)]
+    others = [n for n in results.ranking[1:] if n not in same]
+    note = f" ({', '.join(same)}: the same plan)" if same else ""
+    if not others:
+        return f"{best.name} ranks first{note}; no other plan was compared."
+    other = by_name[others[0]]
     reps = min(results.replications.get(best.name, 0), results.replications.get(other.name, 0))
     delta, half = -(other.score.delta_vs_best or 0.0), other.score.delta_ci95 or 0.0
     mine, theirs = _problems(best), _problems(other)
     if not mine and theirs:
         return (
             f"{best.name} ranks first: {other.name}, the next, breaks "
-            f"{', '.join(theirs)}; {best.name} keeps every limit."
+            f"{', '.join(theirs)}; {best.name} keeps every limit{note}."
         )
     if other.score.tied_with_best:
         return (
             f"{best.name} and {other.name} are not distinguishable: the score difference "
-            f"{_points(delta, half)} points over {reps} paired replications includes 0."
+            f"{_points(delta, half)} points over {reps} paired replications includes 0{note}."
         )
     reasons = _reasons(best, other) or ["a higher score"]
     return (
         f"{best.name} ranks first: {'; '.join(reasons)} (against {other.name}: "
-        f"{_points(delta, half)} points over {reps} paired replications)."
+        f"{_points(delta, half)} points over {reps} paired replications){note}."
     )

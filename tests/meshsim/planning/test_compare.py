@@ -242,7 +242,10 @@ def test_the_same_plan_twice_is_tied_and_gets_no_more_replications():
     assert by_name["twin"].tied_with_best and not results.separated
     # equal in every replication: more replications could never separate them
     assert results.replications == {"as-written": 2, "twin": 2}
-    assert "not distinguishable" in results.verdict
+    assert (
+        results.verdict
+        == "as-written ranks first (twin: the same plan); no other plan was compared."
+    )
 
 
 def test_adaptive_replications_go_to_the_leaders_until_separated_or_the_budget():
