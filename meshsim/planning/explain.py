@@ -150,7 +150,7 @@ def verdict(scenario: object, results: CompareResults) -> str:
     best = by_name[results.ranking[0]]
     same = [n for n in results.ranking[1:] if _plan_key(by_name[n]) == _plan_key(best)]
     others = [n for n in results.ranking[1:] if n not in same]
-    note = f" ({', '.join(same)}: the same plan)" if same else ""
+    note = f"; {', '.join(same)}: the same plan" if same else ""
     if not others:
         return f"{best.name} ranks first{note}; no other plan was compared."
     other = by_name[others[0]]
@@ -170,5 +170,5 @@ def verdict(scenario: object, results: CompareResults) -> str:
     reasons = _reasons(best, other) or ["a higher score"]
     return (
         f"{best.name} ranks first: {'; '.join(reasons)} (against {other.name}: "
-        f"{_points(delta, half)} points over {reps} paired replications){note}."
+        f"{_points(delta, half)} points over {reps} paired replications{note})."
     )

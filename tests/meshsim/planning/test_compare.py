@@ -244,7 +244,7 @@ def test_the_same_plan_twice_is_tied_and_gets_no_more_replications():
     assert results.replications == {"as-written": 2, "twin": 2}
     assert (
         results.verdict
-        == "as-written ranks first (twin: the same plan); no other plan was compared."
+        == "as-written ranks first; twin: the same plan; no other plan was compared."
     )
 
 
