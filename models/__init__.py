@@ -27,18 +27,30 @@ from models.mesh import (
     RetryBudget,
     merge_policy,
 )
-from models.rollout import STRATEGIES, Fault, MtlsRule, Ordering, Phase, Rollout, Simulation
+from models.rollout import (
+    SCORE_TERMS,
+    STRATEGIES,
+    Constraints,
+    Fault,
+    MtlsRule,
+    Ordering,
+    Phase,
+    Rollout,
+    Simulation,
+)
 from models.scenario import CrossFieldError, Metadata, Scenario, phase_services
 from models.services import Call, Entrypoint, ParallelGroup, Service, Slo
 from models.values import format_duration, parse_duration, parse_probability, parse_rate
 
 __all__ = [
     "RETRY_TOKENS",
+    "SCORE_TERMS",
     "STRATEGIES",
     "Backoff",
     "Call",
     "ConnectionPool",
     "Constant",
+    "Constraints",
     "CrossFieldError",
     "Distribution",
     "Empirical",

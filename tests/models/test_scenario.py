@@ -145,3 +145,27 @@ def test_outlier_detection_always_eject_one_host_defaults_off():
     assert od.always_eject_one_host is False and od.max_ejection_percent == 10.0
     on = Policy.model_validate({"outlierDetection": {"alwaysEjectOneHost": True}})
     assert on.outlier_detection.always_eject_one_host is True
+
+
+def test_rollout_constraints_and_score_weights():
+    s = Scenario.model_validate(doc())
+    c = s.rollout.constraints
+    assert (c.pilot_max_exposure, c.max_services_per_phase, c.first, c.last) == (0.1, None, [], [])
+    assert s.rollout.score_weights == {}
+    given = doc(
+        rollout={
+            "constraints": {"pilotMaxExposure": 0.25, "maxServicesPerPhase": 3, "first": ["b"]},
+            "scoreWeights": {"endLatency": 30, "pilotExposure": 0},
+        }
+    )
+    s = Scenario.model_validate(given)
+    assert s.rollout.constraints.pilot_max_exposure == 0.25
+    assert s.rollout.score_weights == {"endLatency": 30.0, "pilotExposure": 0.0}
+    assert "unknown service 'zz'" in errors(doc(rollout={"constraints": {"last": ["zz"]}}))
+    assert "both first and last" in errors(
+        doc(rollout={"constraints": {"first": ["a"], "last": ["a"]}})
+    )
+    assert "unknown score term 'latency'" in errors(doc(rollout={"scoreWeights": {"latency": 1}}))
+    assert "at least 0" in errors(doc(rollout={"scoreWeights": {"endErrors": -1}}))
+    assert "pilotMaxExposure" in errors(doc(rollout={"constraints": {"pilotMaxExposure": 2}}))
+    assert "maxServicesPerPhase" in errors(doc(rollout={"constraints": {"maxServicesPerPhase": 0}}))
