@@ -23,23 +23,36 @@ from models.mesh import (
     OutlierDetection,
     Policy,
     Proxy,
+    RatioBudget,
     Retries,
     RetryBudget,
     merge_policy,
 )
-from models.rollout import STRATEGIES, Fault, MtlsRule, Ordering, Phase, Rollout, Simulation
+from models.rollout import (
+    SCORE_TERMS,
+    STRATEGIES,
+    Constraints,
+    Fault,
+    MtlsRule,
+    Ordering,
+    Phase,
+    Rollout,
+    Simulation,
+)
 from models.scenario import CrossFieldError, Metadata, Scenario, phase_services
 from models.services import Call, Entrypoint, ParallelGroup, Service, Slo
 from models.values import format_duration, parse_duration, parse_probability, parse_rate
 
 __all__ = [
     "RETRY_TOKENS",
+    "SCORE_TERMS",
     "STRATEGIES",
     "Backoff",
     "Call",
     "Checks",
     "ConnectionPool",
     "Constant",
+    "Constraints",
     "CrossFieldError",
     "Distribution",
     "Empirical",
@@ -58,6 +71,7 @@ __all__ = [
     "Phase",
     "Policy",
     "Proxy",
+    "RatioBudget",
     "Retries",
     "RetryBudget",
     "Rollout",

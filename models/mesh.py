@@ -24,6 +24,7 @@ __all__ = [
     "OutlierDetection",
     "Policy",
     "Proxy",
+    "RatioBudget",
     "RetryBudget",
     "Retries",
     "RETRY_TOKENS",
@@ -70,6 +71,30 @@ class RetryBudget(Document):
     )
 
 
+class RatioBudget(Document):
+    """Linkerd retry budget: retries as a ratio of recent requests (tower ``TpsBudget``).
+
+    Over any ``ttl`` window a client may retry at most ``minPerSecond · ttl`` plus
+    ``ratio`` times the responses it did not retry in that window (SPEC §10.1).
+    """
+
+    ratio: Annotated[float, Field(gt=0, le=1000)] = Field(
+        0.2, description="Retries allowed per request that was not retried (0.2: one in five)."
+    )
+    min_per_second: Count = Field(
+        10, description="Retries per second always allowed, whatever the request rate."
+    )
+    ttl: Duration = Field(
+        10.0, description="How long a request counts towards the budget (1-60 s)."
+    )
+
+    @model_validator(mode="after")
+    def _ttl_range(self) -> RatioBudget:
+        if not 1.0 <= self.ttl <= 60.0:
+            raise ValueError(f"ttl must be between 1s and 60s, got {self.ttl:g}s")
+        return self
+
+
 def _none_is_null(value: object) -> object:
     return None if isinstance(value, str) and value.strip().lower() == "none" else value
 
@@ -90,8 +115,10 @@ class Retries(Document):
         description="Status codes retried under the retriable-status-codes token (500, 503, 504).",
     )
     backoff: Backoff = Field(default_factory=Backoff, description="Back-off between retries.")
-    budget: RetryBudget | None = Field(
-        None, description="Retry budget instead of the fixed maxRetries limit; none = off."
+    budget: RetryBudget | RatioBudget | None = Field(
+        None,
+        description="Retry budget instead of the fixed maxRetries limit: Envoy's "
+        "{percent, minRetryConcurrency} or Linkerd's {ratio, minPerSecond, ttl}; none = off.",
     )
 
     @field_validator("retry_on")
@@ -139,7 +166,14 @@ class OutlierDetection(Document):
         30.0, description="Ejection time, times the replica's ejection count, at most 300 s."
     )
     max_ejection_percent: Annotated[float, Field(ge=0, le=100)] = Field(
-        10.0, description="Max percent of replicas ejected at once (at least one)."
+        10.0,
+        description="A replica is ejected only if 100·(ejected+1)/replicas stays within this "
+        "percent (Envoy ≥ 1.27: with 10%, fewer than 10 replicas are never ejected).",
+    )
+    always_eject_one_host: bool = Field(
+        False,
+        description="Allow one ejection whatever maxEjectionPercent says, when none is ejected "
+        "(Envoy always_eject_one_host).",
     )
 
     @model_validator(mode="after")

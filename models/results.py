@@ -141,6 +141,21 @@ class OrderingScore(_Result):
     sensitive_mtls_auc: float = Field(description="The same over edges into sensitive services.")
     peak_proxy_cpu_cores: float = Field(description="Largest proxyCpuCores over phases.")
     p99_delta_ms: float = Field(description="Worst phase p99 − baseline p99 (ms).")
+    violations: list[str] = Field(
+        default_factory=list, description="rollout.constraints this ordering breaks."
+    )
+    terms: dict[str, float] = Field(
+        default_factory=dict, description="Points of each term of the score (they sum to it)."
+    )
+    delta_vs_best: float | None = Field(
+        None, description="score − the best ordering's score (≤ 0), mean of paired replications."
+    )
+    delta_ci95: float | None = Field(
+        None, description="95% half-width of deltaVsBest over paired replications."
+    )
+    tied_with_best: bool | None = Field(
+        None, description="The 95% interval of deltaVsBest contains 0 (not distinguishable)."
+    )
 
 
 class OrderingResult(_Result):
@@ -158,6 +173,16 @@ class CompareResults(_Result):
 
     orderings: list[OrderingResult] = Field(description="Every ordering compared.")
     ranking: list[str] = Field(description="Ordering names, best first.")
+    replications: dict[str, int] = Field(
+        default_factory=dict, description="Replications each ordering got."
+    )
+    separated: bool | None = Field(
+        None, description="The best is ahead of every other ordering with 95% confidence."
+    )
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="Weight of each score term here (0: equal for all)."
+    )
+    verdict: str = Field("", description="One sentence on why the best ordering wins.")
 
 
 class BlastEntry(_Result):

@@ -12,7 +12,17 @@ from models.distributions import Constant, Distribution
 from models.mesh import MeshPolicy
 from models.values import Duration, OptDuration, Probability, format_duration
 
-__all__ = ["Fault", "MtlsRule", "Ordering", "Phase", "Rollout", "Simulation", "STRATEGIES"]
+__all__ = [
+    "SCORE_TERMS",
+    "Constraints",
+    "Fault",
+    "MtlsRule",
+    "Ordering",
+    "Phase",
+    "Rollout",
+    "Simulation",
+    "STRATEGIES",
+]
 
 STRATEGIES = (
     "as-written",
@@ -61,10 +71,63 @@ class Phase(Document):
     )
 
 
+SCORE_TERMS = (
+    "mtlsAuc",
+    "sensitiveMtlsAuc",
+    "pilotExposure",
+    "meanExposure",
+    "endLatency",
+    "endErrors",
+    "endRetries",
+    "endProxyCpu",
+    "phaseLatency",
+    "phaseErrors",
+    "phaseRetries",
+)
+"""Names of the terms of the ordering score (SPEC §11.5, docs/planning.md)."""
+
+
+class Constraints(Document):
+    """Hard limits on a rollout plan (SPEC §11.5): ``optimized`` keeps them, others are marked."""
+
+    pilot_max_exposure: Probability = Field(
+        0.1, description="Phase 1 touches at most this share of entry requests."
+    )
+    max_services_per_phase: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="No phase onboards more services than this (default: no limit)."
+    )
+    first: list[str] = Field(default_factory=list, description="Onboarded in phase 1.")
+    last: list[str] = Field(default_factory=list, description="Onboarded in the final phase.")
+
+    @model_validator(mode="after")
+    def _first_and_last_differ(self) -> Constraints:
+        both = sorted(set(self.first) & set(self.last))
+        if both:
+            raise ValueError(f"{', '.join(both)} cannot be both first and last")
+        return self
+
+
+def _known_terms(weights: dict[str, float]) -> dict[str, float]:
+    unknown = sorted(set(weights) - set(SCORE_TERMS))
+    if unknown:
+        raise ValueError(f"unknown score term {unknown[0]!r}; known: {', '.join(SCORE_TERMS)}")
+    negative = sorted(k for k, v in weights.items() if v < 0)
+    if negative:
+        raise ValueError(f"weight of {negative[0]!r} must be at least 0")
+    return weights
+
+
 class Rollout(Document):
-    """The rollout plan as written."""
+    """The rollout plan as written, its constraints and the weights of the score."""
 
     phases: list[Phase] = Field(default_factory=list, description="Phases, in order.")
+    constraints: Constraints = Field(
+        default_factory=Constraints, description="Hard limits for generated plans (§11.5)."
+    )
+    score_weights: Annotated[dict[str, float], AfterValidator(_known_terms)] = Field(
+        default_factory=dict,
+        description="Points of score terms, overriding the defaults (docs/planning.md).",
+    )
 
 
 class Ordering(Document):

@@ -154,6 +154,10 @@ def _check(doc: Scenario) -> Iterator[tuple[Loc, str]]:
                 ),
             )
     yield from _check_phases(doc, doc.rollout.phases, ("rollout", "phases"), names, namespaces)
+    for key in ("first", "last"):
+        for j, name in enumerate(getattr(doc.rollout.constraints, key)):
+            if name not in names:
+                yield ("rollout", "constraints", key, j), f"unknown service {name!r}"
     for i, ordering in enumerate(doc.orderings):
         if ordering.phases is not None:
             loc = ("orderings", i, "phases")

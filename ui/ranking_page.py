@@ -1,8 +1,10 @@
 """RankingPage: the plans of a comparison, best first, and what its columns mean.
 
-The deciding figures (score, breakages, SLO misses, mean exposure, Δp99) come first, so
-they show without scrolling in the results panel of the default window; a long plan
-name is elided (its tooltip has it) rather than pushing them out of sight.
+The deciding figures (score, its paired difference to the best, breakages, SLO misses,
+broken limits) come first, so they show without scrolling in the results panel of the
+default window; a long plan name is elided (its tooltip has it) rather than pushing
+them out of sight. A plan not distinguishable from the best (the 95% interval of the
+paired difference includes 0) is marked "≈"; the verdict sits above the legend.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from models.results import CompareResults, OrderingResult, OrderingScore
 from ui.palette import BAD_CELL
 
 RANKING_HELP = (
-    "Best plan first; a red row breaks calls (STRICT before its callers are meshed) or "
-    "misses an SLO, and ranks after every plan that does neither. <b>score</b>: higher is "
-    "better (weights in docs/planning.md). <b>exposure</b>: share of requests touching the "
-    "services a phase onboards (mean and largest over the phases). <b>Δp99</b>: worst "
+    "Best plan first; a red row breaks a rollout constraint, breaks calls (STRICT before "
+    "its callers are meshed) or misses an SLO, and ranks after every plan that does none "
+    "of these. <b>score</b>: higher is better (terms and weights in docs/planning.md). "
+    "<b>vs best</b>: paired score difference to the best ± its 95% interval; <b>≈</b>: not "
+    "distinguishable from the best (the interval includes 0). <b>limits</b>: constraints "
+    "broken (pilot exposure, phase size, first, last). <b>exposure</b>: share of requests "
+    "touching the services a phase onboards (mean and largest over the phases). <b>Δp99</b>: worst "
     "phase p99 minus the baseline's. <b>mTLS AUC</b>: mean mTLS coverage over the phases "
     "(sensitive: of calls into sensitive services). <b>peak CPU</b>: proxy vCPU at the "
     "busiest phase. Hover a header for more; click a row to show that plan everywhere."
@@ -34,8 +39,10 @@ COLUMNS: list[tuple[str, str | None]] = [
     ("#", None),
     ("plan", None),
     ("score", "score"),
+    ("vs best\n±95%", "delta_vs_best"),
     ("breaks", "breakages"),
     ("SLO\nmisses", "slo_violations"),
+    ("limits", "violations"),
     ("mean\nexposure", "mean_exposure"),
     ("Δp99\nms", "p99_delta_ms"),
     ("max\nexposure", "max_exposure"),
@@ -49,6 +56,24 @@ PLAN_COLUMN_MAX_W = 116
 MIN_COLUMN_W = 28
 
 
+_SHORT_LIMITS = {
+    "pilotMaxExposure": "pilot",
+    "maxServicesPerPhase": "size",
+    "first": "first",
+    "last": "last",
+}
+
+
+def delta_text(score: OrderingScore, best: bool = False) -> str:
+    """The paired difference to the best with its half-width ("≈" when tied), or "best"."""
+    if best:
+        return "best"
+    if score.delta_vs_best is None:
+        return "–"
+    tie = "≈" if score.tied_with_best else ""
+    return f"{score.delta_vs_best:+.1f}±{score.delta_ci95 or 0.0:.1f}{tie}"
+
+
 def ranking_row(rank: int, ordering: OrderingResult) -> list[str]:
     """The texts of one row of the ranking, in the order of ``COLUMNS``."""
     score = ordering.score
@@ -56,8 +81,10 @@ def ranking_row(rank: int, ordering: OrderingResult) -> list[str]:
         str(rank),
         ordering.name,
         f"{score.score:.1f}",
+        delta_text(score, rank == 1),
         str(score.breakages),
         str(score.slo_violations),
+        ", ".join(_SHORT_LIMITS.get(v, v) for v in score.violations) or "ok",
         f"{score.mean_exposure:.0%}",
         f"{score.p99_delta_ms:+.1f}",
         f"{score.max_exposure:.0%}",
@@ -90,12 +117,17 @@ class RankingPage(QWidget):
         table.verticalHeader().setDefaultSectionSize(22)
         table.verticalHeader().hide()
         table.cellClicked.connect(self._on_table_cell_clicked)
+        self.verdict = QLabel("")
+        self.verdict.setObjectName("RankingVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet("padding: 6px;")
         legend = QLabel(RANKING_HELP)
         legend.setWordWrap(True)
         legend.setStyleSheet("color: #455a64; padding: 6px;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(table, 1)
+        layout.addWidget(self.verdict)
         layout.addWidget(legend)
 
     def show_compare(self, results: CompareResults) -> None:
@@ -104,7 +136,8 @@ class RankingPage(QWidget):
         table.setRowCount(len(results.ranking))
         for row, name in enumerate(results.ranking):
             ordering = by_name[name]
-            failing = ordering.score.slo_violations or ordering.score.breakages
+            score = ordering.score
+            failing = score.slo_violations or score.breakages or score.violations
             texts = ranking_row(row + 1, ordering)
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
@@ -116,11 +149,22 @@ class RankingPage(QWidget):
                     item.setBackground(QBrush(QColor(BAD_CELL)))
                 table.setItem(row, column, item)
             table.item(row, 1).setToolTip(name)
+            if score.violations:
+                table.item(row, 6).setToolTip("breaks " + ", ".join(score.violations))
+            if score.tied_with_best and row > 0:
+                table.item(row, 3).setToolTip(
+                    "not distinguishable from the best: the 95% interval of the paired "
+                    "score difference includes 0"
+                )
+        counts = sorted(set(results.replications.values()))
+        reps = f" Replications: {'/'.join(map(str, counts))}." if counts else ""
+        self.verdict.setText(results.verdict + reps)
         table.resizeColumnsToContents()
         table.setColumnWidth(1, min(table.columnWidth(1), PLAN_COLUMN_MAX_W))
 
     def clear(self) -> None:
         self.table.setRowCount(0)
+        self.verdict.setText("")
 
     def select_plan(self, name: str) -> None:
         """Mark the row of the plan on display."""

@@ -22,6 +22,7 @@ _COMMANDS = (
     "compare",
     "blast",
     "validate",
+    "capacity",
     "importcmd",
     "export",
     "gui",

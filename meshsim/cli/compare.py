@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from meshsim.cli.common import (
     add_json_option,
@@ -14,12 +15,14 @@ from meshsim.cli.common import (
     write_output,
 )
 from meshsim.cli.options import add_set_option
-from meshsim.planning.compare import compare
+from meshsim.errors import SimulationError
+from meshsim.planning.compare import DEFAULT_MAX_REPLICATIONS, compare
+from meshsim.planning.explain import LABELS
 from meshsim.report.html import write_report
 from models import STRATEGIES
-from models.results import CompareResults, OrderingResult
+from models.results import CompareResults, OrderingResult, OrderingScore
 
-__all__ = ["format_ranking", "register", "run"]
+__all__ = ["format_explanation", "format_ranking", "register", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,6 +51,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_json_option(parser)
     parser.add_argument("--report", metavar="PATH.html", help="write the HTML report there")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print each ordering's points per score term and why the best wins",
+    )
+    parser.add_argument(
+        "--max-replications",
+        type=int,
+        default=None,
+        metavar="N",
+        help="add replications to the leading orderings until the best is ahead with 95%% "
+        f"confidence, up to N each (default {DEFAULT_MAX_REPLICATIONS}; "
+        "at most simulation.replications disables it)",
+    )
     add_sim_overrides(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_set_option(parser)
@@ -57,6 +74,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Compare the orderings and print the ranking (or the JSON document)."""
     scenario = load_with_overrides(args)
+    if args.max_replications is not None and args.max_replications < 1:
+        raise SimulationError(
+            f"--max-replications must be at least 1 (got {args.max_replications})"
+        )
+    max_reps = args.max_replications or DEFAULT_MAX_REPLICATIONS
     plans = len(args.strategy or STRATEGIES) + len(scenario.orderings)
     refuse_if_too_big(scenario, args.workers, phases=args.phase_count + 1, plans=plans)
     update, close = progress_bar("comparing", args.quiet or args.json == "-")
@@ -67,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             phase_count=args.phase_count,
             workers=args.workers,
             on_progress=update,
+            max_replications=max_reps,
         )
     finally:
         close()
@@ -78,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
         if args.json == "-":
             return 0
     print(format_ranking(results, scenario.metadata.name))
+    if args.explain:
+        print()
+        print(format_explanation(results))
     return 0
 
 
@@ -96,24 +122,54 @@ def _plan_lines(ordering: OrderingResult) -> list[str]:
     return lines
 
 
+def _delta(score: OrderingScore) -> str:
+    """The paired difference to the best with its 95% half-width; "≈" when tied."""
+    if score.delta_vs_best is None:
+        return "-"
+    mark = " ≈" if score.tied_with_best else ""
+    return f"{score.delta_vs_best:+.1f} ± {score.delta_ci95 or 0.0:.1f}{mark}"
+
+
+def _table(rows: list[list[str]], left: Sequence[int]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for k, row in enumerate(rows):
+        lines.append(
+            "  ".join(
+                c.ljust(w) if i in left else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
 def format_ranking(results: CompareResults, scenario: str = "") -> str:
-    """The ranking table ``meshsim compare`` prints, then the winning plan."""
+    """The ranking table ``meshsim compare`` prints, the verdict, then the winning plan.
+
+    "Δ vs best" is the paired score difference to the best with its 95% half-width
+    over replications; "≈" marks an ordering not distinguishable from the best.
+    """
     by_name = {o.name: o for o in results.orderings}
     head = [
         "#",
         "ordering",
         "strategy",
         "score",
+        "Δ vs best",
+        "limits",
         "breaks",
         "SLO miss",
+        "pilot exp %",
         "mean exp %",
-        "max exp %",
         "mTLS AUC %",
         "sens mTLS %",
         "peak vCPU",
         "p99 Δ ms",
     ]
     rows = [head]
+    best = results.ranking[0]
     for i, name in enumerate(results.ranking, start=1):
         o, s = by_name[name], by_name[name].score
         rows.append(
@@ -122,30 +178,59 @@ def format_ranking(results: CompareResults, scenario: str = "") -> str:
                 name,
                 o.strategy,
                 f"{s.score:.1f}",
+                "best" if name == best else _delta(s),
+                ", ".join(s.violations) or "ok",
                 str(s.breakages),
                 str(s.slo_violations),
+                f"{100 * o.phases[1].exposure:.0f}" if len(o.phases) > 1 else "-",
                 f"{100 * s.mean_exposure:.0f}",
-                f"{100 * s.max_exposure:.0f}",
                 f"{100 * s.mtls_auc:.0f}",
                 f"{100 * s.sensitive_mtls_auc:.0f}",
                 f"{s.peak_proxy_cpu_cores:.2f}",
                 f"{s.p99_delta_ms:+.1f}",
             ]
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    reps = sorted(set(results.replications.values()))
+    rep_text = "/".join(str(r) for r in reps) or "?"
+    if results.separated is None:
+        separation = ""
+    elif results.separated:
+        separation = "; the best is ahead of every other ordering with 95% confidence"
+    else:
+        separation = "; ≈ = not distinguishable from the best (95% interval includes 0)"
     lines = [
         f"{scenario}: {len(results.orderings)} orderings ranked, best first "
-        "(breakages and SLO misses rank last; score out of 100, docs/planning.md)"
+        "(orderings breaking a limit, a STRICT breakage or an SLO rank last; "
+        "docs/planning.md)",
+        f"replications: {rep_text}{separation}",
+        *_table(rows, (1, 2, 5)),
     ]
-    for k, row in enumerate(rows):
+    if results.verdict:
+        lines += ["", results.verdict]
+    winner = by_name[best]
+    lines += ["", f"{winner.name}:", *_plan_lines(winner)]
+    return "\n".join(lines)
+
+
+def format_explanation(results: CompareResults) -> str:
+    """Points per score term of each ordering (``compare --explain``), then the verdict.
+
+    Only the terms that weigh in this comparison are columns; the others are equal for
+    every ordering and are named below the table.
+    """
+    terms = [t for t, w in results.weights.items() if w > 0]
+    idle = [t for t, w in results.weights.items() if w == 0]
+    by_name = {o.name: o for o in results.orderings}
+    rows = [["ordering", *(f"{LABELS[t]} /{results.weights[t]:g}" for t in terms), "score"]]
+    for name in results.ranking:
+        s = by_name[name].score
+        rows.append([name, *(f"{s.terms.get(t, 0.0):.2f}" for t in terms), f"{s.score:.2f}"])
+    lines = ["Points per term (goodness × weight; docs/planning.md):", *_table(rows, (0,))]
+    if idle:
         lines.append(
-            "  ".join(
-                c.ljust(w) if i in (1, 2) else c.rjust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
+            "Weigh nothing here (equal for every ordering, or weight 0): "
+            + ", ".join(LABELS[t] for t in idle)
         )
-        if k == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    best = by_name[results.ranking[0]]
-    lines += ["", f"{best.name}:", *_plan_lines(best)]
+    if results.verdict:
+        lines += ["", "Why: " + results.verdict]
     return "\n".join(lines)

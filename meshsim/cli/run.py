@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from meshsim.cli.capacity import warn_overload
 from meshsim.cli.common import (
     add_json_option,
     add_sim_overrides,
@@ -14,12 +15,24 @@ from meshsim.cli.common import (
     write_output,
 )
 from meshsim.cli.options import add_executor_options, add_set_option, executor_of, workers_of
+from meshsim.errors import SimulationError
 from meshsim.rollout.state import resolve_phase
 from meshsim.sim.runner import RunRequest, run_many
 from models import Scenario
 from models.results import PhaseResult, Results
 
-__all__ = ["format_table", "register", "run"]
+__all__ = [
+    "DEFAULT_WORST",
+    "add_entrypoint_options",
+    "entrypoint_choice",
+    "format_table",
+    "register",
+    "run",
+    "worst_entrypoints",
+]
+
+DEFAULT_WORST = 10
+"""Entrypoints the table shows by default: the worst ones, then a totals row."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_sim_overrides(parser)
     add_json_option(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_entrypoint_options(parser)
     add_set_option(parser)
     add_executor_options(parser)
     parser.set_defaults(func=run)
@@ -44,6 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the scenario and print the results."""
     scenario = load_with_overrides(args)
+    warn_overload(scenario)
+    choice = entrypoint_choice(args, [e.name for e in scenario.entrypoints])
     indexes = None
     if args.phase:
         indexes = sorted({resolve_phase(scenario, token) for token in args.phase})
@@ -57,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         write_output(args.json, results.model_dump_json(by_alias=True, indent=2))
         if args.json == "-":
             return 0
-    print(format_table(results))
+    print(format_table(results, **choice))
     return 0
 
 
@@ -79,9 +95,88 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _phase_rows(phase: PhaseResult) -> list[list[str]]:
+def add_entrypoint_options(parser: argparse.ArgumentParser) -> None:
+    """``--worst N``, ``--entrypoint NAME`` (repeatable) and ``--all`` for the table."""
+    parser.add_argument(
+        "--entrypoint",
+        action="append",
+        metavar="NAME",
+        help="show this entrypoint (repeatable); default the worst ones",
+    )
+    parser.add_argument(
+        "--worst",
+        type=int,
+        default=DEFAULT_WORST,
+        metavar="N",
+        help=f"show the N worst entrypoints (default {DEFAULT_WORST})",
+    )
+    parser.add_argument("--all", action="store_true", help="show every entrypoint")
+
+
+def entrypoint_choice(args: argparse.Namespace, known: list[str]) -> dict[str, object]:
+    """Keyword arguments of :func:`format_table` from ``--entrypoint/--worst/--all``.
+
+    ``known`` are the scenario's entrypoint names; check before simulating.
+
+    Raises
+    ------
+    SimulationError
+        For an ``--entrypoint`` the scenario does not have, or ``--worst`` below 1.
+    """
+    names = getattr(args, "entrypoint", None)
+    if names:
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            listed = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "")
+            raise SimulationError(f"unknown entrypoint {unknown[0]!r}; known: {listed}")
+        return {"entrypoints": list(dict.fromkeys(names))}
+    if getattr(args, "all", False):
+        return {"worst": None}
+    worst = getattr(args, "worst", DEFAULT_WORST)
+    if worst < 1:
+        raise SimulationError(f"--worst must be at least 1 (got {worst})")
+    return {"worst": worst}
+
+
+def worst_entrypoints(results: Results, n: int | None) -> list[str]:
+    """Entrypoints worst first: lowest success rate in any phase, then highest p99.
+
+    Entrypoints without a measured request in any phase come last.
+    ``n`` None keeps them all. The order is the same in every phase, so a row can
+    be followed down the table.
+    """
+    names = list(results.phases[0].entrypoints) if results.phases else []
+
+    def badness(name: str) -> tuple[bool, float, float, int]:
+        entries = [p.entrypoints[name] for p in results.phases if name in p.entrypoints]
+        measured = [e for e in entries if e.requests > 0]
+        success = min((e.success_rate for e in measured), default=1.0)
+        p99 = max((e.latency_ms.p99 or 0.0 for e in measured), default=0.0)
+        # an entrypoint with no measured request says nothing: it goes last
+        return (not measured, success, -p99, names.index(name))
+
+    if len(names) <= (DEFAULT_WORST if n is None else n):
+        return names  # all of them, and few: keep the document's order
+    ranked = sorted(names, key=badness)
+    return ranked if n is None else ranked[:n]
+
+
+def _phase_cells(phase: PhaseResult) -> list[str]:
+    return [
+        f"{phase.retry_amplification:.2f}",
+        f"{phase.mtls_coverage * 100:.0f}",
+        str(phase.proxies),
+        f"{phase.proxy_cpu_cores:.2f}",
+        f"{phase.proxy_memory_mi_b:.0f}",
+        f"{phase.exposure * 100:.0f}",
+        f"{phase.breakages:.0f}",
+    ]
+
+
+def _phase_rows(phase: PhaseResult, names: list[str]) -> list[list[str]]:
     rows = []
-    for name, e in phase.entrypoints.items():
+    for name in names:
+        e = phase.entrypoints[name]
         rows.append(
             [
                 str(phase.index),
@@ -89,24 +184,59 @@ def _phase_rows(phase: PhaseResult) -> list[list[str]]:
                 str(len(phase.meshed)),
                 name,
                 f"{e.requests:.0f}",
-                f"{e.success_rate * 100:.2f}",
+                f"{e.success_rate * 100:.2f}" if e.requests else "-",
                 _fmt(e.latency_ms.p50),
                 _fmt(e.latency_ms.p99),
                 "yes" if e.slo_met else "NO",
-                f"{phase.retry_amplification:.2f}",
-                f"{phase.mtls_coverage * 100:.0f}",
-                str(phase.proxies),
-                f"{phase.proxy_cpu_cores:.2f}",
-                f"{phase.proxy_memory_mi_b:.0f}",
-                f"{phase.exposure * 100:.0f}",
-                f"{phase.breakages:.0f}",
+                *_phase_cells(phase),
             ]
         )
     return rows
 
 
-def format_table(results: Results) -> str:
-    """The per-phase table ``meshsim run`` prints (one row per phase and entrypoint)."""
+def _total_row(phase: PhaseResult) -> list[str]:
+    """All entrypoints of a phase: requests summed, success weighted by requests."""
+    entries = list(phase.entrypoints.values())
+    requests = sum(e.requests for e in entries)
+    ok = sum(e.success_rate * e.requests for e in entries) / requests if requests else 0.0
+    worst_p99 = max((e.latency_ms.p99 or 0.0) for e in entries) if entries else None
+    met = sum(e.slo_met for e in entries)
+    return [
+        str(phase.index),
+        phase.name,
+        str(len(phase.meshed)),
+        f"total of {len(entries)}",
+        f"{requests:.0f}",
+        f"{ok * 100:.2f}",
+        "-",
+        _fmt(worst_p99),
+        f"{met}/{len(entries)}",
+        *_phase_cells(phase),
+    ]
+
+
+def format_table(
+    results: Results,
+    *,
+    entrypoints: list[str] | None = None,
+    worst: int | None = DEFAULT_WORST,
+) -> str:
+    """The per-phase table ``meshsim run`` prints (one row per phase and entrypoint).
+
+    Parameters
+    ----------
+    results : Results
+        What ``run_scenario`` returned.
+    entrypoints : list of str, optional
+        Show these entrypoints (``--entrypoint``); else the ``worst`` ones.
+    worst : int or None
+        How many of the worst entrypoints to show; None shows all (``--all``).
+        With more than one entrypoint every phase ends with a totals row (all
+        entrypoints: requests summed, success weighted by requests, the highest
+        p99, SLOs met out of all).
+    """
+    total = len(results.phases[0].entrypoints) if results.phases else 0
+    names = entrypoints if entrypoints is not None else worst_entrypoints(results, worst)
     head = [
         "#",
         "phase",
@@ -125,13 +255,23 @@ def format_table(results: Results) -> str:
         "exposure %",
         "breakages",
     ]
-    rows = [head] + [row for phase in results.phases for row in _phase_rows(phase)]
+    rows = [head]
+    for phase in results.phases:
+        rows += _phase_rows(phase, names)
+        if total > 1:
+            rows.append(_total_row(phase))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = [
         f"{results.scenario}: seed {results.seed}, {results.replications} replication(s) of "
         f"{results.duration_s:g}s (warm-up {results.warmup_s:g}s); values are means"
         + (" (95% CIs in --json)" if results.replications > 1 else "")
     ]
+    if len(names) < total:
+        how = "chosen" if entrypoints is not None else "worst (lowest ok %, then highest p99)"
+        lines.append(
+            f"{len(names)} {how} of {total} entrypoints; --all shows every one, "
+            "--entrypoint NAME picks"
+        )
     for k, row in enumerate(rows):
         cells = [
             c.ljust(w) if i in (1, 3) else c.rjust(w)
@@ -143,5 +283,6 @@ def format_table(results: Results) -> str:
     lines.append(
         "CPU = proxy vCPU at this load; exposure = share of requests touching a service "
         "onboarded in that phase; breakages = attempts refused by STRICT mTLS."
+        + (" total: every entrypoint, p99 the highest, SLO met/all." if total > 1 else "")
     )
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from meshsim.cli.capacity import warn_overload
 from meshsim.files.scenario import load_scenario
 
 __all__ = ["register", "run"]
@@ -25,4 +26,5 @@ def run(args: argparse.Namespace) -> int:
         f"{len(scenario.entrypoints)} entrypoints, {len(scenario.rollout.phases)} phases, "
         f"profile {scenario.mesh.profile}"
     )
+    warn_overload(scenario)
     return 0

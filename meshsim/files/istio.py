@@ -219,6 +219,12 @@ def _notes(scenario: Scenario, policies: dict[str, Policy]) -> list[str]:
         r = policy.retries
         if r is not None and r.budget is not None:
             notes.append(f"{name}: the retry budget has no VirtualService field; not exported")
+        od = policy.outlier_detection
+        if od is not None and od.always_eject_one_host:
+            notes.append(
+                f"{name}: alwaysEjectOneHost is an Envoy field with no DestinationRule field "
+                "(set it with an EnvoyFilter); not exported"
+            )
         if r is not None and "backoff" in r.model_fields_set:
             notes.append(f"{name}: Istio has no back-off field; Envoy uses 25ms base")
     return notes

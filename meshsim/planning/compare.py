@@ -16,14 +16,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from meshsim.errors import SimulationCancelled, SimulationError
-from meshsim.planning.scoring import rank, ranking_key, score_ordering
+from meshsim.planning.explain import verdict
+from meshsim.planning.scoring import Scorer, paired_delta, rank, ranking_key
 from meshsim.planning.search import Estimator, search
 from meshsim.planning.strategies import GENERATED, Groups, build_phases, generate, groups_of
 from meshsim.sim.runner import JobCache, RunRequest, run_many
 from models import STRATEGIES, Ordering, Phase, Scenario
 from models.results import CompareResults, OrderingResult, PhaseResult
 
-__all__ = ["compare", "plan_orderings"]
+__all__ = ["DEFAULT_MAX_REPLICATIONS", "compare", "plan_orderings"]
+
+DEFAULT_MAX_REPLICATIONS = 8
+"""Default budget of replications per leading ordering (2 cores: about a minute more each)."""
 
 
 @dataclass
@@ -36,6 +40,7 @@ class _Plan:
     phases: list[Phase] | None
     shown: bool = True
     results: list[PhaseResult] = field(default_factory=list)
+    replicated: list[list[PhaseResult]] = field(default_factory=list)
 
 
 def _check_strategies(scenario: Scenario, strategies: Sequence[str]) -> list[str]:
@@ -173,9 +178,62 @@ def _optimize(
         candidates.append(_Plan(plan.name, "optimized", len(phases), phases, False))
     if candidates:
         _simulate(scenario, candidates, baseline, run)
-    scored = [(score_ordering(scenario, c.results), c) for c in [*seeds, *candidates]]
-    best = min(scored, key=lambda sc: ranking_key(sc[0]))[1]
-    plan.phases, plan.results = best.phases, best.results
+    pool = [*seeds, *candidates]
+    keys = [str(i) for i in range(len(pool))]
+    _replicate(scenario, pool, scenario.simulation.replications, run)
+    scorer = Scorer(
+        scenario,
+        {k: c.replicated for k, c in zip(keys, pool, strict=True)},
+        {k: c.results for k, c in zip(keys, pool, strict=True)},
+    )
+    # the constraints are hard limits for optimized: a plan that keeps them always wins
+    scores = [scorer.score(k) for k in keys]
+    best = min(range(len(pool)), key=lambda i: (bool(scores[i].violations), ranking_key(scores[i])))
+    chosen = pool[best]
+    plan.phases, plan.results, plan.replicated = chosen.phases, chosen.results, chosen.replicated
+
+
+def _replicate(scenario: Scenario, plans: Sequence[_Plan], count: int, run: _Run) -> None:
+    """Give each plan its first ``count`` replications, one by one and averaged.
+
+    Fills ``replicated`` (per replication: baseline, phases 1..K) and ``results`` (the
+    means). Replications already simulated come from the job cache (every plan's
+    baseline and shared phases included); new ones are simulated in one batch.
+    """
+    requests = []
+    for p in plans:
+        phases = tuple(p.phases or ())
+        indexes = tuple(range(len(phases) + 1))
+        requests += [RunRequest(scenario, phases, indexes, p.name, (r,)) for r in range(count)]
+        requests.append(RunRequest(scenario, phases, indexes, p.name, tuple(range(count))))
+    results = iter(
+        run_many(requests, workers=run.workers, should_stop=run.should_stop, cache=run.cache)
+    )
+    for p in plans:
+        p.replicated = [next(results).phases for _ in range(count)]
+        p.results = next(results).phases
+
+
+def _score(scenario: Scenario, plans: Sequence[_Plan]) -> tuple[Scorer, list[str]]:
+    """Score ``plans`` together; their names ranked, best first."""
+    scorer = Scorer(
+        scenario,
+        {p.name: p.replicated for p in plans},
+        {p.name: p.results for p in plans},
+    )
+    names = sorted((p.name for p in plans), key=lambda n: ranking_key(scorer.score(n), n))
+    return scorer, names
+
+
+def _tied(scorer: Scorer, best: str, other: str) -> tuple[float, float, bool]:
+    """(score difference vs the best, its 95% half-width, whether the interval holds 0).
+
+    An ordering ranked after the best for a hard limit (constraint, breakage, SLO) is
+    never tied with it, whatever the points.
+    """
+    delta, half = paired_delta(scorer.scores(other), scorer.scores(best))
+    failing = ranking_key(scorer.score(other))[0] != ranking_key(scorer.score(best))[0]
+    return delta, half, not failing and abs(delta) <= half + 1e-9
 
 
 def compare(
@@ -186,6 +244,7 @@ def compare(
     workers: int | None = None,
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    max_replications: int | None = None,
 ) -> CompareResults:
     """Simulate and rank rollout orderings (SPEC §7.2-§7.3, §11.5).
 
@@ -204,11 +263,17 @@ def compare(
         Called with the fraction done.
     should_stop : callable, optional
         Polled while simulating; True raises :class:`~meshsim.errors.SimulationCancelled`.
+    max_replications : int, optional
+        Adaptive replications: while the best ordering is not ahead of every other with
+        95% confidence, the best and the orderings tied with it get one more replication
+        each, up to this many (None: no more than ``simulation.replications``).
 
     Returns
     -------
     CompareResults
-        Every ordering with its phases and score, and the ranking (best first).
+        Every ordering with its phases, score and paired difference to the best; the
+        ranking (best first); the replications each got; whether the best is separated;
+        the weights in force and the verdict.
     """
     plans = _plans(scenario, strategies, phase_count)
     optimized = [p for p in plans if p.strategy == "optimized"]
@@ -226,20 +291,63 @@ def compare(
         if should_stop is not None and should_stop():
             raise SimulationCancelled("comparison cancelled")
         _optimize(scenario, plan, plans, baseline, run)
+    shown = [p for p in plans if p.shown]
+    base_reps = scenario.simulation.replications
+    _replicate(scenario, shown, base_reps, run)
+    scorer, names = _score(scenario, shown)
+    counts = {p.name: base_reps for p in shown}
+    budget = max(base_reps, max_replications or base_reps)
+    by_name = {p.name: p for p in shown}
+    while True:
+        # a plan that scores exactly as the best in every replication is the same plan
+        # in effect (e.g. optimized = its best seed): more replications cannot separate it
+        tied = [
+            n
+            for n in names[1:]
+            if _tied(scorer, names[0], n)[2] and scorer.scores(n) != scorer.scores(names[0])
+        ]
+        if not tied or counts[names[0]] >= budget:
+            break
+        if should_stop is not None and should_stop():
+            raise SimulationCancelled("comparison cancelled")
+        leaders = [by_name[n] for n in [names[0], *tied] if counts[n] < budget]
+        more = min(counts[p.name] for p in leaders) + 1
+        leaders = [p for p in leaders if counts[p.name] < more]
+        _replicate(scenario, leaders, more, run)
+        for p in leaders:
+            counts[p.name] = more
+        scorer, names = _score(scenario, shown)
     if on_progress is not None:
         on_progress(1.0)
-    shown = [
-        OrderingResult(
-            name=p.name,
-            strategy=p.strategy,
-            phases=p.results,
-            score=score_ordering(scenario, p.results),
-            plan=[
-                ph.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-                for ph in p.phases or []
-            ],
+    best = names[0]
+    results = []
+    for p in shown:
+        delta, half, tie = _tied(scorer, best, p.name)
+        score = scorer.score(p.name).model_copy(
+            update={
+                "delta_vs_best": 0.0 if p.name == best else round(delta, 6),
+                "delta_ci95": round(half, 6),
+                "tied_with_best": True if p.name == best else tie,
+            }
         )
-        for p in plans
-        if p.shown
-    ]
-    return CompareResults(orderings=shown, ranking=rank(shown))
+        results.append(
+            OrderingResult(
+                name=p.name,
+                strategy=p.strategy,
+                phases=p.results,
+                score=score,
+                plan=[
+                    ph.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+                    for ph in p.phases or []
+                ],
+            )
+        )
+    ranked = rank(results)
+    doc = CompareResults(
+        orderings=results,
+        ranking=ranked,
+        replications=counts,
+        separated=not any(o.score.tied_with_best for o in results if o.name != best),
+        weights=scorer.effective_weights(),
+    )
+    return doc.model_copy(update={"verdict": verdict(scenario, doc)})

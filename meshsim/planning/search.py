@@ -10,6 +10,10 @@ Moves take one service to the previous or next phase. A move never empties a pha
 and never makes a phase larger than both its current size and 1.5× the even share
 (rounded up): plans stay phased rather than collapsing into a big bang, which the
 score alone would not forbid.
+
+``rollout.constraints`` are hard limits (SPEC §11.5): seeds are first repaired to keep
+them (:func:`repair`), the search pays a large penalty for every breach, and only
+assignments that keep them all are returned.
 """
 
 from __future__ import annotations
@@ -20,12 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from meshsim.planning.scoring import combine
+from meshsim.planning.scoring import weights_of
 from meshsim.planning.strategies import Groups
 from meshsim.rollout.graph import CallTable
 from models import Scenario
 
-__all__ = ["Estimator", "search"]
+__all__ = ["Estimator", "repair", "search"]
+
+_PENALTY = 1000.0
+"""Estimated points lost per unit of constraint breach while searching."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class Estimator:
         )
         self._exposure: dict[frozenset[str], float] = {}
         self.evaluations = 0
+        self.weights = weights_of(scenario)
+        self.constraints = scenario.rollout.constraints
 
     def exposure(self, group: Sequence[str]) -> float:
         """Analytic exposure of a phase that onboards ``group`` (cached)."""
@@ -93,12 +102,97 @@ class Estimator:
             if total_sens > 0:
                 sens += e.calls[on & e.sensitive].sum() / total_sens
         exposures = [self.exposure(g) for g in groups]
-        return combine(
-            mtls_auc=mtls / k,
-            sensitive_mtls_auc=sens / k if self.has_sensitive else None,
-            mean_exposure=sum(exposures) / k,
-            max_exposure=max(exposures),
+        w = self.weights
+        return (
+            w["mtlsAuc"] * mtls / k
+            + w["sensitiveMtlsAuc"] * (sens / k if self.has_sensitive else 0.0)
+            + w["pilotExposure"] * (1.0 - exposures[0])
+            + w["meanExposure"] * (1.0 - sum(exposures) / k)
         )
+
+    def breach(self, groups: Groups) -> float:
+        """How far ``groups`` is from keeping ``rollout.constraints`` (0 = keeps them all).
+
+        Exposure above the pilot limit, plus one per service of ``first``/``last`` in
+        the wrong phase and per service beyond ``maxServicesPerPhase``.
+        """
+        c = self.constraints
+        out = max(0.0, self.exposure(groups[0]) - c.pilot_max_exposure)
+        out += sum(1 for n in c.first if n not in groups[0])
+        out += sum(1 for n in c.last if n not in groups[-1])
+        if c.max_services_per_phase is not None:
+            out += sum(max(0, len(g) - c.max_services_per_phase) for g in groups)
+        return out
+
+    def objective(self, groups: Groups) -> float:
+        """What the search maximises: the estimate, minus a large penalty per breach."""
+        return self.score(groups) - _PENALTY * self.breach(groups)
+
+
+def repair(groups: Groups, est: Estimator) -> Groups:
+    """A copy of ``groups`` moved as little as needed to keep ``rollout.constraints``.
+
+    ``first`` services go to phase 1 and ``last`` ones to the final phase; then, while
+    phase 1's analytic exposure is above the pilot limit, its most exposed service that
+    need not be first moves to phase 2 (a lone one swaps places with the least exposed
+    service of a later phase, if that one fits the limit); then every
+    phase larger than ``maxServicesPerPhase`` passes its most exposed movable services
+    on to the next phase (a new final phase when needed). The result may still break a
+    limit no assignment can keep (e.g. every service touches every request).
+    """
+    c = est.constraints
+    out = [list(g) for g in groups]
+    if len(out) < 2:
+        return out
+    first, last = set(c.first), set(c.last)
+    for name in first | last:
+        for g in out:
+            if name in g:
+                g.remove(name)
+        (out[0] if name in first else out[-1]).append(name)
+
+    def expo(name: str) -> float:
+        return est.exposure([name])
+
+    while est.exposure(out[0]) > c.pilot_max_exposure + 1e-12:
+        movable = sorted((n for n in out[0] if n not in first), key=lambda n: (-expo(n), n))
+        if not movable:
+            break
+        worst = movable[0]
+        if len(out[0]) > 1:
+            out[0].remove(worst)
+            out[1].append(worst)
+            continue
+        spare = sorted((n for g in out[1:] for n in g if n not in last), key=lambda n: (expo(n), n))
+        if not spare or expo(spare[0]) > c.pilot_max_exposure + 1e-12:
+            break
+        for g in out[1:]:  # a lone pilot service swaps places with a small one
+            if spare[0] in g:
+                g[g.index(spare[0])] = worst
+        out[0] = [spare[0]]
+    cap = c.max_services_per_phase
+    if cap is not None:
+        i = 0
+        while i < len(out):
+            pinned = first if i == 0 else set()
+            while len(out[i]) > cap:
+                movable = sorted(
+                    (n for n in out[i] if n not in pinned), key=lambda n: (-expo(n), n)
+                )
+                if not movable:
+                    break
+                if i + 1 == len(out):
+                    out.append([])
+                out[i].remove(movable[0])
+                out[i + 1].append(movable[0])
+            i += 1
+        if len(out) > len(groups):
+            for name in last:  # a new final phase: `last` services move on with it
+                for g in out[:-1]:
+                    if name in g:
+                        g.remove(name)
+                        out[-1].append(name)
+    return [g for g in out if g]
 
 
 def _canonical(groups: Groups) -> tuple[tuple[str, ...], ...]:
@@ -132,6 +226,10 @@ def search(
 ) -> list[Groups]:
     """Beam local search from ``seeds``; the best ``keep`` assignments that are no seed.
 
+    The search also starts from each seed repaired to keep ``rollout.constraints``
+    (:func:`repair`) and maximises :meth:`Estimator.objective`; it returns only
+    assignments that keep every constraint.
+
     Parameters
     ----------
     scenario : Scenario
@@ -149,21 +247,25 @@ def search(
     Returns
     -------
     list of Groups
-        Up to ``keep`` assignments, best estimate first, that estimate strictly better
-        than the best seed; empty when the search found nothing better.
+        Up to ``keep`` assignments, best estimate first, that keep the constraints and
+        estimate strictly better than the best seed that keeps them (any, when no
+        seed does); empty when the search found nothing better.
     """
     est = estimator or Estimator(scenario)
     seen: dict[tuple[tuple[str, ...], ...], float] = {}
     beam: list[tuple[float, tuple[tuple[str, ...], ...], Groups]] = []
+    seed_keys = set()
     for seed in seeds:
-        key = _canonical(seed)
-        if key not in seen:
-            seen[key] = est.score(seed)
-            beam.append((seen[key], key, [list(g) for g in seed]))
+        for start in (seed, repair(seed, est)):
+            key = _canonical(start)
+            if key not in seen:
+                seen[key] = est.objective(start)
+                beam.append((seen[key], key, [list(g) for g in start]))
+        seed_keys.add(_canonical(seed))
     if not beam:
         return []
-    seed_keys = set(seen)
-    best_seed = max(s for s, _, _ in beam)
+    feasible_seeds = [seen[k] for k in seed_keys if est.breach([list(g) for g in k]) == 0]
+    best_seed = max(feasible_seeds, default=-math.inf)
     beam = sorted(beam, key=lambda b: (-b[0], b[1]))[:beam_width]
     best = beam[0][0]
     while est.evaluations < max_evaluations:
@@ -174,14 +276,18 @@ def search(
                 key = _canonical(moved)
                 if key in seen:
                     continue
-                seen[key] = est.score(moved)
+                seen[key] = est.objective(moved)
                 pool.append((seen[key], key, moved))
         beam = sorted(pool, key=lambda b: (-b[0], b[1]))[:beam_width]
         if beam[0][0] <= best + 1e-9:
             break
         best = beam[0][0]
     ranked = sorted(
-        ((s, k) for k, s in seen.items() if k not in seed_keys and s > best_seed + 1e-9),
+        (
+            (s, k)
+            for k, s in seen.items()
+            if k not in seed_keys and s > best_seed + 1e-9 and est.breach([list(g) for g in k]) == 0
+        ),
         key=lambda b: (-b[0], b[1]),
     )
     return [[list(g) for g in key] for _, key in ranked[:keep]]

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from meshsim.planning.scoring import breakdown
 from meshsim.report import plots
 from meshsim.report.tables import assumptions_html, plans_html, ranking_html
 from meshsim.rollout.graph import layered_layout
@@ -140,50 +139,26 @@ def _graph_chart(scenario: Scenario, best: OrderingResult, phases: list[Phase]) 
     )
 
 
-_TERM_LABELS = {
-    "mtlsAuc": "earlier mTLS",
-    "sensitiveMtlsAuc": "earlier mTLS to sensitive services",
-    "meanExposure": "lower mean exposure",
-    "maxExposure": "lower max exposure",
-    "latency": "less added latency",
-    "proxyCpu": "no proxy CPU peak",
-}
-
-
-def _why(scenario: Scenario, best: OrderingResult, second: OrderingResult) -> str:
-    """The terms where the best ordering gains most over the runner-up."""
-    if best.score.score == second.score.score:
-        return ""
-    a, b = breakdown(scenario, best.phases), breakdown(scenario, second.phases)
-    gains = sorted(((a[k] - b[k], k) for k in _TERM_LABELS if a[k] - b[k] >= 0.5), reverse=True)
-    if not gains:
-        return ""
-    reasons = ", ".join(f"{_TERM_LABELS[k]} (+{d:.1f})" for d, k in gains[:2])
-    return f"; the winner gains most points on {reasons}"
-
-
 def _verdict(results: CompareResults, scenario: Scenario) -> str:
     by_name = {o.name: o for o in results.orderings}
     best = by_name[results.ranking[0]]
     s = best.score
-    if s.breakages or s.slo_violations:
+    why = f" {html.escape(results.verdict)}" if results.verdict else ""
+    if s.violations or s.breakages or s.slo_violations:
+        problems = [*s.violations]
+        if s.breakages:
+            problems.append(f"{s.breakages} phase(s) with STRICT breakages")
+        if s.slo_violations:
+            problems.append(f"{s.slo_violations} SLO violation(s)")
         return (
             '<div class="verdict bad"><b>No ordering is clean.</b> Even the best, '
-            f"<b>{html.escape(best.name)}</b>, has {s.breakages} phase(s) with STRICT "
-            f"breakages and {s.slo_violations} SLO violation(s). Fix the plan or the "
-            "policies before rolling out.</div>"
-        )
-    runner_up = ""
-    if len(results.ranking) > 1:
-        second = by_name[results.ranking[1]]
-        runner_up = (
-            f" Next: <b>{html.escape(second.name)}</b> "
-            f"({second.score.score:.1f}){_why(scenario, best, second)}."
+            f"<b>{html.escape(best.name)}</b>, breaks: {html.escape('; '.join(problems))}. "
+            f"Fix the plan, the policies or the constraints before rolling out.{why}</div>"
         )
     return (
         f'<div class="verdict">Recommended ordering: <b>{html.escape(best.name)}</b> '
-        f"(strategy {html.escape(best.strategy)}), score <b>{s.score:.1f}</b> / 100, "
-        "with no STRICT breakage and no SLO violation in any phase." + runner_up + "</div>"
+        f"(strategy {html.escape(best.strategy)}), score <b>{s.score:.1f}</b>, keeping every "
+        f"rollout constraint, with no STRICT breakage and no SLO violation.{why}</div>"
     )
 
 

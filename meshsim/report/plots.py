@@ -3,6 +3,10 @@
 No pyplot here: callers make a :class:`matplotlib.figure.Figure` (the report with the
 Agg backend, the GUI with the Qt canvas) and pass its axes. Each ordering keeps the
 same colour in every chart (its position in the comparison).
+
+Where the results carry a 95% confidence half-width (``ci95``, two replications or
+more), the line gets a band of its colour: two lines whose bands overlap differ by
+less than the noise.
 """
 
 from __future__ import annotations
@@ -66,11 +70,21 @@ def _plot_phases(
     ylabel: str,
     *,
     percent: bool = False,
+    ci: Callable[[PhaseResult], float | None] | None = None,
 ) -> Axes:
     longest: list[PhaseResult] = []
+    scale = 100 if percent else 1
     for i, (label, phases) in enumerate(_series(data)):
         xs = [p.index for p in phases]
-        ys = [np.nan if (v := value(p)) is None else v * (100 if percent else 1) for p in phases]
+        ys = [np.nan if (v := value(p)) is None else v * scale for p in phases]
+        if ci is not None:
+            half = [np.nan if (h := ci(p)) is None else h * scale for p in phases]
+            if any(np.isfinite(h) and h > 0 for h in half):
+                low = np.asarray(ys, dtype=float) - np.nan_to_num(half)
+                high = np.asarray(ys, dtype=float) + np.nan_to_num(half)
+                ax.fill_between(
+                    xs, low, high, color=PALETTE[i % len(PALETTE)], alpha=0.15, linewidth=0
+                )
         ax.plot(
             xs,
             ys,
@@ -101,6 +115,27 @@ def _worst_p99(phase: PhaseResult, entrypoint: str | None) -> float | None:
     return max(values) if values else None
 
 
+def _worst_p99_ci(phase: PhaseResult, entrypoint: str | None) -> float | None:
+    entries = phase.entrypoints
+    if entrypoint is None:
+        timed = [(e.latency_ms.p99, n) for n, e in entries.items() if e.latency_ms.p99 is not None]
+        if not timed:
+            return None
+        entrypoint = max(timed)[1]
+    entry = entries.get(entrypoint)
+    return None if entry is None else entry.ci95.get("latencyMs.p99")
+
+
+def _success_ci(phase: PhaseResult) -> float | None:
+    """Half-width of the request-weighted success rate (weighted half-widths, an upper bound)."""
+    total = sum(e.requests for e in phase.entrypoints.values())
+    if not total:
+        return None
+    return (
+        sum(e.requests * e.ci95.get("successRate", 0.0) for e in phase.entrypoints.values()) / total
+    )
+
+
 def _success(phase: PhaseResult) -> float | None:
     total = sum(e.requests for e in phase.entrypoints.values())
     if not total:
@@ -117,7 +152,13 @@ def plot_p99(
     when the values span more than 30x (an overloaded phase would flatten the others).
     """
     label = f"p99 of {entrypoint} (ms)" if entrypoint else "entry p99, worst entrypoint (ms)"
-    _plot_phases(ax, data, lambda p: _worst_p99(p, entrypoint), label)
+    _plot_phases(
+        ax,
+        data,
+        lambda p: _worst_p99(p, entrypoint),
+        label,
+        ci=lambda p: _worst_p99_ci(p, entrypoint),
+    )
     values = [y for line in ax.get_lines() for y in line.get_ydata() if y > 0]
     if slo_ms is not None:
         ax.axhline(slo_ms, color="#b03a3a", linestyle="--", linewidth=1.0, label="_slo")
@@ -142,11 +183,9 @@ def plot_success_rate(ax: Axes, data: PhaseData) -> Axes:
 
     The axis starts near the lowest value, not at 0: 99.9% and 99% must look different.
     """
-    _plot_phases(ax, data, _success, "entry success rate (%)")
+    _plot_phases(ax, data, _success, "entry success rate (%)", percent=True, ci=_success_ci)
     ys = [y for line in ax.get_lines() for y in line.get_ydata() if np.isfinite(y)]
-    for line in ax.get_lines():
-        line.set_ydata(100 * np.asarray(line.get_ydata(), dtype=float))
-    low = 100 * min(ys, default=1.0)
+    low = min(ys, default=100.0)
     bottom = max(0.0, low - max(0.5, (100 - low) * 0.15))
     ax.set_ylim(bottom, 100 + 0.03 * (100 - bottom))
     return ax
@@ -161,7 +200,13 @@ def plot_mtls_coverage(ax: Axes, data: PhaseData) -> Axes:
 
 def plot_proxy_cpu(ax: Axes, data: PhaseData) -> Axes:
     """Plot the vCPU used by the proxies per phase."""
-    return _plot_phases(ax, data, lambda p: p.proxy_cpu_cores, "proxy CPU (vCPU)")
+    return _plot_phases(
+        ax,
+        data,
+        lambda p: p.proxy_cpu_cores,
+        "proxy CPU (vCPU)",
+        ci=lambda p: p.ci95.get("proxyCpuCores"),
+    )
 
 
 def plot_proxy_memory(ax: Axes, data: PhaseData) -> Axes:
@@ -171,7 +216,14 @@ def plot_proxy_memory(ax: Axes, data: PhaseData) -> Axes:
 
 def plot_exposure(ax: Axes, data: PhaseData) -> Axes:
     """Exposure per phase (% of entry requests touching a service onboarded in it)."""
-    _plot_phases(ax, data, lambda p: p.exposure, "exposure (%)", percent=True)
+    _plot_phases(
+        ax,
+        data,
+        lambda p: p.exposure,
+        "exposure (%)",
+        percent=True,
+        ci=lambda p: p.ci95.get("exposure"),
+    )
     ax.set_ylim(top=105)
     return ax
 

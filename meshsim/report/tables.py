@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from meshsim.planning.scoring import PENALTIES, WEIGHTS, breakdown
+from meshsim.planning.explain import LABELS
 from meshsim.rollout.graph import CallTable
 from meshsim.sim.profiles import ProxyNumbers, profile_numbers
 from models import Scenario
@@ -62,14 +62,32 @@ def _same_plan(results: CompareResults) -> dict[str, str]:
     return out
 
 
+def _failing(o: Any) -> bool:
+    s = o.score
+    return bool(s.violations or s.breakages or s.slo_violations)
+
+
+def _delta(o: Any, best: str) -> str:
+    s = o.score
+    if o.name == best:
+        return "best"
+    if s.delta_vs_best is None:
+        return "-"
+    text = f"{s.delta_vs_best:+.1f} ± {s.delta_ci95 or 0.0:.1f}"
+    if s.tied_with_best:
+        text += ' <span class="tag">not distinguishable</span>'
+    return text
+
+
 def ranking_html(results: CompareResults, scenario: Scenario) -> str:
-    """The ranking with raw metrics, then the score broken down into points."""
+    """The ranking with raw metrics and paired differences, then the points per term."""
     by_name = {o.name: o for o in results.orderings}
     same = _same_plan(results)
     ordered = [by_name[n] for n in results.ranking]
-    classes = ["fail" if o.score.breakages or o.score.slo_violations else "" for o in ordered]
+    classes = ["fail" if _failing(o) else "" for o in ordered]
     if classes and not classes[0]:
         classes[0] = "best"
+    best = results.ranking[0] if results.ranking else ""
     rows = []
     for i, o in enumerate(ordered, start=1):
         s = o.score
@@ -82,10 +100,12 @@ def ranking_html(results: CompareResults, scenario: Scenario) -> str:
                 _e(o.name) + note,
                 _e(o.strategy),
                 f"{s.score:.1f}",
+                _delta(o, best),
+                _e(", ".join(s.violations)) or "ok",
                 str(s.breakages),
                 str(s.slo_violations),
+                f"{100 * o.phases[1].exposure:.0f}%" if len(o.phases) > 1 else "-",
                 f"{100 * s.mean_exposure:.0f}%",
-                f"{100 * s.max_exposure:.0f}%",
                 f"{100 * s.mtls_auc:.0f}%",
                 f"{100 * s.sensitive_mtls_auc:.0f}%",
                 f"{s.peak_proxy_cpu_cores:.2f}",
@@ -97,60 +117,58 @@ def ranking_html(results: CompareResults, scenario: Scenario) -> str:
         "ordering",
         "strategy",
         "score",
+        "Δ vs best (95%)",
+        "limits broken",
         "breakages",
         "SLO misses",
+        "pilot exposure",
         "mean exposure",
-        "max exposure",
         "mTLS AUC",
         "sensitive mTLS AUC",
         "peak proxy vCPU",
         "p99 Δ ms",
     ]
+    counts = sorted(set(results.replications.values()))
+    separated = (
+        "The best is ahead of every other ordering with 95% confidence."
+        if results.separated
+        else "Orderings marked <i>not distinguishable</i> differ from the best by less than "
+        "the noise: the 95% interval of the paired difference includes 0."
+    )
     return (
         _table(head, rows, numeric_from=3, classes=classes)
-        + '<p class="meta">Orderings with a STRICT breakage or an SLO miss (red) rank after '
-        "every ordering without, whatever their score. Exposure: share of entry requests that "
-        "touch a service onboarded in the phase. AUC: mean coverage over the phases.</p>"
+        + '<p class="meta">Orderings that break a rollout constraint, have a STRICT breakage '
+        "or miss an SLO (red) rank after every ordering without, whatever their score. "
+        "Δ vs best: the paired score difference over "
+        f"{'/'.join(map(str, counts)) or '?'} replications (common random numbers) with its "
+        f"95% half-width. {separated} Exposure: share of entry requests that touch a service "
+        "onboarded in the phase. AUC: mean coverage over the phases.</p>"
         + "<h3>Where the points come from</h3>"
-        + _points_table(results, scenario, classes)
+        + _points_table(results, classes)
     )
 
 
-_TERMS = (
-    ("mtlsAuc", "mTLS AUC"),
-    ("sensitiveMtlsAuc", "sensitive mTLS"),
-    ("meanExposure", "mean exposure"),
-    ("maxExposure", "max exposure"),
-    ("latency", "latency"),
-    ("proxyCpu", "proxy CPU"),
-)
-
-
-def _points_table(results: CompareResults, scenario: Scenario, classes: list[str]) -> str:
+def _points_table(results: CompareResults, classes: list[str]) -> str:
     by_name = {o.name: o for o in results.orderings}
-    top = dict(WEIGHTS)
-    if not any(s.sensitive for s in scenario.services):
-        top["mtlsAuc"] += top["sensitiveMtlsAuc"]
-        top["sensitiveMtlsAuc"] = 0.0
+    terms = [t for t, w in results.weights.items() if w > 0]
+    idle = [LABELS[t] for t, w in results.weights.items() if w == 0]
     rows = []
     for name in results.ranking:
         o = by_name[name]
-        b = breakdown(scenario, o.phases)
-        penalty = b["breakage"] + b["sloViolation"]
         rows.append(
             [
                 _e(o.name),
-                *(f"{b[k]:.1f}" for k, _ in _TERMS),
-                f"{penalty:.0f}" if penalty else "0",
+                *(f"{o.score.terms.get(t, 0.0):.1f}" for t in terms),
                 f"{o.score.score:.1f}",
             ]
         )
-    head = ["ordering", *(f"{label} /{top[k]:g}" for k, label in _TERMS), "penalties", "score"]
+    head = ["ordering", *(f"{LABELS[t]} /{results.weights[t]:g}" for t in terms), "score"]
+    note = f" Weigh nothing here (equal for every ordering): {_e(', '.join(idle))}." if idle else ""
     return (
         _table(head, rows, numeric_from=1, classes=classes)
-        + f'<p class="meta">Penalties: {PENALTIES["breakage"]:g} points per phase with a '
-        f"breakage, {PENALTIES['sloViolation']:g} per SLO miss (phase × entrypoint). "
-        "docs/planning.md explains each term.</p>"
+        + '<p class="meta">Points = goodness (0..1) × weight, the mean over replications.'
+        + note
+        + " docs/planning.md explains each term; rollout.scoreWeights changes the weights.</p>"
     )
 
 

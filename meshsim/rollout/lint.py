@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from meshsim.rollout.graph import CallTable
+from meshsim.rollout.capacity import capacity
 from meshsim.rollout.policy_source import Loc, policy_loc, source_of, tries_tokens
 from meshsim.rollout.state import PhaseState, phase_states
 from models import Call, ParallelGroup, Scenario
@@ -412,15 +412,13 @@ def _ejection(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Findin
 
 
 def _overload(scenario: Scenario) -> Iterator[Finding]:
-    table = CallTable.from_scenario(scenario)
-    total_rps = sum(e.rate for e in scenario.entrypoints)
-    visits = table.expected_visits()
+    figures = capacity(scenario).services
     for i, service in enumerate(scenario.services):
-        load = float(visits[i]) * total_rps
-        work = load * service.service_time.mean
-        rho = work / (service.replicas * service.concurrency)
+        rho = figures[service.name].utilization
         if rho < 1.0:
             continue
+        load = figures[service.name].rps
+        work = load * service.service_time.mean
         need = math.ceil(work / service.concurrency / 0.6)
         yield Finding(
             ("services", i, "replicas"),

@@ -10,13 +10,14 @@ from typing import NamedTuple
 
 from meshsim.rollout.state import phase_states
 from meshsim.sim.outcomes import Outcome, retry_mask
-from models import ParallelGroup, Phase, Policy, Scenario
+from models import ParallelGroup, Phase, Policy, RatioBudget, RetryBudget, Scenario
 
 __all__ = [
     "CallSpec",
     "OutlierRT",
     "PhasePlan",
     "PolicyRT",
+    "RatioBudgetRT",
     "Script",
     "ScriptStep",
     "compile_phases",
@@ -31,6 +32,15 @@ class OutlierRT(NamedTuple):
     interval_s: float
     base_ejection_s: float
     max_ejection_percent: float
+    always_eject_one_host: bool
+
+
+class RatioBudgetRT(NamedTuple):
+    """Linkerd's retry budget (tower ``TpsBudget``)."""
+
+    ratio: float
+    min_per_second: int
+    ttl_s: float
 
 
 class CallSpec(NamedTuple):
@@ -69,9 +79,12 @@ class PolicyRT:
     budget_percent: float | None
     budget_min: int
     max_retries: int | None
-    pool_limit: int | None
-    max_pending: int | None
+    max_requests: int | None  # active requests (tcp: connections); one more overflows at once
+    max_connections: int | None  # HTTP/1.1 only: one request each, others wait for one
+    max_pending: int | None  # HTTP/1.1 only: requests waiting for a connection
     outlier: OutlierRT | None
+    ratio_budget: RatioBudgetRT | None = None
+    linkerd: bool = False  # replica choice: peak-EWMA p2c over two different ready replicas
 
 
 @dataclass
@@ -102,36 +115,53 @@ class PhasePlan:
         )
 
 
-def _policy_rt(policy: Policy, grpc_server: bool, default_mode: str) -> PolicyRT:
+def _policy_rt(policy: Policy, protocol: str, default_mode: str, linkerd: bool) -> PolicyRT:
+    """The plain numbers of a merged policy toward a server speaking ``protocol``.
+
+    A ``tcp`` server gets no HTTP policy (Istio builds a tcp_proxy: no route, so no
+    timeouts or retries). Under Linkerd nothing is retried unless a policy layer wrote
+    ``retries`` (merge_policy keeps the written fields in ``model_fields_set``).
+    """
+    tcp = protocol == "tcp"
     retries = policy.retries
+    if tcp or (linkerd and "retries" not in policy.model_fields_set):
+        retries = None
     pool = policy.connection_pool
-    limits = [v for v in (pool.max_connections, pool.max_requests) if v is not None]
     od = policy.outlier_detection
     backoff = retries.backoff if retries else None
     mode = (backoff.mode if backoff and backoff.mode else default_mode) if backoff else default_mode
+    budget = retries.budget if retries else None
+    envoy_budget = budget if isinstance(budget, RetryBudget) else None
+    http1 = protocol == "http"
     return PolicyRT(
-        route_timeout=policy.timeout,
+        route_timeout=None if tcp else policy.timeout,
         attempts=retries.attempts if retries else 0,
         per_try_timeout=retries.per_try_timeout if retries else None,
-        retry_on=retry_mask(retries.retry_on, retries.retriable_status_codes, grpc_server)
+        retry_on=retry_mask(retries.retry_on, retries.retriable_status_codes, protocol == "grpc")
         if retries
         else frozenset(),
         backoff_base=backoff.base if backoff else 0.025,
         backoff_max=backoff.max if backoff else 0.25,
         backoff_doc=mode == "envoy-doc",
-        budget_percent=retries.budget.percent if retries and retries.budget else None,
-        budget_min=retries.budget.min_retry_concurrency if retries and retries.budget else 0,
+        budget_percent=envoy_budget.percent if envoy_budget else None,
+        budget_min=envoy_budget.min_retry_concurrency if envoy_budget else 0,
         max_retries=pool.max_retries,
-        pool_limit=min(limits) if limits else None,
-        max_pending=pool.max_pending_requests,
+        max_requests=pool.max_connections if tcp else pool.max_requests,
+        max_connections=pool.max_connections if http1 else None,
+        max_pending=pool.max_pending_requests if http1 else None,
         outlier=OutlierRT(
             od.consecutive_5xx_errors,
             od.interval,
             od.base_ejection_time,
             od.max_ejection_percent,
+            od.always_eject_one_host,
         )
         if od
         else None,
+        ratio_budget=RatioBudgetRT(budget.ratio, budget.min_per_second, budget.ttl)
+        if isinstance(budget, RatioBudget)
+        else None,
+        linkerd=linkerd,
     )
 
 
@@ -150,15 +180,16 @@ def compile_phases(scenario: Scenario, phases: list[Phase] | None = None) -> lis
     """
     names = [s.name for s in scenario.services]
     index = {n: i for i, n in enumerate(names)}
-    grpc = [s.protocol == "grpc" for s in scenario.services]
+    protocol = [s.protocol for s in scenario.services]
     ambient = scenario.mesh.profile == "istio-ambient"
+    linkerd = scenario.mesh.profile == "linkerd"
     default_mode = scenario.simulation.backoff_mode
     plans = []
     for state in phase_states(scenario, phases):
         policies: list[PolicyRT | None] = [
             None
             if state.index == 0 or (ambient and name not in state.waypoints)
-            else _policy_rt(state.policies[name], grpc[i], default_mode)
+            else _policy_rt(state.policies[name], protocol[i], default_mode, linkerd)
             for i, name in enumerate(names)
         ]
         plans.append(

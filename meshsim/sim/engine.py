@@ -35,6 +35,26 @@ OK, ERROR, UNAVAILABLE, TIMEOUT = Outcome.OK, Outcome.ERROR, Outcome.UNAVAILABLE
 RESET, CONNECT_FAILURE, OVERFLOW = Outcome.RESET, Outcome.CONNECT_FAILURE, Outcome.OVERFLOW
 _FAILED_FOR_OUTLIER = flags(OUTLIER_FAILURES)
 _CHUNKS = 50
+# where the current try of a call is; _NO_HOST: it found every replica ejected ("no
+# healthy upstream": a local 503 that is never retried, router.cc)
+_IDLE, _PENDING, _IN_FLIGHT, _NO_HOST = range(4)
+
+Views = dict[int, ClientView]
+"""One proxy's views, by destination service (SPEC §10.1)."""
+
+
+class _Try:
+    """The mesh layer's current try of one logical call, for a route timeout to reset."""
+
+    __slots__ = ("state", "replica", "start", "event", "retry_held", "aborted")
+
+    def __init__(self) -> None:
+        self.state = _IDLE
+        self.replica = 0
+        self.start = 0.0
+        self.event: simpy.Event | None = None
+        self.retry_held = False  # a decided retry holds the retry breaker until its outcome
+        self.aborted = False
 
 
 class Simulation:
@@ -50,7 +70,10 @@ class Simulation:
         self.replicas = [
             [Replica(env, s.concurrency) for _ in range(s.replicas)] for s in model.services
         ]
-        self.views: dict[int, ClientView] = {}
+        # one proxy per entrypoint (the gateway), per client replica (its sidecar, kept on
+        # the Replica) and per ambient waypoint (shared by all its callers): SPEC §10.1
+        self.entry_views: list[Views] = [{} for _ in model.entrypoints]
+        self.waypoint_views: Views = {}
         self.max_depth = model.max_depth
         self.ambient = model.profile.ambient
         # which services each measured request addressed, as a bit mask: exposure of any
@@ -106,16 +129,26 @@ class Simulation:
             rec.entry_started(req)
         link = self.link(self.model.entry_client_id(entry.index), entry.service)
         meshed = entry.gateway and self.plan.gateway_meshed
-        outcome = yield from self.call(link, meshed, None, 0, req)
+        outcome = yield from self.call(link, meshed, None, 0, req, self.entry_views[entry.index])
         if req.measured:
             rec.entry_done(req, outcome, self.env.now)
 
     # --- layers of one logical call (SPEC §10.2) -------------------------------------
 
     def call(
-        self, link: Link, cmeshed: bool, spec: CallSpec | None, depth: int, req: Request
+        self,
+        link: Link,
+        cmeshed: bool,
+        spec: CallSpec | None,
+        depth: int,
+        req: Request,
+        proxy: Views,
     ) -> Steps:
-        """A logical call: application layer, then mesh layer, then attempts."""
+        """A logical call: application layer, then mesh layer, then attempts.
+
+        ``proxy`` holds the views of the calling proxy: the client replica's sidecar, or
+        the entrypoint's gateway.
+        """
         rec = self.rec
         server = link.server
         if req.measured:
@@ -124,12 +157,12 @@ class Simulation:
         policy = self.plan.policies[server] if cmeshed else None
         app = spec is not None and (spec.timeout_s is not None or spec.retries > 0)
         if policy is None and not app:
-            outcome = yield from self._try(link, cmeshed, None, None, depth, req, [])
+            outcome = yield from self._try(link, cmeshed, None, depth, req, [], None)
         elif not app:
-            outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None)
+            outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy)
         else:
             assert spec is not None
-            outcome = yield from self._app_layer(link, cmeshed, policy, spec, depth, req)
+            outcome = yield from self._app_layer(link, cmeshed, policy, spec, depth, req, proxy)
         if req.measured and outcome != OK:
             rec.call_failed(link.client, server)
         return outcome
@@ -142,16 +175,17 @@ class Simulation:
         spec: CallSpec,
         depth: int,
         req: Request,
+        proxy: Views,
     ) -> Steps:
         env = self.env
         timeout, tries, backoff = spec.timeout_s, spec.retries + 1, spec.backoff_s
         outcome = ERROR
         for k in range(tries):
             if timeout is None:
-                outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None)
+                outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy)
             else:
                 flag = [False]
-                proc = env.process(self._mesh(link, cmeshed, policy, depth, req, flag))
+                proc = env.process(self._mesh(link, cmeshed, policy, depth, req, flag, proxy))
                 done = yield proc | env.timeout(timeout)
                 if proc in done:
                     outcome = done[proc]
@@ -174,120 +208,178 @@ class Simulation:
         depth: int,
         req: Request,
         abandoned: list[bool] | None,
+        proxy: Views,
     ) -> Steps:
         if policy is None:
-            outcome = yield from self._try(link, cmeshed, None, None, depth, req, [])
+            outcome = yield from self._try(link, cmeshed, None, depth, req, [], None)
             return outcome
+        view = self._view(link, policy, proxy)
+        current = _Try()
         if policy.route_timeout is None:
-            outcome = yield from self._retry_loop(link, policy, depth, req, abandoned)
+            outcome = yield from self._retry_loop(link, view, depth, req, abandoned, current)
             return outcome
         flag = abandoned if abandoned is not None else [False]
         env = self.env
-        proc = env.process(self._retry_loop(link, policy, depth, req, flag))
+        proc = env.process(self._retry_loop(link, view, depth, req, flag, current))
         done = yield proc | env.timeout(policy.route_timeout)
         if proc in done:
             return cast(Outcome, done[proc])
         flag[0] = True
-        if req.measured:
-            self.rec.route_timeout(link.server)
+        self._reset(link.server, view, current, req)
         return TIMEOUT
 
-    def _view(self, link: Link, policy: PolicyRT) -> ClientView:
-        view = self.views.get(link.key)
+    def _reset(self, server: int, view: ClientView, current: _Try, req: Request) -> None:
+        """The route timeout fired: reset the try in flight (router.cc onResponseTimeout).
+
+        Its slot is freed at once and it counts as a 504 of its replica; a pending try
+        leaves the queue; a decided retry gives its hold on the retry breaker back.
+        """
+        current.aborted = True
+        if current.retry_held:
+            view.active_retries -= 1
+            current.retry_held = False
+        if current.state == _IN_FLIGHT:
+            replica = current.replica
+            view.release(replica)
+            view.record(replica, True)
+            view.observe_rtt(replica, current.start)
+        elif current.state == _PENDING:
+            assert view.conns is not None and current.event is not None
+            if not current.event.triggered:
+                view.conns.queue.remove(current.event)
+            view.active -= 1
+        else:  # between tries: no attempt to end
+            if req.measured:
+                self.rec.route_timeout(server)
+            return
+        if req.measured:
+            self.rec.attempt_ended(server, TIMEOUT, self.env.now - current.start)
+
+    def _view(self, link: Link, policy: PolicyRT, proxy: Views) -> ClientView:
+        server = link.server
+        if self.ambient and self.plan.waypoint[server]:
+            proxy = self.waypoint_views  # one waypoint in front of the server, for all
+        view = proxy.get(server)
         if view is None:
-            server = link.server
             view = ClientView(
                 self.env,
                 policy,
-                len(self.replicas[server]),
+                self.replicas[server],
                 link.route,
                 link.backoff,
                 partial(self.rec.ejected, server),
             )
-            self.views[link.key] = view
+            view.shared = proxy is self.waypoint_views
+            proxy[server] = view
         return view
 
     def _retry_loop(
         self,
         link: Link,
-        policy: PolicyRT,
+        view: ClientView,
         depth: int,
         req: Request,
         abandoned: list[bool] | None,
+        current: _Try,
     ) -> Steps:
-        view = self._view(link, policy)
+        policy = view.policy
         tried: list[int] = []
         retry = 0
         while True:
-            outcome = yield from self._try(link, True, policy, view, depth, req, tried)
-            if retry > 0:
+            outcome = yield from self._try(link, True, view, depth, req, tried, current)
+            if current.retry_held:
                 view.active_retries -= 1
+                current.retry_held = False
+            if current.aborted:
+                return outcome
+            if current.state == _NO_HOST:
+                return outcome
+            if outcome == OK or outcome not in policy.retry_on:
+                if view.budget is not None:
+                    view.not_retryable()
+                return outcome
             if (
-                outcome == OK
-                or retry >= policy.attempts
-                or outcome not in policy.retry_on
+                retry >= policy.attempts
                 or (abandoned is not None and abandoned[0])
                 or not view.retry_allowed()
             ):
                 return outcome
             retry += 1
             view.active_retries += 1
+            current.retry_held = True
+            if view.shared:
+                view.backoff_rng = link.backoff
             yield self.env.timeout(view.backoff(retry))
+            if current.aborted:
+                return outcome
             if abandoned is not None and abandoned[0]:
                 view.active_retries -= 1
+                current.retry_held = False
                 return outcome
 
     def _try(
         self,
         link: Link,
         cmeshed: bool,
-        policy: PolicyRT | None,
         view: ClientView | None,
         depth: int,
         req: Request,
         tried: list[int],
+        current: _Try | None,
     ) -> Steps:
         """One attempt, as the client sees it (pool, per-try timeout, outlier record)."""
         env, rec = self.env, self.rec
         client, server = link.client, link.server
         start = env.now
         measured = req.measured
-        pool = None
         if view is None:
             if measured:
                 rec.attempt_started(client, server, cmeshed, cmeshed and self.plan.meshed[server])
             replica = link.route.randrange(len(self.replicas[server]))
-        else:
-            assert policy is not None
-            pool = view.pool
-            if pool is not None and (
-                pool.count >= pool.capacity
-                and policy.max_pending is not None
-                and len(pool.queue) >= policy.max_pending
-            ):
-                if measured:
-                    rec.attempt_started(client, server, cmeshed, False)
-                    rec.attempt_ended(server, OVERFLOW, None)
-                return OVERFLOW
+            outcome = yield from self._attempt(link, cmeshed, replica, depth, req)
             if measured:
-                rec.attempt_started(client, server, cmeshed, self.plan.meshed[server])
-            view.active += 1  # active + pending requests, as Envoy's retry budget counts
-            if pool is not None:
-                wait = pool.acquire()
-                if wait is not None:
-                    yield wait
-            picked = view.pick(tried)
-            if picked is None:
-                view.active -= 1
-                if pool is not None:
-                    pool.release()
-                if measured:
-                    rec.attempt_ended(server, UNAVAILABLE, env.now - start)
-                return UNAVAILABLE
-            replica = picked
-            tried.append(replica)
-            view.outstanding[replica] += 1
-        per_try = policy.per_try_timeout if policy is not None else None
+                rec.attempt_ended(server, outcome, env.now - start)
+            return outcome
+        assert current is not None
+        if view.limited and view.overflows():
+            if measured:
+                rec.attempt_started(client, server, cmeshed, False)
+                rec.attempt_ended(server, OVERFLOW, None)
+            return OVERFLOW
+        if measured:
+            rec.attempt_started(client, server, cmeshed, self.plan.meshed[server])
+        view.active += 1  # active + pending requests, as Envoy's retry budget counts
+        current.state = _IDLE
+        current.start = start
+        conns = view.conns
+        if conns is not None:
+            wait = conns.acquire()
+            if wait is not None:
+                current.state = _PENDING
+                current.event = wait
+                yield wait
+                if current.aborted:  # the route timeout fired as the connection came
+                    conns.release()
+                    return TIMEOUT
+        view.active_rq += 1
+        if view.shared:  # a waypoint: each caller draws from its own link's stream
+            view.route_rng = link.route
+        picked = view.pick(tried)
+        if picked is None:
+            current.state = _NO_HOST
+            view.active_rq -= 1
+            view.active -= 1
+            if conns is not None:
+                conns.release()
+            if measured:
+                rec.attempt_ended(server, UNAVAILABLE, env.now - start)
+            return UNAVAILABLE
+        replica = picked
+        tried.append(replica)
+        view.outstanding[replica] += 1
+        current.state = _IN_FLIGHT
+        current.replica = replica
+        per_try = view.policy.per_try_timeout
         attempt = self._attempt(link, cmeshed, replica, depth, req)
         if per_try is None:
             outcome = yield from attempt
@@ -295,12 +387,14 @@ class Simulation:
             proc = env.process(attempt)
             done = yield proc | env.timeout(per_try)
             outcome = done[proc] if proc in done else TIMEOUT
-        if view is not None:
-            view.outstanding[replica] -= 1
-            view.active -= 1
-            if pool is not None:
-                pool.release()
+        if current.aborted:
+            return TIMEOUT  # the route timeout reset it and did its bookkeeping
+        current.state = _IDLE
+        view.release(replica)
+        if view.detector:
             view.record(replica, _FAILED_FOR_OUTLIER[outcome])
+        if view.ewma is not None:
+            view.observe_rtt(replica, start)
         if measured:
             rec.attempt_ended(server, outcome, env.now - start)
         return outcome
@@ -397,9 +491,11 @@ class Simulation:
             if replica.epoch != epoch:
                 return RESET  # the pod crashed under this request: it makes no more calls
             if parallel:
-                outcome = yield from self._parallel(server, meshed, calls, depth, req)
+                outcome = yield from self._parallel(server, meshed, calls, depth, req, replica)
             else:
-                outcome = yield from self._item(server, meshed, calls[0], depth, req, False)
+                outcome = yield from self._item(
+                    server, meshed, calls[0], depth, req, False, replica
+                )
             if outcome != OK:
                 return ERROR  # a required call failed: this request answers 500 (SPEC §10.3)
         return OK
@@ -412,6 +508,7 @@ class Simulation:
         depth: int,
         req: Request,
         drawn: bool,
+        replica: Replica,
     ) -> Steps:
         """``count`` calls of one script entry (``drawn``: its probability was decided)."""
         link = self.link(server, spec.target)
@@ -419,7 +516,7 @@ class Simulation:
         if not drawn and probability < 1.0 and link.calls.random() >= probability:
             return OK
         for _ in range(spec.times):
-            outcome = yield from self.call(link, meshed, spec, depth, req)
+            outcome = yield from self.call(link, meshed, spec, depth, req, replica.views)
             if outcome != OK:
                 return OK if spec.optional else outcome
         return OK
@@ -431,10 +528,11 @@ class Simulation:
         calls: tuple[CallSpec, ...],
         depth: int,
         req: Request,
+        replica: Replica,
     ) -> Steps:
         env, link = self.env, self.link
         procs = [
-            env.process(self._item(server, meshed, spec, depth, req, True))
+            env.process(self._item(server, meshed, spec, depth, req, True, replica))
             for spec in calls
             if spec.probability >= 1.0
             or link(server, spec.target).calls.random() < spec.probability

@@ -69,7 +69,11 @@ RETRY_ON_TOKENS: Mapping[str, frozenset[Outcome]] = MappingProxyType(
                 Outcome.CONNECT_FAILURE,
             }
         ),
-        "gateway-error": frozenset({Outcome.UNAVAILABLE, Outcome.TIMEOUT}),
+        # router's wouldRetryFromReset: 5xx and gateway-error retry every reset, connect
+        # failures included (retry_state_impl.cc)
+        "gateway-error": frozenset(
+            {Outcome.UNAVAILABLE, Outcome.TIMEOUT, Outcome.RESET, Outcome.CONNECT_FAILURE}
+        ),
         "reset": frozenset({Outcome.RESET, Outcome.CONNECT_FAILURE, Outcome.TIMEOUT}),
         "connect-failure": frozenset({Outcome.CONNECT_FAILURE}),
     }
@@ -77,9 +81,13 @@ RETRY_ON_TOKENS: Mapping[str, frozenset[Outcome]] = MappingProxyType(
 """Outcomes each plain ``retryOn`` token matches (SPEC §10.5)."""
 
 STATUS_OUTCOMES: Mapping[int, Outcome] = MappingProxyType(
-    {500: Outcome.ERROR, 503: Outcome.UNAVAILABLE, 504: Outcome.TIMEOUT}
+    {500: Outcome.ERROR, 503: Outcome.UNAVAILABLE}
 )
-"""The HTTP status each outcome answers with, for ``retriable-status-codes``."""
+"""The HTTP status of each outcome that is a *response*, for ``retriable-status-codes``.
+
+A timeout is the client's own: Envoy resets the stream (router.cc onPerTryTimeoutCommon)
+and no 504 response exists for ``retriable-status-codes`` to match.
+"""
 
 
 def flags(outcomes: Iterable[Outcome]) -> tuple[bool, ...]:
@@ -100,7 +108,9 @@ def retry_mask(tokens: list[str], status_codes: list[int], grpc_server: bool) ->
     Examples
     --------
     >>> sorted(OUTCOMES[o] for o in retry_mask(["gateway-error"], [], False))
-    ['timeout', 'unavailable']
+    ['connect-failure', 'reset', 'timeout', 'unavailable']
+    >>> sorted(OUTCOMES[o] for o in retry_mask(["retriable-status-codes"], [503, 504], False))
+    ['unavailable']
     """
     mask: set[Outcome] = set()
     for token in tokens:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 import simpy
 
 from meshsim.sim.model import FaultRT
 from meshsim.sim.workers import Workers
+
+if TYPE_CHECKING:  # pragma: no cover
+    from meshsim.sim.clientview import ClientView
 
 __all__ = ["Replica", "run_fault"]
 
@@ -15,7 +19,7 @@ __all__ = ["Replica", "run_fault"]
 class Replica:
     """One pod of a service: its workers and its fault state."""
 
-    __slots__ = ("res", "down", "extra_error", "latency_faults", "crash", "epoch")
+    __slots__ = ("res", "down", "extra_error", "latency_faults", "crash", "epoch", "views")
 
     def __init__(self, env: simpy.Environment, concurrency: int) -> None:
         self.res = Workers(env, concurrency)
@@ -25,6 +29,8 @@ class Replica:
         self.latency_faults: list[FaultRT] = []
         self.crash: simpy.Event | None = None  # fires when the pod crashes under its requests
         self.epoch = 0  # bumped by a crash: requests of an older epoch make no more calls
+        # its sidecar: one view per destination (pool, breaker, detector), SPEC §10.1
+        self.views: dict[int, ClientView] = {}
 
 
 def run_fault(

@@ -119,3 +119,53 @@ def test_empty_latency_is_written_as_an_empty_mapping():
 
     assert LatencyStats().model_dump(by_alias=True) == {}
     assert LatencyStats(mean=1, p50=1, p90=2, p99=3, max=4).model_dump()["p99"] == 3
+
+
+def test_retry_budget_is_envoy_percent_or_linkerd_ratio():
+    from models import RatioBudget, RetryBudget
+
+    envoy = Policy.model_validate({"retries": {"budget": {"percent": 30}}}).retries.budget
+    assert isinstance(envoy, RetryBudget) and envoy.min_retry_concurrency == 3
+    linkerd = Policy.model_validate(
+        {"retries": {"budget": {"ratio": 0.1, "minPerSecond": 5, "ttl": "20s"}}}
+    ).retries.budget
+    assert isinstance(linkerd, RatioBudget)
+    assert (linkerd.ratio, linkerd.min_per_second, linkerd.ttl) == (0.1, 5, 20.0)
+    # Linkerd's defaults are tower's TpsBudget::default(): 10 s, 10/s, 0.2
+    default = RatioBudget.model_validate({})
+    assert (default.ratio, default.min_per_second, default.ttl) == (0.2, 10, 10.0)
+    with pytest.raises(ValidationError):  # one kind of budget, not a mix
+        Policy.model_validate({"retries": {"budget": {"ratio": 0.2, "percent": 20}}})
+    with pytest.raises(ValidationError, match="ttl must be between 1s and 60s"):
+        Policy.model_validate({"retries": {"budget": {"ratio": 0.2, "ttl": "90s"}}})
+
+
+def test_outlier_detection_always_eject_one_host_defaults_off():
+    od = Policy.model_validate({"outlierDetection": {"consecutive5xxErrors": 3}}).outlier_detection
+    assert od.always_eject_one_host is False and od.max_ejection_percent == 10.0
+    on = Policy.model_validate({"outlierDetection": {"alwaysEjectOneHost": True}})
+    assert on.outlier_detection.always_eject_one_host is True
+
+
+def test_rollout_constraints_and_score_weights():
+    s = Scenario.model_validate(doc())
+    c = s.rollout.constraints
+    assert (c.pilot_max_exposure, c.max_services_per_phase, c.first, c.last) == (0.1, None, [], [])
+    assert s.rollout.score_weights == {}
+    given = doc(
+        rollout={
+            "constraints": {"pilotMaxExposure": 0.25, "maxServicesPerPhase": 3, "first": ["b"]},
+            "scoreWeights": {"endLatency": 30, "pilotExposure": 0},
+        }
+    )
+    s = Scenario.model_validate(given)
+    assert s.rollout.constraints.pilot_max_exposure == 0.25
+    assert s.rollout.score_weights == {"endLatency": 30.0, "pilotExposure": 0.0}
+    assert "unknown service 'zz'" in errors(doc(rollout={"constraints": {"last": ["zz"]}}))
+    assert "both first and last" in errors(
+        doc(rollout={"constraints": {"first": ["a"], "last": ["a"]}})
+    )
+    assert "unknown score term 'latency'" in errors(doc(rollout={"scoreWeights": {"latency": 1}}))
+    assert "at least 0" in errors(doc(rollout={"scoreWeights": {"endErrors": -1}}))
+    assert "pilotMaxExposure" in errors(doc(rollout={"constraints": {"pilotMaxExposure": 2}}))
+    assert "maxServicesPerPhase" in errors(doc(rollout={"constraints": {"maxServicesPerPhase": 0}}))

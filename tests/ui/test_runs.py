@@ -51,15 +51,20 @@ def test_compare_fills_ranking_tables_and_charts(window, qtbot, tmp_path):
         "#",
         "plan",
         "score",
+        "vs best\n±95%",
         "breaks",
         "SLO\nmisses",
-        "mean\nexposure",
-        "Δp99\nms",
+        "limits",
     ]
+    assert ranking.item(0, 3).text() == "best"
+    for row in range(1, ranking.rowCount()):
+        score = next(o.score for o in results.orderings if o.name == ranking.item(row, 1).text())
+        assert ranking.item(row, 3).text().endswith("≈") == bool(score.tied_with_best)
+    assert window.results.ranking_page.verdict.text().startswith(results.verdict)
     # The deciding columns show without scrolling in the default window (1400×900).
     assert sum(ranking.columnWidth(i) for i in range(7)) <= ranking.viewport().width()
     assert all(ranking.columnWidth(i) >= 28 for i in range(ranking.columnCount()))
-    assert "Mean per-phase exposure" in ranking.horizontalHeaderItem(5).toolTip()
+    assert "Mean per-phase exposure" in ranking.horizontalHeaderItem(7).toolTip()
     ranking.cellClicked.emit(1, 1)
     assert window.results.ordering_combo.currentText() == results.ranking[1]
     window.timeline.set_displayed_phase(1)

@@ -24,6 +24,7 @@ from meshsim.errors import GraphImportError
 from meshsim.files.importers import csv_, generic, isotope, jaeger, k8s, kiali, otel, zipkin
 from meshsim.files.importers.common import Graph
 from meshsim.files.importers.detect import detect_format
+from meshsim.files.importers.sizing import DEFAULT_TARGET_UTILIZATION, deepen, size_replicas
 from meshsim.files.importers.values import dns_label
 
 __all__ = ["FORMATS", "IMPORTERS", "ImportResult", "detect_format", "import_graph"]
@@ -57,7 +58,14 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def import_graph(fmt: str, paths: Sequence[Path], *, rate_rps: float | None = None) -> ImportResult:
+def import_graph(
+    fmt: str,
+    paths: Sequence[Path],
+    *,
+    rate_rps: float | None = None,
+    window_s: float | None = None,
+    target_utilization: float = DEFAULT_TARGET_UTILIZATION,
+) -> ImportResult:
     """Read ``paths`` in format ``fmt`` and write a scenario document.
 
     Parameters
@@ -68,6 +76,13 @@ def import_graph(fmt: str, paths: Sequence[Path], *, rate_rps: float | None = No
         Input files of one format; they are merged.
     rate_rps : float, optional
         Entry rate (requests per second) where the input gives none; default 100/s.
+        It also replaces a rate derived from observed counts over a window.
+    window_s : float, optional
+        Seconds the input's call counts cover (``--window``): entry rates are then
+        the observed requests / window. Traces give their own window.
+    target_utilization : float
+        Replicas are raised so that every service's utilization at the imported
+        load is at most this (``--target-utilization``, default 0.6).
 
     Returns
     -------
@@ -85,6 +100,9 @@ def import_graph(fmt: str, paths: Sequence[Path], *, rate_rps: float | None = No
         raise GraphImportError("no input files")
     if rate_rps is not None and (not math.isfinite(rate_rps) or rate_rps <= 0):
         raise GraphImportError(f"the rate must be a number > 0, got {rate_rps!r}")
+    for what, value in (("window", window_s), ("target utilization", target_utilization)):
+        if value is not None and (not math.isfinite(value) or value <= 0):
+            raise GraphImportError(f"the {what} must be a number > 0, got {value!r}")
     if fmt == "auto":
         fmt = detect_format(paths)
     if fmt not in IMPORTERS:
@@ -93,10 +111,14 @@ def import_graph(fmt: str, paths: Sequence[Path], *, rate_rps: float | None = No
     IMPORTERS[fmt](paths, graph)
     if not graph.services:
         raise GraphImportError("the input holds no service", file=str(paths[0]))
+    if window_s is not None:
+        graph.window_s = window_s
     files = ", ".join(p.name for p in paths)
     document = graph.document(
         name=dns_label(paths[0].stem, "imported"),
         description=f"Imported from {fmt}: {files}",
         rate_rps=rate_rps,
     )
+    deepen(document, graph)
+    size_replicas(document, graph, target_utilization)
     return ImportResult(document, graph.warnings)

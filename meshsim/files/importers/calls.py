@@ -6,7 +6,7 @@
   only passes on from its callees taken out.
 * Entrypoints are the format's own, else the services nobody else calls; a group
   of services that all call each other gets one chosen root (with a warning).
-* A cycle of certain calls never ends, so its closing call gets probability 0.5.
+* A cycle of certain calls never ends, so its closing call gets probability 0.1.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = [
     "set_self_times",
 ]
 
-CYCLE_BREAK_PROBABILITY = 0.5
+CYCLE_BREAK_PROBABILITY = 0.1
 """Probability given to the closing call of a cycle of certain calls."""
 
 MIN_PROBABILITY = 1e-4
@@ -42,13 +42,29 @@ def iter_calls(script: Iterable[Item]) -> Iterator[Call]:
         yield from item if isinstance(item, list) else (item,)
 
 
-def derive_calls(graph: Graph) -> None:
+def derive_calls(
+    graph: Graph, requests_of: dict[Hashable, float] | None = None
+) -> dict[Hashable, float]:
     """Append a call item per observed edge to its caller's script (SPEC §13).
 
     Calls are ordered by their mean start offset where the format gives one (traces),
     else by first appearance in the input.
+
+    Parameters
+    ----------
+    graph : Graph
+        Filled in place.
+    requests_of : dict, optional
+        Requests into these services, instead of the ones inferred from the edges
+        (a gateway that routes each request to one callee: the sum of its calls).
+
+    Returns
+    -------
+    dict
+        Requests into each service, as used.
     """
     requests = _requests_into(graph)
+    requests.update(requests_of or {})
     by_caller: dict[Hashable, list[tuple[EdgeStats, Hashable]]] = defaultdict(list)
     for (caller, callee), stats in graph.edges.items():
         by_caller[caller].append((stats, callee))
@@ -57,6 +73,7 @@ def derive_calls(graph: Graph) -> None:
         node = graph.services[caller]
         for stats, callee in edges:
             node.script.append(_call_for(graph, node, callee, stats, requests.get(caller)))
+    return requests
 
 
 def _requests_into(graph: Graph) -> dict[Hashable, float]:
@@ -130,6 +147,7 @@ def derive_error_rates(graph: Graph) -> None:
         observed = min(1.0, errors / calls)
         if node.error_rate is not None or observed <= 0:
             continue
+        node.error_samples = None if graph.counts_are_rates else calls
         success = 1.0
         for call in iter_calls(node.script):
             fail = failing.get((key, call.to), 0.0)
@@ -212,7 +230,7 @@ def _bfs_order(
 
 
 def break_certain_cycles(graph: Graph, entries: list[Hashable]) -> None:
-    """Give the closing call of every cycle of certain calls probability 0.5 (with a warning).
+    """Give the closing call of every cycle of certain calls probability 0.1 (with a warning).
 
     A depth-first search from the entrypoints (nearest services first) finds the
     back edges; without them the graph of certain calls is acyclic.

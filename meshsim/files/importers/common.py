@@ -21,9 +21,6 @@ __all__ = ["DEFAULT_RATE_RPS", "Call", "EdgeStats", "Entry", "Graph", "Item", "S
 DEFAULT_RATE_RPS = 100.0
 """Entry rate when neither the format nor ``--rate`` gives one."""
 
-MAX_SAMPLES = 100
-"""At most this many samples go into an ``empirical`` service time."""
-
 ASSUMED_SIGMA = 0.5
 """Log-normal sigma assumed when a format gives only a mean time (p99 ≈ 3.2 × median)."""
 
@@ -59,6 +56,8 @@ class ServiceNode:
     self_times_ms: list[float] = field(default_factory=list)
     mean_self_ms: float | None = None
     requests: float | None = None
+    error_samples: float | None = None
+    hints: list[str] = field(default_factory=list)
     script: list[Item] = field(default_factory=list)
 
 
@@ -97,6 +96,9 @@ class Graph:
         self.edges: dict[tuple[Hashable, Hashable], EdgeStats] = {}
         self.entrypoints: dict[Hashable, Entry] = {}
         self.extras: dict[str, Any] = {}
+        self.window_s: float | None = None
+        self.counts_are_rates = False
+        self.requests: dict[Hashable, float] = {}
         self._warnings: list[tuple[str | None, str]] = []
         self._names: set[str] = set()
 
@@ -209,10 +211,15 @@ class Graph:
         rate_rps : float, optional
             ``--rate``: the entry rate where the format gives none (default 100/s).
         """
-        from meshsim.files.importers import calls  # the rules need the graph type, not vice versa
+        # the rules need the graph type, not vice versa
+        from meshsim.files.importers import calls, realistic
 
-        calls.derive_calls(self)
+        realistic.drop_load_generators(self)
+        gateways = realistic.choice_gateways(self)
+        self.requests = calls.derive_calls(self, gateways)
         calls.derive_error_rates(self)
+        realistic.guard_error_rates(self)
+        realistic.fit_service_times(self)
         entries = calls.choose_entrypoints(self)
         calls.break_certain_cycles(self, list(entries))
         return {
@@ -227,11 +234,15 @@ class Graph:
     def _entrypoint_dicts(
         self, entries: dict[Hashable, Entry], rate_rps: float | None
     ) -> list[dict[str, Any]]:
+        from meshsim.files.importers.realistic import observed_rate
+
         out = []
         overridden = False
         for key, entry in entries.items():
             rate = entry.rate_rps
             overridden = overridden or (rate is not None and rate_rps is not None)
+            if rate is None and rate_rps is None:
+                rate = observed_rate(self, key, self.requests.get(key))
             if rate is None:
                 rate = rate_rps if rate_rps is not None else DEFAULT_RATE_RPS
             name = self.name_of(key)
@@ -282,12 +293,6 @@ def _call_dict(graph: Graph, call: Call) -> dict[str, Any]:
 def _service_time(node: ServiceNode) -> Any:
     if node.service_time is not None:
         return node.service_time
-    if node.self_times_ms:
-        samples = sorted(node.self_times_ms)
-        if len(samples) > MAX_SAMPLES:
-            step = (len(samples) - 1) / (MAX_SAMPLES - 1)
-            samples = [samples[round(i * step)] for i in range(MAX_SAMPLES)]
-        return {"dist": "empirical", "samples": [format_duration_ms(ms) for ms in samples]}
     if node.mean_self_ms:
         median = node.mean_self_ms * math.exp(-(ASSUMED_SIGMA**2) / 2)
         p99 = median * math.exp(_LOGNORMAL_Z99 * ASSUMED_SIGMA)

@@ -45,6 +45,7 @@ def load(paths: Sequence[Path], graph: Graph) -> None:
     protocols = _protocols(cluster)
     for key, workload in cluster.workloads.items():
         _service(graph, key, workload, protocols.get(key))
+        graph.services[key].hints = _hints(cluster, workload)
     for key, workload in cluster.workloads.items():
         _calls(graph, cluster, key, workload)
     _entrypoints(graph, cluster)
@@ -69,6 +70,18 @@ def _service(graph: Graph, key: Workload, workload: Obj, protocol: str | None) -
             where=workload.source.where(),
         )
     node.replicas = max(1, count)
+
+
+def _hints(cluster: Cluster, workload: Obj) -> list[str]:
+    """Container images and pod label values: they tell a load tool or a gateway."""
+    template = workload.field(workload.spec.get("template"), "spec.template")
+    pod = workload.field(template.get("spec"), "spec.template.spec")
+    images = [
+        str(c.get("image", ""))
+        for c in workload.items(pod.get("containers"), "containers")
+        if isinstance(c, dict)
+    ]
+    return [*images, *map(str, cluster.labels(workload).values())]
 
 
 def _protocols(cluster: Cluster) -> dict[Workload, str]:

@@ -187,10 +187,19 @@ def _route_policy(
             policy.setdefault("retries", retries)
 
 
-def _retries(settings: IstioSettings, obj: Obj, raw: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _retries(settings: IstioSettings, obj: Obj, raw: dict[str, Any]) -> dict[str, Any] | str:
+    # Istio's ConvertPolicy (pilot/pkg/networking/core/route/retry/retry.go) returns no Envoy
+    # retry policy when attempts <= 0, and an unset attempts is 0: such a `retries` block
+    # turns retries off (its perTryTimeout and retryOn go with it); only a missing block
+    # gets the mesh default of 2.
+    attempts = 0
     if "attempts" in raw:
-        out["attempts"] = int(obj.source.number(raw["attempts"], f"{obj.name}: retries.attempts"))
+        attempts = int(obj.source.number(raw["attempts"], f"{obj.name}: retries.attempts"))
+    if attempts <= 0:
+        if "attempts" not in raw:
+            settings.warn(obj, "retries without attempts turns retries off in Istio (attempts 0)")
+        return "none"
+    out: dict[str, Any] = {"attempts": attempts}
     if "perTryTimeout" in raw:
         per_try = _duration(settings, obj, raw["perTryTimeout"], "retries.perTryTimeout")
         if per_try is not None:

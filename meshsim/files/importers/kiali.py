@@ -36,6 +36,7 @@ def load(paths: Sequence[Path], graph: Graph) -> None:
     """
     served: dict[str, list[tuple[float, float]]] = defaultdict(list)
     made: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    graph.counts_are_rates = True  # req/s over Kiali's window: not a sample size
     for path in paths:
         source = Source(str(path))
         data = source.mapping(parse_structured(read_text(path), source.file), "a Kiali graph")

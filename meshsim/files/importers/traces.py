@@ -98,6 +98,12 @@ def add_spans(graph: Graph, spans: Iterable[Span]) -> None:
         node.self_times_ms.extend(tally.self_ms)
         if tally.own_errors:
             node.error_rate = tally.own_errors / tally.requests
+            node.error_samples = tally.requests
+    spans_in = list(index.values())
+    if spans_in:
+        start = min(s.start_us for s in spans_in)
+        end = max(s.start_us + s.duration_us for s in spans_in)
+        graph.window_s = (end - start) / 1e6 or None
 
 
 def _request(

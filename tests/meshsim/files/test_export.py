@@ -275,3 +275,21 @@ def test_cli_writes_files_readable_by_others_that_say_how_to_apply_them(tmp_path
             for line in head
         ), head
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+def test_always_eject_one_host_is_noted_not_exported():
+    s = shop(
+        mesh={
+            "policies": [
+                {
+                    "host": "pay",
+                    "timeout": "2s",
+                    "outlierDetection": {"consecutive5xxErrors": 3, "alwaysEjectOneHost": True},
+                }
+            ]
+        }
+    )
+    files = export_istio(s, 1)
+    (rule,) = by_kind(files)["DestinationRule"]
+    assert "alwaysEjectOneHost" not in rule["spec"]["trafficPolicy"]["outlierDetection"]
+    assert "# note: pay: alwaysEjectOneHost is an Envoy field" in files["50-virtual-services.yaml"]

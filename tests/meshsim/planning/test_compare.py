@@ -207,3 +207,94 @@ def test_compare_can_be_cancelled():
 
     with pytest.raises(SimulationCancelled):
         compare(shop(), strategies=["edge-first"], workers=1, should_stop=lambda: True)
+
+
+def test_json_carries_the_paired_statistics_and_the_terms(everything):
+    _, results = everything
+    doc = json.loads(results.model_dump_json(by_alias=True))
+    best = doc["ranking"][0]
+    assert doc["replications"] == {o["name"]: 2 for o in doc["orderings"]}
+    assert isinstance(doc["separated"], bool) and doc["verdict"].startswith(best)
+    assert set(doc["weights"]) == set(doc["orderings"][0]["score"]["terms"])
+    for o in doc["orderings"]:
+        score = o["score"]
+        assert {"deltaVsBest", "deltaCi95", "tiedWithBest", "violations", "terms"} <= set(score)
+        assert score["deltaVsBest"] <= 1e-9 and score["deltaCi95"] >= 0
+        assert sum(score["terms"].values()) == pytest.approx(score["score"], abs=1e-4)
+        for term, points in score["terms"].items():
+            assert 0 <= points <= doc["weights"][term] + 1e-9
+        if o["name"] == best:
+            assert score["deltaVsBest"] == 0 and score["tiedWithBest"]
+        elif score["tiedWithBest"]:
+            assert abs(score["deltaVsBest"]) <= score["deltaCi95"] + 1e-9
+    assert doc["separated"] == (
+        not any(o["score"]["tiedWithBest"] for o in doc["orderings"] if o["name"] != best)
+    )
+
+
+def test_the_same_plan_twice_is_tied_and_gets_no_more_replications():
+    twin = {"name": "twin", "phases": shop().model_dump(by_alias=True)["rollout"]["phases"]}
+    s = shop(orderings=[twin])
+    results = compare(s, strategies=["as-written"], workers=1, max_replications=4)
+    by_name = {o.name: o.score for o in results.orderings}
+    assert results.ranking == ["as-written", "twin"]  # equal scores: by name
+    assert by_name["twin"].delta_vs_best == 0 and by_name["twin"].delta_ci95 == 0
+    assert by_name["twin"].tied_with_best and not results.separated
+    # equal in every replication: more replications could never separate them
+    assert results.replications == {"as-written": 2, "twin": 2}
+    assert (
+        results.verdict
+        == "as-written ranks first; twin: the same plan; no other plan was compared."
+    )
+
+
+def test_adaptive_replications_go_to_the_leaders_until_separated_or_the_budget():
+    phases = shop().model_dump(by_alias=True)["rollout"]["phases"]
+    # the same plan but ads (an optional call) gets its sidecar one phase later: only
+    # a few microseconds of p99 differ, inside the noise of two replications
+    phases[0]["services"] = ["db", "pay"]
+    phases[1]["services"] = ["api", "ads"]
+    s = shop(orderings=[{"name": "ads-later", "phases": phases}])
+    two = compare(s, strategies=["as-written"], workers=1)
+    assert two.replications == {"ads-later": 2, "as-written": 2}
+    assert not two.separated  # tied at two replications
+    more = compare(s, strategies=["as-written"], workers=1, max_replications=5)
+    counts = set(more.replications.values())
+    assert len(counts) == 1 and 2 < counts.pop() <= 5
+    assert more.separated or more.replications[more.ranking[0]] == 5
+    other = next(o.score for o in more.orderings if o.name != more.ranking[0])
+    assert other.tied_with_best == (not more.separated)
+    if more.separated:
+        assert abs(other.delta_vs_best) > other.delta_ci95
+
+
+def test_optimized_keeps_the_constraints():
+    from tests.meshsim.planning.planning_scenarios import wide
+
+    constraints = {"pilotMaxExposure": 0.1, "maxServicesPerPhase": 4, "last": ["web"]}
+    s = wide(
+        rollout={"constraints": constraints},
+        simulation={"duration": "3s", "warmup": "0.5s", "replications": 2, "seed": 3},
+    )
+    results = compare(s, strategies=["optimized", "edge-first"], workers=1)
+    by_name = {o.name: o for o in results.orderings}
+    opt = by_name["optimized"]
+    assert opt.score.violations == []
+    assert opt.phases[1].exposure <= 0.1 + opt.phases[1].ci95.get("exposure", 0.0)
+    assert "web" in opt.phases[-1].onboarded
+    assert max(len(p.onboarded) for p in opt.phases[1:]) <= 4
+    edge = by_name["edge-first"].score
+    assert "pilotMaxExposure" in edge.violations and "last" in edge.violations
+    assert results.ranking.index("optimized") < results.ranking.index("edge-first")
+    assert not by_name["edge-first"].score.tied_with_best
+
+
+def test_cli_explain_prints_points_per_term_and_the_reason(tmp_path, capsys):
+    path = tmp_path / "shop.yaml"
+    path.write_text(SHOP_YAML)
+    args = ["compare", str(path), "--strategy", "as-written", "--strategy", "edge-first"]
+    assert main([*args, "--workers", "1", "--explain", "--max-replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "Δ vs best" in out and "Points per term" in out and "Why: " in out
+    assert main([*args, "--max-replications", "0"]) == 2
+    assert "--max-replications must be at least 1" in capsys.readouterr().err

@@ -137,3 +137,24 @@ def test_p99_draws_the_slo_and_goes_logarithmic_for_overloads():
     first, second = results().orderings
     slow = first.model_copy(update={"phases": [phase(0, p99=12000), *first.phases[1:]]})
     assert plots.plot_p99(ax(), [slow, second]).get_yscale() == "log"
+
+
+def test_confidence_intervals_are_drawn_as_bands():
+    def with_ci(p, p99_ci, cpu_ci):
+        users = p.entrypoints["users"].model_copy(update={"ci95": {"latencyMs.p99": p99_ci}})
+        return p.model_copy(
+            update={
+                "entrypoints": {**p.entrypoints, "users": users},
+                "ci95": {"proxyCpuCores": cpu_ci},
+            }
+        )
+
+    a = [with_ci(phase(0, p99=10), 1.0, 0.0), with_ci(phase(1, p99=20, cpu=0.3), 4.0, 0.05)]
+    data = [OrderingResult(name="a", strategy="named", phases=a, score=SCORE)]
+    band = plots.plot_p99(ax(), data).collections[0]
+    ys = band.get_paths()[0].vertices[:, 1]
+    assert min(ys) == pytest.approx(9.0) and max(ys) == pytest.approx(24.0)
+    cpu = plots.plot_proxy_cpu(ax(), data).collections[0].get_paths()[0].vertices[:, 1]
+    assert min(cpu) == pytest.approx(0.0) and max(cpu) == pytest.approx(0.35)
+    # one replication: no interval, no band
+    assert len(plots.plot_p99(ax(), results()).collections) == 0

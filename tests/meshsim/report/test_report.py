@@ -33,13 +33,20 @@ def compare_results(scenario):
     }
     careful = [
         phase(0),
-        phase(1, mtls=0.3, exposure=1.0, cpu=0.1),
+        phase(1, mtls=0.3, exposure=0.05, cpu=0.1),
         phase(2, mtls=0.6, exposure=1.0, cpu=0.2),
         phase(3, mtls=1.0, exposure=1.0, cpu=0.3),
     ]
     reckless = [phase(0), phase(1, mtls=1.0, exposure=1.0, cpu=0.3, ok=0.5)]
     reckless[1] = reckless[1].model_copy(update={"breakages": 40.0})
+    best = score_ordering(scenario, careful).model_copy(
+        update={"delta_vs_best": 0.0, "delta_ci95": 0.5, "tied_with_best": True}
+    )
+    twin = best.model_copy(update={"delta_vs_best": -0.2, "delta_ci95": 0.5})
     orderings = [
+        OrderingResult(
+            name="twin", strategy="named", phases=careful, score=twin, plan=plans["careful"]
+        ),
         OrderingResult(
             name="reckless",
             strategy="named",
@@ -51,11 +58,18 @@ def compare_results(scenario):
             name="careful",
             strategy="as-written",
             phases=careful,
-            score=score_ordering(scenario, careful),
+            score=best,
             plan=plans["careful"],
         ),
     ]
-    return CompareResults(orderings=orderings, ranking=["careful", "reckless"])
+    return CompareResults(
+        orderings=orderings,
+        ranking=["careful", "twin", "reckless"],
+        replications={"careful": 3, "twin": 3, "reckless": 3},
+        separated=False,
+        weights={"mtlsAuc": 15.0, "pilotExposure": 15.0, "endLatency": 0.0},
+        verdict="careful and twin are not distinguishable: the score difference +0.2 ± 0.5",
+    )
 
 
 @pytest.fixture
@@ -78,8 +92,13 @@ def test_report_is_self_contained(html_text):
 def test_report_has_ranking_breakdown_plans_and_assumptions(html_text):
     assert html_text.index("Recommended ordering: <b>careful</b>") > 0
     ranking = html_text[html_text.index("<h2>Ranking</h2>") : html_text.index("<h2>The plans")]
-    assert ranking.index("careful") < ranking.index("reckless")
+    assert ranking.index("careful") < ranking.index("twin") < ranking.index("reckless")
     assert 'class="fail"' in ranking and "Where the points come from" in ranking
+    assert '-0.2 ± 0.5 <span class="tag">not distinguishable</span>' in ranking
+    assert "careful and twin are not distinguishable" in html_text
+    assert "mTLS AUC /15" in ranking and "final p99 /" not in ranking
+    assert "Weigh nothing here (equal for every ordering): final p99" in ranking
+    assert "pilotMaxExposure" not in ranking.split("reckless")[0]
     for heading in ("Phase by phase", "Blast radius", "Dependency graph", "Assumptions"):
         assert f"<h2>{heading}</h2>" in html_text
     assert "STRICT</span>db" in html_text  # the careful plan's phase 2

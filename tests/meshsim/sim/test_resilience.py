@@ -8,7 +8,7 @@ import pytest
 import simpy
 
 from meshsim import run_scenario
-from meshsim.sim.clientview import ClientView, max_ejected
+from meshsim.sim.clientview import ClientView, may_eject
 from meshsim.sim.compile import OutlierRT, PolicyRT
 from meshsim.sim.outcomes import Outcome, retry_mask
 from tests.conftest import build
@@ -116,6 +116,10 @@ def test_route_timeout_ends_the_call_and_starts_no_new_try():
     assert per_call(p, "a") == 2
 
 
+class _Pod:
+    down = 0  # a stand-in replica: always accepts connections
+
+
 def _view(mode_doc=False, outlier=None, replicas=1, budget=None, max_retries=None):
     env = simpy.Environment()
     policy = PolicyRT(
@@ -131,13 +135,23 @@ def _view(mode_doc=False, outlier=None, replicas=1, budget=None, max_retries=Non
         max_retries,
         None,
         None,
+        None,
         OutlierRT(*outlier) if outlier else None,
     )
     ejections: list[int] = []
     view = ClientView(
-        env, policy, replicas, random.Random(5), random.Random(6), lambda: ejections.append(1)
+        env,
+        policy,
+        [_Pod()] * replicas,
+        random.Random(5),
+        random.Random(6),
+        lambda: ejections.append(1),
     )
     return env, view, ejections
+
+
+# threshold, interval, base ejection, max ejection %, alwaysEjectOneHost
+OD = (5, 10.0, 30.0, 100.0, False)
 
 
 @pytest.mark.parametrize("doc", [False, True])
@@ -151,57 +165,108 @@ def test_backoff_draws_stay_in_range_and_have_the_right_mean(doc):
 
 
 def test_fifth_consecutive_error_ejects_fourth_does_not():
-    env, view, ejections = _view(outlier=(5, 10.0, 30.0, 100.0), replicas=2)
+    env, view, ejections = _view(outlier=OD, replicas=2)
     for _ in range(4):
         view.record(0, True)
-    assert view.ejected_until[0] is None
+    assert not view.ejected[0]
     view.record(1, False)
     view.record(0, True)
-    assert view.ejected_until[0] is not None and len(ejections) == 1
+    assert view.ejected[0] and len(ejections) == 1
 
 
 def test_an_ok_resets_the_consecutive_count():
-    _, view, _ = _view(outlier=(5, 10.0, 30.0, 100.0), replicas=2)
+    _, view, _ = _view(outlier=OD, replicas=2)
     for _ in range(4):
         view.record(0, True)
     view.record(0, False)
     for _ in range(4):
         view.record(0, True)
-    assert view.ejected_until[0] is None
+    assert not view.ejected[0]
+
+
+def _returns_at(env, view, replica):
+    """Step to each interval tick until ``replica`` is back; the tick it returned at."""
+    while view.ejected[replica]:
+        env.run(until=view.next_tick)
+        view.pick([])
+    return env.now
 
 
 def test_ejection_times_grow_30_60_90_and_return_on_interval_ticks():
-    env, view, ejections = _view(outlier=(1, 10.0, 30.0, 100.0), replicas=2)
+    env, view, _ = _view(outlier=(1, 10.0, 30.0, 100.0, False), replicas=2)
     lengths = []
     for _ in range(3):
-        env.run(until=env.now + 3.0)  # eject off-tick, at t = 3, 36+3, ...
+        env.run(until=env.now + 3.0)  # ejected off-tick, 3 s after each return
         start = env.now
         view.record(0, True)
-        until = view.ejected_until[0]
-        assert until % 10.0 == 0  # returns on an interval tick
-        lengths.append(until - start)
-        env.run(until=until)
-        assert view.pick([]) is not None and view.ejected_until[0] is None
+        back = _returns_at(env, view, 0)
+        assert back % 10.0 == 0  # returns on an interval tick
+        lengths.append(back - start)
+    # each re-ejection comes before a clean tick, so the multiplier has not decayed
     assert [round(x) for x in lengths] == [30 + 7, 60 + 7, 90 + 7]
-    assert all(0 <= x - base < 10 for x, base in zip(lengths, (30, 60, 90), strict=True))
+
+
+def test_multiplier_decays_one_per_clean_interval():
+    # outlier_detection_impl.cc onIntervalTimer: a host not ejected, returned at least an
+    # interval ago, loses one step of its ejection-time multiplier at each tick
+    env, view, _ = _view(outlier=(1, 10.0, 30.0, 100.0, False), replicas=2)
+    for _ in range(2):
+        view.record(0, True)
+        _returns_at(env, view, 0)
+    # ejected at 0 s (x1, back at 30 s), again at once (x2, back at 90 s)
+    assert view.multiplier[0] == 2 and env.now == 90.0
+    env.run(until=100.0)
+    view.pick([])
+    assert view.multiplier[0] == 1  # the 100 s tick: clean for one interval
+    env.run(until=105.0)
+    view.record(0, True)
+    assert view.multiplier[0] == 2  # 30 s × 2, not × 3
+    assert _returns_at(env, view, 0) == 170.0  # 105 + 60 = 165 -> the 170 s tick
 
 
 def test_ejection_never_exceeds_300_seconds():
-    env, view, ejections = _view(outlier=(1, 10.0, 200.0, 100.0), replicas=2)
+    env, view, _ = _view(outlier=(1, 10.0, 200.0, 100.0, False), replicas=2)
     view.record(0, True)
-    env.run(until=view.ejected_until[0])
-    view.pick([])
+    _returns_at(env, view, 0)
+    start = env.now
     view.record(0, True)
-    assert view.ejected_until[0] - env.now <= 300.0
+    assert _returns_at(env, view, 0) - start == 300.0
 
 
-def test_max_ejected_hosts():
-    assert [max_ejected(n, 10) for n in (3, 10, 15, 100)] == [1, 1, 2, 10]
-    assert max_ejected(3, 0) == 1
+def test_ejection_cap_counts_the_replica_to_eject():
+    # Envoy >= 1.27: eject only if 100 * (ejected + 1) / replicas <= maxEjectionPercent
+    assert [may_eject(0, n, 10, False) for n in (3, 9, 10, 15, 100)] == [
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert [may_eject(k, 100, 10, False) for k in (9, 10)] == [True, False]
+    assert may_eject(0, 3, 10, True) and not may_eject(1, 3, 10, True)
+    assert may_eject(0, 1, 100, False) and not may_eject(0, 3, 0, False)
 
 
-def test_all_ejected_means_unavailable():
-    _, view, _ = _view(outlier=(1, 10.0, 30.0, 100.0), replicas=1)
+def test_a_refused_ejection_restarts_the_count():
+    # onConsecutiveErrorWorker resets the counter after ejectHost, whatever it decided
+    _, view, ejections = _view(outlier=(5, 10.0, 30.0, 10.0, False), replicas=3)
+    for _ in range(7):
+        view.record(0, True)
+    assert not ejections and view.consecutive[0] == 2
+
+
+def test_the_count_restarts_when_a_replica_returns():
+    env, view, _ = _view(outlier=(2, 10.0, 30.0, 100.0, False), replicas=2)
+    view.record(0, True)
+    view.record(0, True)  # ejected, count back to 0
+    view.record(0, True)  # a try still in flight when it was ejected
+    assert view.ejected[0] and view.consecutive[0] == 1
+    _returns_at(env, view, 0)
+    assert view.consecutive[0] == 0
+
+
+def test_all_ejected_means_no_healthy_replica():
+    _, view, _ = _view(outlier=(1, 10.0, 30.0, 100.0, False), replicas=1)
     view.record(0, True)
     assert view.pick([]) is None
 
@@ -213,7 +278,8 @@ def test_outlier_detection_ejects_a_failing_replica_in_the_engine():
             {"name": "b", "replicas": 3, "serviceTime": "1ms"},
         ],
         faults=[{"service": "b", "type": "error", "errorRate": 1.0, "replicas": 1}],
-        mesh={"defaults": {"retries": "none", "outlierDetection": {}}},
+        # Istio's default 10% never ejects one of 3 replicas; 34% allows one
+        mesh={"defaults": {"retries": "none", "outlierDetection": {"maxEjectionPercent": 34}}},
         rate="50/s",
     )
     assert p.services["b"].ejections >= 1
@@ -263,10 +329,12 @@ def test_retry_tokens_table():
         return {names[o] for o in retry_mask(list(tokens), list(codes), grpc)}
 
     assert outcomes(["5xx"]) == {"error", "unavailable", "timeout", "reset", "connect-failure"}
-    assert outcomes(["gateway-error"]) == {"unavailable", "timeout"}
+    assert outcomes(["gateway-error"]) == {"unavailable", "timeout", "reset", "connect-failure"}
     assert outcomes(["reset"]) == {"reset", "connect-failure", "timeout"}
     assert outcomes(["connect-failure"]) == {"connect-failure"}
-    assert outcomes(["retriable-status-codes"], [500, 504]) == {"error", "timeout"}
+    # a local per-try timeout is no 504 response: retriable-status-codes never retries it
+    assert outcomes(["retriable-status-codes"], [500, 504]) == {"error"}
+    assert outcomes(["retriable-status-codes"], [503]) == {"unavailable"}
     assert outcomes(["unavailable"]) == set()
     assert outcomes(["unavailable"], grpc=True) == {"unavailable"}
     assert outcomes(["cancelled", "refused-stream", "retriable-4xx"]) == set()

@@ -104,3 +104,117 @@ def test_command_line_end_to_end(data, tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert check.returncode == 0, check.stderr
+
+
+def _import(argv: list[str]) -> int:
+    args = _parser().parse_args(["import", *argv])
+    return args.func(args)
+
+
+def _phase_services(doc: dict) -> list[list[str]]:
+    return [p.get("services", []) for p in doc.get("rollout", {}).get("phases", [])]
+
+
+def test_import_starts_with_a_risk_ascending_plan_of_four_phases(data, tmp_path, capsys):
+    out = tmp_path / "ob.yaml"
+    manifests = data / "online-boutique" / "kubernetes-manifests.yaml"
+    assert _import(["k8s", str(manifests), "-o", str(out)]) == 0
+    doc = yaml.safe_load(out.read_text())
+    scenario = load_scenario(out)
+    groups = _phase_services(doc)
+    assert [p["name"] for p in doc["rollout"]["phases"]] == [f"phase-{k}" for k in range(1, 5)]
+    # every service is onboarded exactly once, as the strategy orders them
+    from meshsim.planning.strategies import generate
+
+    assert groups == [p.services for p in generate(scenario, "risk-ascending", 4)]
+    assert sorted(n for g in groups for n in g) == sorted(s.name for s in scenario.services)
+
+
+def test_plan_none_keeps_none_and_other_strategies_apply(data, tmp_path, capsys):
+    manifests = data / "online-boutique" / "kubernetes-manifests.yaml"
+    out = tmp_path / "none.yaml"
+    assert _import(["k8s", str(manifests), "-o", str(out), "--plan", "none"]) == 0
+    assert "rollout" not in yaml.safe_load(out.read_text())
+    out = tmp_path / "edge.yaml"
+    argv = ["k8s", str(manifests), "-o", str(out), "--plan", "edge-first", "--phase-count", "2"]
+    assert _import(argv) == 0
+    groups = _phase_services(yaml.safe_load(out.read_text()))
+    assert len(groups) == 2 and "frontend" in groups[0]
+
+
+def test_plan_adds_phases_after_the_existing_one(tmp_path, capsys):
+    text = "".join(
+        f"""---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: {ns}}}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}, annotations: {{sidecar.istio.io/inject: '{inj}'}}}}
+    spec: {{containers: [{{name: main, image: x, env: [{{name: A, value: '{env}'}}]}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: {ns}}}
+spec: {{selector: {{app: {name}}}, ports: [{{port: 80}}]}}
+"""
+        for name, ns, inj, env in (
+            ("web", "shop", "true", "http://api.shop:80"),
+            ("api", "shop", "false", "db.shop:80"),
+            ("db", "shop", "false", "none"),
+        )
+    )
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    out = tmp_path / "o.yaml"
+    assert _import(["k8s", str(path), "-o", str(out), "--phase-count", "2"]) == 0
+    phases = yaml.safe_load(out.read_text())["rollout"]["phases"]
+    assert [p["name"] for p in phases] == ["existing", "phase-1", "phase-2"]
+    assert phases[0]["services"] == ["web"]
+    assert sorted(phases[1]["services"] + phases[2]["services"]) == ["api", "db"]
+    load_scenario(out)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--target-utilization", "0"],
+        ["--target-utilization", "1.5"],
+        ["--window", "0s"],
+        ["--window", "soon"],
+        ["--plan", "optimized"],
+        ["--phase-count", "0"],
+    ],
+)
+def test_bad_import_options_exit_2(data, argv, capsys):
+    path = data / "online-boutique" / "edges.csv"
+    with pytest.raises(SystemExit) as exit_:
+        _import(["csv", str(path), *argv])
+    assert exit_.value.code == 2
+    assert "error: argument" in capsys.readouterr().err
+
+
+def test_overloaded_import_warns_with_capacity(tmp_path, capsys):
+    path = tmp_path / "g.dot"
+    path.write_text('digraph { web [entrypoint=true, rate="1000/s", serviceTime="100ms"]; }')
+    # a target of 1 allows up to rho = 1; sizing stops there, so rho >= 0.9 warns
+    assert (
+        _import(["dot", str(path), "-o", str(tmp_path / "o.yaml"), "--target-utilization", "1"])
+        == 0
+    )
+    err = capsys.readouterr().err
+    # web: 1000 * 0.1 / 16 = 6.25 -> 7 replicas -> rho = 100 / 112 = 0.89: no warning
+    assert "web: replicas 1 → 7" in err
+    assert "capacity:" not in err
+
+
+def test_import_warns_about_a_service_left_at_capacity(tmp_path, capsys):
+    path = tmp_path / "g.dot"
+    path.write_text('digraph { web [entrypoint=true, rate="1120/s", serviceTime="100ms"]; }')
+    # rho = 1120 * 0.1 / 16 = 7 -> 7 replicas at a target of 1 -> rho = 1.0 exactly
+    out = tmp_path / "o.yaml"
+    assert _import(["dot", str(path), "-o", str(out), "--target-utilization", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "web: replicas 1 → 7" in err
+    assert "warning: capacity: web is offered 1.00× what it can serve" in err

@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from meshsim.files.importers import import_graph
@@ -57,10 +57,10 @@ def test_certain_cycles_are_broken_on_the_closing_call(tmp_path):
     assert [e["service"] for e in doc["entrypoints"]] == ["web"]
     assert calls_of(doc, "a") == {"b": {"to": "b"}}
     assert calls_of(doc, "c") == {
-        "a": {"to": "a", "probability": 0.5},
-        "c": {"to": "c", "probability": 0.5},
+        "a": {"to": "a", "probability": 0.1},
+        "c": {"to": "c", "probability": 0.1},
     }
-    assert calls_of(doc, "b") == {"c": {"to": "c"}, "a": {"to": "a", "probability": 0.5}}
+    assert calls_of(doc, "b") == {"c": {"to": "c"}, "a": {"to": "a", "probability": 0.1}}
     assert sum("cycle of certain calls" in w for w in result.warnings) == 3
     Scenario.model_validate(doc)
 
@@ -123,6 +123,8 @@ def test_dns_label_always_gives_a_valid_label(raw):
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+# a cycle with counts once asked for 24,845 replicas, over the format's limit
+@example(edges=[(0, 1, None), (0, 2, None), (1, 2, 5), (2, 0, 4)])
 @given(
     st.lists(
         st.tuples(st.integers(0, 7), st.integers(0, 7), st.one_of(st.none(), st.integers(0, 500))),

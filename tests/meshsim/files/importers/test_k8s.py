@@ -23,7 +23,9 @@ def test_online_boutique_gives_exactly_the_edges_of_edges_csv(data):
     result = import_graph("k8s", [data / "online-boutique" / "kubernetes-manifests.yaml"])
     with open(data / "online-boutique" / "edges.csv", newline="") as handle:
         expected = {(row["caller"], row["callee"]) for row in csv.DictReader(handle)}
-    assert edges_of(result.document) == expected
+    # but the load generator's: it is left out, with a warning
+    assert edges_of(result.document) == expected - {("loadgenerator", "frontend")}
+    assert any("loadgenerator looks like a load generator" in w for w in result.warnings)
     Scenario.model_validate(result.document)
 
 
@@ -34,7 +36,9 @@ def test_online_boutique_entrypoint_and_services(data):
     assert service_of(doc, "redis-cart")["protocol"] == "tcp"
     assert service_of(doc, "checkoutservice")["protocol"] == "grpc"
     assert service_of(doc, "frontend")["protocol"] == "http"
-    assert len(doc["services"]) == 12
+    # the 12th Deployment, loadgenerator, is the traffic itself: left out
+    assert len(doc["services"]) == 11
+    assert "loadgenerator" not in {s["name"] for s in doc["services"]}
     assert "rollout" not in doc  # nothing is injected in these manifests
 
 
@@ -381,3 +385,41 @@ def test_wrong_structure_is_a_graph_import_error(tmp_path, text, message):
     with pytest.raises(GraphImportError, match=message) as info:
         import_graph("k8s", [path])
     assert "broken.yaml" in str(info.value)
+
+
+RETRIES_WITHOUT_ATTEMPTS = """
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: users, namespace: shop}
+spec:
+  hosts: [users]
+  http:
+  - route: [{destination: {host: users}}]
+    retries: {perTryTimeout: 500ms, retryOn: "5xx"}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: orders, namespace: shop}
+spec:
+  hosts: [orders]
+  http:
+  - route: [{destination: {host: orders}}]
+    retries: {attempts: 0}
+"""
+
+
+def test_virtual_service_retries_without_attempts_turn_retries_off(tmp_path):
+    # Istio's ConvertPolicy returns no retry policy for attempts <= 0, and an unset
+    # attempts is 0: the block disables retries instead of keeping the default 2
+    paths = [_env_forms_manifest(tmp_path), _write(tmp_path, RETRIES_WITHOUT_ATTEMPTS, "vs.yaml")]
+    result = import_graph("k8s", paths)
+    policies = {p["host"]: p for p in result.document["mesh"]["policies"]}
+    assert policies["users"] == {"host": "users", "retries": "none"}
+    assert policies["orders"] == {"host": "orders", "retries": "none"}
+    assert [w for w in result.warnings if "without attempts" in w] == [
+        f"{paths[1]}:2: VirtualService users: retries without attempts turns retries off "
+        "in Istio (attempts 0)"
+    ]
+    scenario = Scenario.model_validate(result.document)
+    users = next(p for p in scenario.mesh.policies if p.host == "users")
+    assert users.retries is None

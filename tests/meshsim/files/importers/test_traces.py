@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from meshsim.files.importers import import_graph
+import pytest
+
+from meshsim.files.importers import IMPORTERS, import_graph
+from meshsim.files.importers.common import Graph
 from models import Scenario
 from tests.meshsim.files.importers.conftest import calls_of, edges_of, service_of
 
@@ -14,6 +17,13 @@ def _write(tmp_path: Path, data: object, name: str = "input.json") -> Path:
     path = tmp_path / name
     path.write_text(json.dumps(data))
     return path
+
+
+def _own_times_ms(fmt: str, path: Path) -> dict[str, list[float]]:
+    """Own times per service as measured from the spans (before any fit)."""
+    graph = Graph()
+    IMPORTERS[fmt]([path], graph)
+    return {node.name: sorted(node.self_times_ms) for node in graph.services.values()}
 
 
 def test_jaeger_dependencies_give_probabilities_and_counts(data):
@@ -65,10 +75,11 @@ def test_jaeger_trace(data):
     # span 2 (service-x) has two children in service-y: two calls per request
     assert calls_of(doc, "service-x") == {"service-y": {"to": "service-y", "count": 2}}
     # span 4 lasts 5 µs and its child span 5 is in the same service: all own time
-    assert service_of(doc, "service-y")["serviceTime"] == {
-        "dist": "empirical",
-        "samples": ["5us", "5us"],
-    }
+    path = data / "formats/jaeger/ui_01.trace.json"
+    assert _own_times_ms("jaeger-trace", path)["service-y"] == [0.005, 0.005]
+    # two samples are too few to fit: the default, with a warning
+    assert "serviceTime" not in service_of(doc, "service-y")
+    assert any("service-y: own time measured on only 2 request(s)" in w for w in result.warnings)
     assert any("appears twice" in w for w in result.warnings)
     Scenario.model_validate(doc)
 
@@ -89,8 +100,10 @@ def test_zipkin_trace_yelp(data):
     # two memcache client spans in one mobile_api request
     assert calls_of(doc, "mobile-api")["memcache"] == {"to": "memcache", "count": 2}
     # server span 41.74 ms less its client spans (14 + 3 + 1.026 + 1.066 ms, no overlap)
-    assert service_of(doc, "mobile-api")["serviceTime"]["samples"] == ["22.65ms"]
-    assert service_of(doc, "blt")["serviceTime"]["samples"] == ["14ms"]
+    own = _own_times_ms("zipkin-trace", data / "formats/zipkin/trace-yelp.json")
+    assert own["mobile-api"] == [pytest.approx(22.648)]
+    assert own["blt"] == [14.0]
+    assert "serviceTime" not in service_of(doc, "mobile-api")
     assert [e["service"] for e in doc["entrypoints"]] == ["routing"]
     Scenario.model_validate(doc)
 
@@ -143,10 +156,14 @@ def test_zipkin_errors_overlap_and_list_of_traces(tmp_path):
                 ),  # fmt: skip
             ]
         )
-    doc = import_graph("zipkin-trace", [_write(tmp_path, traces)]).document
+    path = _write(tmp_path, traces)
+    result = import_graph("zipkin-trace", [path])
+    doc = result.document
     assert calls_of(doc, "front") == {"back": {"to": "back"}, "db": {"to": "db"}}
-    assert service_of(doc, "front")["serviceTime"]["samples"] == ["4ms"] * 4
+    assert _own_times_ms("zipkin-trace", path)["front"] == [4.0] * 4
+    # 1 failure in 4 requests is kept, with a warning that the sample is small
     assert service_of(doc, "back")["errorRate"] == 0.25
     assert service_of(doc, "db")["errorRate"] == 0.25
+    assert any("back: errorRate 0.25 comes from only 4 requests" in w for w in result.warnings)
     assert "errorRate" not in service_of(doc, "front")  # its errors came from its calls
     Scenario.model_validate(doc)

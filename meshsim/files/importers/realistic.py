@@ -1,0 +1,243 @@
+"""Rules that make an imported scenario runnable as it is (SPEC §13, "realistic imports").
+
+* Load generators (a service that calls others, is called by none and is named or
+  labelled as a load tool) are left out: they stand for the entry traffic.
+* A gateway that "calls" many services without counts routes each request to one
+  of them (see :func:`choice_gateways`).
+* Nothing certain comes from a tiny sample: error rates and service times measured
+  on fewer than :data:`MIN_SAMPLES` requests get a warning, an error rate of 1.0
+  from so few is not set, and own times are fitted only from enough spans.
+* Entry rates come from the observed traffic when the counts cover a known window.
+
+Every rule warns with what it inferred.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Hashable
+
+from meshsim.files.importers.common import Graph, ServiceNode
+from meshsim.files.importers.values import format_duration_ms, round_sig
+
+__all__ = [
+    "FAN_OUT_MIN",
+    "MIN_SAMPLES",
+    "choice_gateways",
+    "drop_load_generators",
+    "fit_service_times",
+    "guard_error_rates",
+    "is_gateway_like",
+    "is_load_tool",
+    "observed_rate",
+]
+
+MIN_SAMPLES = 20
+"""Fewer requests than this are a tiny sample: no certainty is taken from them."""
+
+FAN_OUT_MIN = 8
+"""A gateway calling at least this many services without counts routes to one of them."""
+
+_LOAD_TOOLS = ("loadgenerator", "loadgen", "locust", "fortio", "jmeter", "vegeta", "gatling")
+_LOAD_TOKENS = {"k6", "wrk", "hey", "artillery", "loadtest", "siege", "ghz"}
+_GATEWAY_WORDS = ("nginx", "envoy", "ingress", "gateway", "dashboard", "haproxy", "traefik")
+_GATEWAY_TOKENS = {"ui", "bff", "gw", "proxy", "frontend", "web", "portal"}
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_LOGNORMAL_Z99 = 2.3263
+
+
+def _words(node: ServiceNode) -> list[str]:
+    return [text.lower() for text in (node.name, str(node.key), *node.hints)]
+
+
+def is_load_tool(node: ServiceNode) -> bool:
+    """Whether the service's name, image or labels name a load-testing tool.
+
+    Examples
+    --------
+    >>> is_load_tool(ServiceNode("loadgenerator", "loadgenerator"))
+    True
+    >>> is_load_tool(ServiceNode("x", "x", hints=["grafana/k6:0.49"]))
+    True
+    >>> is_load_tool(ServiceNode("uploader", "uploader"))
+    False
+    """
+    for text in _words(node):
+        if any(tool in text for tool in _LOAD_TOOLS):
+            return True
+        if _LOAD_TOKENS & set(_SPLIT.split(text)):
+            return True
+    return False
+
+
+def is_gateway_like(node: ServiceNode) -> bool:
+    """Whether the name, image or labels say gateway, proxy, UI or backend-for-frontend.
+
+    Examples
+    --------
+    >>> is_gateway_like(ServiceNode("ts-ui-dashboard", "ts-ui-dashboard"))
+    True
+    >>> is_gateway_like(ServiceNode("build-service", "build-service"))
+    False
+    """
+    for text in _words(node):
+        if any(word in text for word in _GATEWAY_WORDS):
+            return True
+        if _GATEWAY_TOKENS & set(_SPLIT.split(text)):
+            return True
+    return False
+
+
+def drop_load_generators(graph: Graph) -> None:
+    """Remove load generators (callers nobody calls, named or labelled as a load tool)."""
+    called = {callee for _, callee in graph.edges}
+    calling = {caller for caller, _ in graph.edges}
+    for key, node in list(graph.services.items()):
+        if key in called or key not in calling or not is_load_tool(node):
+            continue
+        targets = [graph.name_of(callee) for caller, callee in graph.edges if caller == key]
+        del graph.services[key]
+        graph.entrypoints.pop(key, None)
+        for edge in [e for e in graph.edges if e[0] == key]:
+            del graph.edges[edge]
+        graph.warn(
+            f"{node.name} looks like a load generator (it calls {', '.join(targets)} and "
+            "nobody calls it): left out; its traffic is the entrypoints' rate"
+        )
+
+
+def choice_gateways(graph: Graph) -> dict[Hashable, float]:
+    """Gateways that route each request to one of their callees, with their request counts.
+
+    A service qualifies when it calls at least :data:`FAN_OUT_MIN` services and none
+    of its calls has a fixed probability or count. Without call counts it must be an
+    entry (the format's own, or called by nobody) or be named like a gateway/proxy/UI
+    (:func:`is_gateway_like`); each callee then gets 1/n. With counts on every edge
+    (and no count of its own requests) it must be named so, and its requests are taken
+    as the sum of its calls: each callee gets its observed share, calls / sum. Calls are drawn
+    independently, so a request makes one call on average (not exactly one).
+
+    Returns
+    -------
+    dict
+        Counted gateways: service key → requests into it (the sum of its calls).
+        Uncounted ones get their calls' probabilities set directly.
+    """
+    out: dict[Hashable, list] = {}
+    called = {callee for _, callee in graph.edges}
+    for (caller, _callee), stats in graph.edges.items():
+        out.setdefault(caller, []).append(stats)
+    chosen: dict[Hashable, float] = {}
+    for key, edges in out.items():
+        node = graph.services[key]
+        if len(edges) < FAN_OUT_MIN or node.requests:
+            continue
+        if any(s.probability is not None or s.count is not None for s in edges):
+            continue
+        counted = [s.calls for s in edges if s.calls is not None]
+        if len(counted) == len(edges) and sum(counted) > 0:
+            if not is_gateway_like(node):
+                continue  # counted calls of a plain service say what each request makes
+            chosen[key] = float(sum(counted))
+            how = "by the observed calls"
+        elif key in graph.entrypoints or key not in called or is_gateway_like(node):
+            for stats in edges:
+                stats.probability = round_sig(1 / len(edges))
+            how = f"evenly (probability {round_sig(1 / len(edges))} each)"
+        else:
+            continue
+        graph.warn(
+            f"{node.name} calls {len(edges)} services and looks like a gateway: each request "
+            f"goes to one of them on average, weighted {how}, not to all of them"
+        )
+    return chosen
+
+
+def guard_error_rates(graph: Graph) -> None:
+    """Warn about error rates from fewer than :data:`MIN_SAMPLES` requests; drop a 1.0."""
+    for node in graph.services.values():
+        samples = node.error_samples
+        if not node.error_rate or samples is None or samples >= MIN_SAMPLES:
+            continue
+        if node.error_rate >= 1.0:
+            graph.warn(
+                f"{node.name} failed on all of its {samples:g} observed requests; "
+                f"too few to be sure (< {MIN_SAMPLES}): errorRate left at 0",
+                group="few samples",
+            )
+            node.error_rate = None
+        else:
+            graph.warn(
+                f"{node.name}: errorRate {round_sig(node.error_rate)} comes from only "
+                f"{samples:g} requests (< {MIN_SAMPLES}); check it",
+                group="few samples",
+            )
+
+
+def fit_service_times(graph: Graph) -> None:
+    """Own times from spans: a lognormal by median and p99 from enough samples, else default.
+
+    Quantiles are the samples' (linear interpolation). A median of 0 or a p99 not
+    above the median gives a constant (the median) or the default, with a warning.
+    """
+    for node in graph.services.values():
+        samples = sorted(node.self_times_ms)
+        if node.service_time is not None or not samples:
+            continue
+        node.self_times_ms = []
+        if len(samples) < MIN_SAMPLES:
+            graph.warn(
+                f"{node.name}: own time measured on only {len(samples)} request(s) "
+                f"(< {MIN_SAMPLES}); serviceTime left at the default",
+                group="few samples",
+            )
+            continue
+        median, p99 = _quantile(samples, 0.5), _quantile(samples, 0.99)
+        if median <= 0:
+            graph.warn(
+                f"{node.name}: own time is 0 in most of its {len(samples)} requests "
+                "(its calls cover it); serviceTime left at the default",
+                group="zero own time",
+            )
+        elif p99 <= median * 1.0001:
+            node.service_time = format_duration_ms(median)
+        else:
+            node.service_time = {
+                "dist": "lognormal",
+                "median": format_duration_ms(median),
+                "p99": format_duration_ms(p99),
+            }
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """Linear-interpolation quantile of sorted samples (numpy's default)."""
+    pos = (len(ordered) - 1) * q
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def observed_rate(graph: Graph, key: Hashable, requests: float | None) -> float | None:
+    """Entry rate of ``key`` from the observed traffic, or None (then ``--rate``).
+
+    Needs a known window (traces' own span, or ``--window``) and at least
+    :data:`MIN_SAMPLES` requests into the entry service.
+    """
+    window = graph.window_s
+    if not window or window <= 0 or not requests or graph.counts_are_rates:
+        return None
+    name = graph.name_of(key)
+    if requests < MIN_SAMPLES:
+        graph.warn(
+            f"entrypoint {name}: only {requests:g} requests observed (< {MIN_SAMPLES}); "
+            "its rate is --rate (default 100/s), not the observed one"
+        )
+        return None
+    rate = requests / window
+    graph.warn(
+        f"entrypoint {name}: rate {round_sig(rate)}/s = {requests:g} requests observed "
+        f"/ {round_sig(window)} s (--rate overrides)",
+        group="observed rate",
+    )
+    return rate

@@ -1,0 +1,284 @@
+"""Realistic imports (SPEC §13, revised): load generators, gateway fan-out, tiny
+samples, own-time fits, observed load and replicas sized to a target utilization."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from meshsim.files.importers import import_graph
+from meshsim.rollout.capacity import capacity
+from models import Scenario
+from tests.meshsim.files.importers.conftest import calls_of, service_of
+
+
+def _write(tmp_path: Path, text: str, name: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_csv_load_generator_is_left_out_and_frontend_is_the_entry(tmp_path):
+    path = _write(tmp_path, "loadgenerator,frontend\nfrontend,cart\nlocust-worker,cart\n", "e.csv")
+    result = import_graph("csv", [path])
+    names = [s["name"] for s in result.document["services"]]
+    assert names == ["frontend", "cart"]
+    assert [e["service"] for e in result.document["entrypoints"]] == ["frontend"]
+    assert sum("looks like a load generator" in w for w in result.warnings) == 2
+
+
+def test_a_called_service_named_like_a_tool_is_kept(tmp_path):
+    # "locust" is called by web: it is part of the graph, not the traffic
+    path = _write(tmp_path, "web,locust\n", "e.csv")
+    result = import_graph("csv", [path])
+    assert [s["name"] for s in result.document["services"]] == ["web", "locust"]
+
+
+def test_k8s_image_of_a_load_tool_marks_it(tmp_path):
+    path = _write(
+        tmp_path,
+        """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: perf}
+        spec:
+          selector: {matchLabels: {app: perf}}
+          template:
+            metadata: {labels: {app: perf}}
+            spec:
+              containers:
+                - name: main
+                  image: grafana/k6:0.49
+                  env: [{name: TARGET, value: "http://api:8080/"}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api}
+        spec:
+          selector: {matchLabels: {app: api}}
+          template:
+            metadata: {labels: {app: api}}
+            spec: {containers: [{name: main, image: shop/api:1}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: api}
+        spec: {selector: {app: api}, ports: [{port: 8080}]}
+        """,
+        "m.yaml",
+    )
+    result = import_graph("k8s", [path])
+    assert [s["name"] for s in result.document["services"]] == ["api"]
+    assert any("perf looks like a load generator" in w for w in result.warnings)
+
+
+def _fan_out_graphml(n_backends: int) -> str:
+    nodes = ["ts-ui-dashboard"] + [f"ts-svc-{i}" for i in range(n_backends)] + ["ts-db"]
+    edges = [("ts-ui-dashboard", f"ts-svc-{i}") for i in range(n_backends)]
+    edges += [(f"ts-svc-{i}", "ts-db") for i in range(n_backends)]
+    body = "".join(f'<node id="{n}"/>' for n in nodes)
+    body += "".join(f'<edge source="{a}" target="{b}"/>' for a, b in edges)
+    return (
+        '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        f'<graph edgedefault="directed">{body}</graph></graphml>'
+    )
+
+
+def test_ui_gateway_calling_38_backends_routes_to_one_on_average(tmp_path):
+    path = tmp_path / "tt.graphml"
+    path.write_text(_fan_out_graphml(38))
+    result = import_graph("graphml", [path])
+    doc = result.document
+    calls = calls_of(doc, "ts-ui-dashboard")
+    assert len(calls) == 38
+    assert {c["probability"] for c in calls.values()} == {float(f"{1 / 38:.4g}")}
+    # the backends' own calls stay certain
+    assert calls_of(doc, "ts-svc-0") == {"ts-db": {"to": "ts-db"}}
+    assert any(
+        "ts-ui-dashboard calls 38 services and looks like a gateway" in w for w in result.warnings
+    )
+    cap = capacity(Scenario.model_validate(doc))
+    # one backend per request on average: 100/s spread evenly, the db gets all of it
+    assert cap.services["ts-svc-7"].visits == pytest.approx(38 * float(f"{1 / 38:.4g}") / 38)
+    assert cap.services["ts-db"].visits == pytest.approx(38 * float(f"{1 / 38:.4g}"))
+
+
+def test_gateway_with_counts_routes_by_the_observed_share(tmp_path):
+    rows = "".join(f"api-gateway,svc-{i},{10 * (i + 1)}\n" for i in range(8))
+    # svc-0 also calls 8 services (no counts), but it is called and not gateway-like
+    rows += "".join(f"svc-0,leaf-{i}\n" for i in range(8))
+    result = import_graph("csv", [_write(tmp_path, rows, "e.csv")])
+    calls = calls_of(result.document, "api-gateway")
+    total = sum(10 * (i + 1) for i in range(8))  # 360 requests, each to one service
+    assert calls["svc-7"] == {"to": "svc-7", "probability": float(f"{80 / total:.4g}")}
+    assert calls["svc-0"] == {"to": "svc-0", "probability": float(f"{10 / total:.4g}")}
+    assert all("probability" not in c for c in calls_of(result.document, "svc-0").values())
+
+
+def test_seven_calls_are_not_a_fan_out(tmp_path):
+    rows = "".join(f"gateway,svc-{i}\n" for i in range(7))
+    result = import_graph("csv", [_write(tmp_path, rows, "e.csv")])
+    assert all("probability" not in c for c in calls_of(result.document, "gateway").values())
+
+
+def _jaeger(spans: list[dict], processes: dict) -> dict:
+    return {"data": [{"traceID": "t", "spans": spans, "processes": processes}]}
+
+
+def test_one_failed_span_is_not_a_certain_error_nor_a_zero_time(tmp_path):
+    trace = _jaeger(
+        [{"traceID": "t", "spanID": "1", "processID": "p1", "startTime": 0, "duration": 0,
+          "tags": [{"key": "error", "value": True}]}],
+        {"p1": {"serviceName": "api"}},
+    )  # fmt: skip
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(trace))
+    result = import_graph("jaeger-trace", [path])
+    api = service_of(result.document, "api")
+    assert "errorRate" not in api and "serviceTime" not in api
+    assert any("api failed on all of its 1 observed requests" in w for w in result.warnings)
+    assert any("api: own time measured on only 1 request(s)" in w for w in result.warnings)
+    assert result.document["entrypoints"][0]["rate"] == "100/s"
+
+
+def _traces(own_ms: list[float], gap_us: int) -> list[dict]:
+    """One single-span trace per own time, trace i starting at i * gap."""
+    return [
+        {"traceID": f"t{i}", "processes": {"p": {"serviceName": "api"}},
+         "spans": [{"traceID": f"t{i}", "spanID": "1", "processID": "p",
+                    "startTime": i * gap_us, "duration": round(ms * 1000)}]}
+        for i, ms in enumerate(own_ms)
+    ]  # fmt: skip
+
+
+def test_enough_spans_give_a_lognormal_by_median_and_p99_and_the_observed_rate(tmp_path):
+    own_ms = [float(k) for k in range(1, 41)]  # 40 requests of 1..40 ms
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps({"data": _traces(own_ms, 250_000)}))
+    result = import_graph("jaeger-trace", [path])
+    api = service_of(result.document, "api")
+    # linear-interpolation quantiles of 1..40: median 20.5, p99 = 39 + 0.61 = 39.61
+    assert api["serviceTime"] == {"dist": "lognormal", "median": "20.5ms", "p99": "39.61ms"}
+    # 40 requests from t=0 to the end of the last (39 * 0.25 s + 40 ms)
+    window = 39 * 0.25 + 0.040
+    rate = result.document["entrypoints"][0]["rate"]
+    assert float(rate.removesuffix("/s")) == pytest.approx(40 / window, rel=1e-3)
+
+
+def test_window_turns_dependency_counts_into_entry_rates(tmp_path):
+    links = [
+        {"parent": "web", "child": "api", "callCount": 7200},
+        {"parent": "api", "child": "db", "callCount": 14400},
+    ]
+    path = tmp_path / "deps.json"
+    path.write_text(json.dumps(links))
+    doc = import_graph("jaeger-deps", [path], window_s=3600).document
+    assert doc["entrypoints"] == [{"name": "web", "service": "web", "rate": "2/s"}]
+    assert calls_of(doc, "api") == {"db": {"to": "db", "count": 2}}
+    # --rate is the user's word: it wins over the observed rate
+    doc = import_graph("jaeger-deps", [path], window_s=3600, rate_rps=50).document
+    assert doc["entrypoints"][0]["rate"] == "50/s"
+
+
+def test_error_rate_from_few_dependency_calls_warns(tmp_path):
+    links = [{"parent": "web", "child": "api", "callCount": 5, "errorCount": 5}]
+    path = tmp_path / "deps.json"
+    path.write_text(json.dumps(links))
+    result = import_graph("zipkin-deps", [path])
+    assert "errorRate" not in service_of(result.document, "api")
+    assert any("api failed on all of its 5 observed requests" in w for w in result.warnings)
+
+
+def test_replicas_are_raised_to_the_target_utilization(tmp_path):
+    path = _write(
+        tmp_path,
+        """\
+        digraph {
+          web [entrypoint=true, rate="400/s", serviceTime="1ms"];
+          api [serviceTime="50ms", replicas=2];
+          web -> api;
+        }
+        """,
+        "g.dot",
+    )
+    result = import_graph("dot", [path])
+    # api: rho = 400 * 0.05 / (2 * 16) = 0.625 > 0.6 -> ceil(2 * 0.625 / 0.6) = 3 replicas
+    # web (threads) holds a worker 1 + 50 ms: 400 * 0.051 / 16 = 1.275 -> ceil(1.275/0.6) = 3
+    assert service_of(result.document, "api")["replicas"] == 3
+    assert service_of(result.document, "web")["replicas"] == 3
+    assert any("api: replicas 2 → 3" in w for w in result.warnings)
+    cap = capacity(Scenario.model_validate(result.document))
+    assert max(c.occupancy for c in cap.services.values()) <= 0.6
+    # a looser target leaves api alone (0.625 <= 0.7)
+    doc = import_graph("dot", [path], target_utilization=0.7).document
+    assert service_of(doc, "api")["replicas"] == 2
+    assert service_of(doc, "web")["replicas"] == math.ceil(1.275 / 0.7)
+
+
+def test_a_deep_chain_raises_max_depth(tmp_path):
+    rows = "".join(f"s{i},s{i + 1}\n" for i in range(40))
+    result = import_graph("csv", [_write(tmp_path, rows, "chain.csv")])
+    assert result.document["simulation"] == {"maxDepth": 41}
+    assert any("simulation.maxDepth set to 41" in w for w in result.warnings)
+    # 20 hops fit the default of 32
+    rows = "".join(f"s{i},s{i + 1}\n" for i in range(20))
+    assert "simulation" not in import_graph("csv", [_write(tmp_path, rows, "c2.csv")]).document
+
+
+def test_kiali_rates_are_not_a_small_sample(tmp_path):
+    # 4 req/s all failing is thousands of requests over Kiali's window, not four
+    graph = {
+        "elements": {
+            "nodes": [
+                {"data": {"id": "g", "nodeType": "app", "app": "gw", "isRoot": True}},
+                {"data": {"id": "a", "nodeType": "service", "service": "a"}},
+            ],
+            "edges": [
+                {"data": {"source": "g", "target": "a", "traffic": {"protocol": "http",
+                          "rates": {"http": "4.00", "http5xx": "4.00"}}}},
+            ],
+        }
+    }  # fmt: skip
+    path = tmp_path / "graph.json"
+    path.write_text(json.dumps(graph))
+    result = import_graph("kiali", [path], window_s=60)
+    assert service_of(result.document, "a")["errorRate"] == 1.0
+    assert not any("observed requests" in w for w in result.warnings)
+    # the root gives no httpOut rate: the default, not rates divided by a window
+    assert result.document["entrypoints"][0]["rate"] == "100/s"
+
+
+def test_a_train_ticket_like_graph_runs_as_imported(tmp_path):
+    # the UI links to 38 backends without counts, each backend to its database and to
+    # the next backend (one certain cycle through all 38): before the realistic rules
+    # every request called all 38 and their chains (0% success)
+    nodes = ["ts-ui-dashboard"] + [f"ts-b{i}-service" for i in range(38)]
+    nodes += [f"ts-b{i}-mongo" for i in range(25)]
+    edges = [("ts-ui-dashboard", f"ts-b{i}-service") for i in range(38)]
+    edges += [(f"ts-b{i}-service", f"ts-b{i}-mongo") for i in range(25)]
+    edges += [(f"ts-b{i}-service", f"ts-b{(i + 1) % 38}-service") for i in range(38)]
+    body = "".join(f'<node id="{n}"/>' for n in nodes)
+    body += "".join(f'<edge source="{a}" target="{b}"/>' for a, b in edges)
+    path = tmp_path / "tt.graphml"
+    path.write_text(
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        f'<graph edgedefault="directed">{body}</graph></graphml>'
+    )
+    from meshsim.sim.runner import run_scenario
+
+    result = import_graph("graphml", [path])
+    doc = {**result.document}
+    # 64 nodes; the chain of 38 certain calls needs more than the default depth of 32
+    assert len(doc["services"]) == 64
+    assert doc["simulation"]["maxDepth"] > 38
+    doc["simulation"] = {**doc["simulation"], "duration": "6s", "warmup": "1s",
+                         "replications": 1, "seed": 3}  # fmt: skip
+    phase = run_scenario(Scenario.model_validate(doc), phase_indexes=[0]).phases[0]
+    entry = phase.entrypoints["ts-ui-dashboard"]
+    assert entry.requests > 300
+    assert entry.success_rate >= 0.99
+    assert max(s.utilization for s in phase.services.values()) < 1
