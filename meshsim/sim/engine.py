@@ -23,7 +23,7 @@ from meshsim.sim.compile import CallSpec, PhasePlan, PolicyRT
 from meshsim.sim.model import EntryRT, Link, Model, Request
 from meshsim.sim.outcomes import OUTLIER_FAILURES, Outcome, flags
 from meshsim.sim.recorder import Recorder
-from meshsim.sim.replica import Replica, run_fault
+from meshsim.sim.replica import Replica, busy_until, run_fault
 
 __all__ = ["Simulation", "simulate"]
 
@@ -452,7 +452,7 @@ class Simulation:
         service = self.model.services[server]
         if depth > self.max_depth:
             return ERROR
-        res = replica.res
+        res, epoch = replica.res, replica.epoch
         if (
             service.queue_limit is not None
             and res.count >= res.capacity
@@ -473,14 +473,14 @@ class Simulation:
         failed = error_rate > 0 and link.errors.random() < error_rate
         if failed or not service.threads or not service.script:
             res.release()
-            self.rec.busy(server, held, env.now)
+            self.rec.busy(server, held, busy_until(replica, epoch, env.now))
             if failed or not service.script:
                 return ERROR if failed else OK
             outcome = yield from self._script(server, replica, depth, req)
             return outcome
         outcome = yield from self._script(server, replica, depth, req)
         res.release()
-        self.rec.busy(server, held, env.now)
+        self.rec.busy(server, held, busy_until(replica, epoch, env.now))
         return outcome
 
     def _script(self, server: int, replica: Replica, depth: int, req: Request) -> Steps:

@@ -13,13 +13,27 @@ from meshsim.sim.workers import Workers
 if TYPE_CHECKING:  # pragma: no cover
     from meshsim.sim.clientview import ClientView
 
-__all__ = ["Replica", "run_fault"]
+__all__ = ["Replica", "busy_until", "run_fault"]
+
+
+def busy_until(replica: Replica, epoch: int, now: float) -> float:
+    """When a worker taken in ``epoch`` stopped being busy: now, or when its pod crashed."""
+    return now if replica.epoch == epoch else replica.crash_times[epoch]
 
 
 class Replica:
     """One pod of a service: its workers and its fault state."""
 
-    __slots__ = ("res", "down", "extra_error", "latency_faults", "crash", "epoch", "views")
+    __slots__ = (
+        "res",
+        "down",
+        "extra_error",
+        "latency_faults",
+        "crash",
+        "epoch",
+        "crash_times",
+        "views",
+    )
 
     def __init__(self, env: simpy.Environment, concurrency: int) -> None:
         self.res = Workers(env, concurrency)
@@ -29,6 +43,8 @@ class Replica:
         self.latency_faults: list[FaultRT] = []
         self.crash: simpy.Event | None = None  # fires when the pod crashes under its requests
         self.epoch = 0  # bumped by a crash: requests of an older epoch make no more calls
+        # when epoch k ended: a worker of a crashed pod is busy only until its crash
+        self.crash_times: list[float] = []
         # its sidecar: one view per destination (pool, breaker, detector), SPEC §10.1
         self.views: dict[int, ClientView] = {}
 
@@ -54,6 +70,7 @@ def _on(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
         replica.down += 1
     if fault.kind == "crash":
         replica.epoch += 1
+        replica.crash_times.append(env.now)
         crashed, replica.crash = replica.crash, env.event()
         if crashed is not None:
             crashed.succeed()

@@ -73,3 +73,18 @@ def test_crash_resets_in_flight_requests_then_refuses():
     assert p.entrypoints["web"].requests - ok == pytest.approx(60, abs=1)
     assert p.services["b"].rejected == pytest.approx(50, abs=1)
     assert p.services["b"].errors == 0
+
+
+def test_a_crashed_pod_is_not_busy_after_its_crash():
+    # An overloaded single worker is busy all the time it is up: 1 s before the crash
+    # and 1 s after the restart, nothing in between. The work it held when it crashed
+    # used to keep counting on the dead pod while the restarted one worked too (ρ > 1).
+    services = [{"name": "a", "serviceTime": "20ms", "concurrency": 1}]
+    faults = [{"service": "a", "type": "crash", "start": "1s", "duration": "1s"}]
+    r = run_scenario(
+        build(services, faults=faults, entrypoints=[{"name": "web", "service": "a",
+              "rate": "200/s"}], simulation={"duration": "3s"})
+    )  # fmt: skip
+    utilization = r.phases[0].services["a"].utilization
+    # first arrival ~ Exp(200/s) late; at most 2 s of 3 busy
+    assert 2 / 3 - 0.02 < utilization <= 2 / 3 + 1e-9
