@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from meshsim import phase_names
-from ui import dialogs, edits
+from ui import dialogs, edits, wheel_guard
 from ui.actions import EXPORTS
 from ui.backend import ScenarioError
 from ui.banner import Banner
@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
+        wheel_guard.install()
         self.setObjectName("MainWindow")
         self.settings = settings or default_settings()
         self.session = Session(self)

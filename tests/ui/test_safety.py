@@ -1,0 +1,74 @@
+"""The app never changes or loses the user's work without asking (issue 10)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
+
+
+def wheel(widget: QWidget, steps: int = -1) -> None:
+    """Turn the mouse wheel over the middle of ``widget``, as the window system does."""
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre.toPoint())),
+        QPoint(),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_wheel_over_an_unfocused_combo_box_changes_nothing(boutique, qtbot):
+    window = boutique
+    window.inspector.select_scenario()
+    editor = window.inspector.editors["mesh.profile"]
+    combo = editor.widget
+    assert isinstance(combo, QComboBox)
+    before = window.document.scenario
+    text = combo.currentText()
+    window.graph.setFocus()
+    for steps in (-1, -1, 1, -3):
+        wheel(combo, steps)
+    assert combo.currentText() == text
+    assert window.document.scenario == before
+    assert not window.document.is_dirty
+
+
+def test_wheel_over_the_inspector_scrolls_it_instead(boutique, qtbot):
+    window = boutique
+    window.resize(1366, 600)
+    window.inspector.select_scenario()
+    qtbot.waitUntil(lambda: window.inspector.scroll.verticalScrollBar().maximum() > 0)
+    bar = window.inspector.scroll.verticalScrollBar()
+    bar.setValue(0)
+    combo = window.inspector.editors["mesh.profile"].widget
+    window.graph.setFocus()
+    wheel(combo, -2)
+    assert bar.value() > 0
+    assert not window.document.is_dirty
+
+
+def test_a_focused_combo_box_still_takes_the_wheel(boutique, qtbot):
+    window = boutique
+    window.inspector.select_scenario()
+    combo = window.inspector.editors["mesh.profile"].widget
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    text = combo.currentText()
+    wheel(combo, -1 if combo.currentIndex() == 0 else 1)
+    assert combo.currentText() != text
+
+
+def test_wheel_over_the_phase_slider_without_focus_keeps_the_phase(boutique, qtbot):
+    window = boutique
+    slider = window.timeline.slider
+    assert slider.isEnabled() and slider.maximum() >= 2
+    window.session.set_phase(1, chosen=True)
+    window.graph.setFocus()
+    wheel(slider, 1)
+    assert window.session.phase == 1
