@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
+
+from tests.ui.ui_testing import REPO
+from ui import dialogs
 
 
 def wheel(widget: QWidget, steps: int = -1) -> None:
@@ -72,3 +77,31 @@ def test_wheel_over_the_phase_slider_without_focus_keeps_the_phase(boutique, qtb
     window.graph.setFocus()
     wheel(slider, 1)
     assert window.session.phase == 1
+
+
+def test_a_sample_opens_as_an_untitled_copy_and_save_asks_for_a_path(window, tmp_path, monkeypatch):
+    shipped = tmp_path / "shipped" / "retry-storm.yaml"
+    shipped.parent.mkdir()
+    shipped.write_bytes((REPO / "samples" / "retry-storm.yaml").read_bytes())
+    before = shipped.read_bytes()
+    gallery = window.files.show_gallery()
+    gallery.sample_chosen.emit(str(shipped))
+    assert window.document.scenario.metadata.name
+    assert window.document.path is None
+    assert not window.document.is_dirty
+    assert "untitled" in window.windowTitle()
+    asked: list[str] = []
+    target = tmp_path / "mine.yaml"
+
+    def save_file(_parent, _title, suggested="", _filters=""):
+        asked.append(suggested)
+        return str(target)
+
+    monkeypatch.setattr(dialogs, "save_file", save_file)
+    assert window.action("save").isEnabled()
+    window.action("save").trigger()
+    assert len(asked) == 1 and Path(asked[0]).name.endswith(".yaml")
+    assert Path(asked[0]).parent != shipped.parent
+    assert target.exists()
+    assert window.document.path == target
+    assert shipped.read_bytes() == before
