@@ -17,9 +17,20 @@ from meshsim.errors import (
     SimulationCancelled,
     SimulationError,
 )
-from meshsim.files.loader import format_path, load_scenario, parse_scenario
+from meshsim.files.scenario import (
+    RoundTripDocument,
+    dump_scenario,
+    format_path,
+    load_scenario,
+    parse_scenario,
+    save_scenario,
+    to_wire,
+    update_text,
+)
 from meshsim.rollout.state import PhaseState, join_phases, phase_names, phase_state, phase_states
-from meshsim.sim.runner import VERSION, RunRequest, run_many, run_scenario
+from meshsim.sim.runner import RunRequest, run_many, run_scenario
+from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run
+from meshsim.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from meshsim.files.importers import FORMATS, ImportResult, detect_format, import_graph
@@ -29,8 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from meshsim.report import plots
     from meshsim.report.html import write_report
     from meshsim.rollout.graph import layered_layout
-
-__version__ = VERSION
 
 _LAZY = {
     "compare": "meshsim.planning.compare",
@@ -50,14 +59,19 @@ __all__ = [
     "ImportResult",
     "MeshSimError",
     "PhaseState",
+    "RoundTripDocument",
+    "RunEstimate",
     "RunRequest",
     "ScenarioError",
     "SimulationCancelled",
     "SimulationError",
     "__version__",
+    "available_memory",
     "blast_radius",
     "compare",
     "detect_format",
+    "dump_scenario",
+    "estimate_run",
     "export_istio",
     "format_path",
     "import_graph",
@@ -71,6 +85,9 @@ __all__ = [
     "plots",
     "run_many",
     "run_scenario",
+    "save_scenario",
+    "to_wire",
+    "update_text",
     "write_report",
 ]
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_serializer, model_validator
 
+from models import limits
 from models.base import Document
 from models.values import Duration, format_duration
 
@@ -126,9 +127,9 @@ class Empirical(Document):
     """A uniform choice among measured samples (importers use this)."""
 
     dist: Literal["empirical"] = Field(description="Distribution kind.")
-    samples: Annotated[list[Duration], Field(min_length=1)] = Field(
-        description="Measured durations; each draw picks one uniformly."
-    )
+    samples: Annotated[
+        list[Duration], Field(min_length=1, max_length=limits.MAX_EMPIRICAL_SAMPLES)
+    ] = Field(description="Measured durations; each draw picks one uniformly.")
 
     @property
     def mean(self) -> float:

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from models import limits
 from models.base import Document
 from models.distributions import Distribution
 from models.values import Duration, OptDuration
@@ -42,8 +43,8 @@ RETRY_TOKENS = (
 )
 """The ``retryOn`` tokens of SPEC §6; any other token is an error."""
 
-Count = Annotated[int, Field(ge=0)]
-OptLimit = Annotated[int | None, Field(ge=1)]
+Count = Annotated[int, Field(ge=0, le=limits.MAX_POOL_LIMIT)]
+OptLimit = Annotated[int | None, Field(ge=1, le=limits.MAX_POOL_LIMIT)]
 
 
 class Backoff(Document):
@@ -76,7 +77,9 @@ def _none_is_null(value: object) -> object:
 class Retries(Document):
     """Mesh retry policy (Istio VirtualService ``retries``)."""
 
-    attempts: Count = Field(2, description="Retries after the first try (Istio `attempts`).")
+    attempts: Annotated[int, Field(ge=0, le=limits.MAX_ATTEMPTS)] = Field(
+        2, description="Retries after the first try (Istio `attempts`)."
+    )
     per_try_timeout: OptDuration = Field(None, description="Timeout of each try; none = off.")
     retry_on: list[str] = Field(
         default_factory=lambda: ["connect-failure", "refused-stream", "unavailable", "cancelled"],
@@ -111,11 +114,11 @@ class ConnectionPool(Document):
     """Envoy circuit-breaker thresholds (DestinationRule ``connectionPool``); none = unlimited."""
 
     max_connections: OptLimit = Field(None, description="Max connections to the destination.")
-    max_pending_requests: Annotated[int | None, Field(ge=0)] = Field(
+    max_pending_requests: Annotated[int | None, Field(ge=0, le=limits.MAX_POOL_LIMIT)] = Field(
         None, description="Max requests waiting in the client proxy for a connection."
     )
     max_requests: OptLimit = Field(None, description="Max active requests to the destination.")
-    max_retries: Annotated[int | None, Field(ge=0)] = Field(
+    max_retries: Annotated[int | None, Field(ge=0, le=limits.MAX_POOL_LIMIT)] = Field(
         None, description="Max concurrent retries to the destination."
     )
 
@@ -191,7 +194,7 @@ class Mesh(Document):
         "istio-sidecar", description="Published proxy numbers to start from (SPEC §6)."
     )
     proxy: Proxy = Field(default_factory=Proxy, description="Overrides of the profile's numbers.")
-    nodes: Annotated[int, Field(ge=1)] = Field(
+    nodes: Annotated[int, Field(ge=1, le=limits.MAX_NODES)] = Field(
         3, description="Nodes of the cluster (istio-ambient: one ztunnel per node)."
     )
     defaults: Policy = Field(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from models import limits
 from models.base import Document
 from models.distributions import Constant, Distribution
 from models.mesh import MeshPolicy
-from models.values import Duration, OptDuration, Probability
+from models.values import Duration, OptDuration, Probability, format_duration
 
 __all__ = ["Fault", "MtlsRule", "Ordering", "Phase", "Rollout", "Simulation", "STRATEGIES"]
 
@@ -72,7 +73,7 @@ class Ordering(Document):
     name: str = Field(description="Ordering name (unique).")
     phases: list[Phase] | None = Field(None, description="Explicit phases (as rollout.phases).")
     strategy: Literal[STRATEGIES] | None = Field(None, description="A generated strategy.")  # type: ignore[valid-type]
-    phase_count: Annotated[int, Field(ge=1)] | None = Field(
+    phase_count: Annotated[int, Field(ge=1, le=limits.MAX_PHASE_COUNT)] | None = Field(
         None, description="Number of phases a strategy generates (default 4)."
     )
 
@@ -92,7 +93,7 @@ class Fault(Document):
     type: Literal["outage", "error", "latency", "crash"] = Field(description="Fault kind.")
     start: Duration = Field(0.0, description="When the fault starts.")
     duration: OptDuration = Field(None, description="How long it lasts; none = until the end.")
-    replicas: Annotated[int, Field(ge=1)] | None = Field(
+    replicas: Annotated[int, Field(ge=1, le=limits.MAX_REPLICAS)] | None = Field(
         None, description="How many replicas are hit; default all."
     )
     error_rate: Probability | None = Field(None, description="type error: extra chance of 500.")
@@ -112,13 +113,24 @@ class Fault(Document):
         return self
 
 
+def _at_most_a_week(seconds: float) -> float:
+    if seconds > limits.MAX_SIM_DURATION_S:
+        limit = f"{limits.MAX_SIM_DURATION_S:.0f}s"
+        raise ValueError(f"must be at most 7 days ({limit}), got {format_duration(seconds)}")
+    return seconds
+
+
 class Simulation(Document):
     """Simulation settings (SPEC §9)."""
 
-    duration: Duration = Field(60.0, description="Simulated time.")
+    duration: Annotated[Duration, AfterValidator(_at_most_a_week)] = Field(
+        60.0, description="Simulated time."
+    )
     warmup: Duration = Field(5.0, description="Arrivals before this are not measured.")
     seed: int = Field(1, description="Seed of every random stream.")
-    replications: Annotated[int, Field(ge=1)] = Field(3, description="Independent runs.")
+    replications: Annotated[int, Field(ge=1, le=limits.MAX_REPLICATIONS)] = Field(
+        3, description="Independent runs."
+    )
     network_latency: Distribution = Field(
         default_factory=lambda: Constant.model_validate({"value": "0ms"}),
         description="Network latency per hop, each way.",
@@ -126,7 +138,9 @@ class Simulation(Document):
     backoff_mode: Literal["envoy", "envoy-doc"] = Field(
         "envoy", description="Default back-off mode of mesh retries (SPEC §10.5)."
     )
-    max_depth: Annotated[int, Field(ge=1)] = Field(32, description="Call nesting limit.")
+    max_depth: Annotated[int, Field(ge=1, le=limits.MAX_DEPTH)] = Field(
+        32, description="Call nesting limit."
+    )
 
     @model_validator(mode="after")
     def _window(self) -> Simulation:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator
 
+from models import limits
 from models.base import Document
 from models.distributions import Constant, Distribution
 from models.values import Duration, OptDuration, Probability, Rate
@@ -38,13 +39,17 @@ class Call(Document):
     """One call of a service's script (SPEC §4)."""
 
     to: str = Field(description="The service called.")
-    count: Annotated[int, Field(ge=1)] = Field(1, description="Sequential repetitions.")
+    count: Annotated[int, Field(ge=1, le=limits.MAX_CALL_COUNT)] = Field(
+        1, description="Sequential repetitions."
+    )
     probability: Probability = Field(
         1.0, description="Chance the call is made, drawn once per execution of the item."
     )
     optional: bool = Field(False, description="Its failure does not fail the caller.")
     timeout: OptDuration = Field(None, description="Application-level timeout of each try.")
-    retries: Annotated[int, Field(ge=0)] = Field(0, description="Application-level retries.")
+    retries: Annotated[int, Field(ge=0, le=limits.MAX_APP_RETRIES)] = Field(
+        0, description="Application-level retries."
+    )
     retry_backoff: Duration = Field(0.0, description="Fixed wait between application retries.")
 
 
@@ -74,14 +79,18 @@ class Service(Document):
 
     name: str = Field(description="Unique DNS-1123 label.")
     namespace: str = Field("default", description="Kubernetes namespace.")
-    replicas: Annotated[int, Field(ge=1)] = Field(1, description="Replicas (pods).")
-    concurrency: Annotated[int, Field(ge=1)] = Field(16, description="Workers per replica.")
+    replicas: Annotated[int, Field(ge=1, le=limits.MAX_REPLICAS)] = Field(
+        1, description="Replicas (pods)."
+    )
+    concurrency: Annotated[int, Field(ge=1, le=limits.MAX_CONCURRENCY)] = Field(
+        16, description="Workers per replica."
+    )
     concurrency_model: Literal["threads", "async"] = Field(
         "threads",
         description="threads: a worker is held until the request ends; "
         "async: only during the request's own work.",
     )
-    queue_limit: Annotated[int | None, Field(ge=0)] = Field(
+    queue_limit: Annotated[int | None, Field(ge=0, le=limits.MAX_QUEUE_LIMIT)] = Field(
         None, description="Max waiting requests per replica; none = unbounded."
     )
     service_time: Distribution = Field(
@@ -128,7 +137,9 @@ class Entrypoint(Document):
 
     name: str = Field(description="Unique name; edges from it are named '@name'.")
     service: str = Field(description="The service that receives the traffic.")
-    rate: Rate = Field(description="Arrival rate in requests per second.")
+    rate: Annotated[Rate, Field(le=limits.MAX_RATE_RPS)] = Field(
+        description="Arrival rate in requests per second."
+    )
     arrival: Literal["poisson", "constant"] = Field("poisson", description="Arrival process.")
     client: Literal["external", "gateway"] = Field(
         "external", description="external: never meshed; gateway: meshed from its phase."

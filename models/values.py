@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
+from models.limits import MAX_DURATION_S
+
 __all__ = [
     "Duration",
     "OptDuration",
@@ -65,6 +67,9 @@ def parse_duration(value: Any) -> float:
     seconds = float(Decimal(match.group(1)) * _UNITS[match.group(2)])
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"duration must be finite and >= 0, got {value!r}")
+    if seconds > MAX_DURATION_S:
+        limit = f"{MAX_DURATION_S:.0f}s"
+        raise ValueError(f"duration must be at most 365 days ({limit}), got {value!r}")
     return seconds
 
 

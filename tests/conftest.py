@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny scenario builder and paths to shared data."""
+"""Shared fixtures: a tiny scenario builder and the path of the test data (tests/data)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ settings.load_profile("meshsim")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATA = ROOT / "tests" / "data"
+"""Real files the importer and app tests read, with their origins in SOURCES.md."""
 
 
 def build(services: list[dict[str, Any]], **top: Any):
@@ -54,3 +55,19 @@ def tiny():
         ],
         rollout={"phases": [{"name": "all", "services": ["a", "b"]}]},
     )
+
+
+@pytest.fixture
+def simulations(monkeypatch):
+    """(phase fingerprint, replication) of every simulation the runner starts (serial runs)."""
+    import meshsim.sim.runner
+
+    calls: list[tuple] = []
+    real = meshsim.sim.runner.simulate
+
+    def counted(model, plan, replication, *args, **kwargs):
+        calls.append((plan.fingerprint(), replication))
+        return real(model, plan, replication, *args, **kwargs)
+
+    monkeypatch.setattr(meshsim.sim.runner, "simulate", counted)
+    return calls

@@ -26,6 +26,8 @@ from meshsim import (
     parse_scenario,
     plots,
     run_scenario,
+    save_scenario,
+    to_wire,
     write_report,
 )
 
@@ -62,5 +64,7 @@ __all__ = [
     "plot_proxy_memory",
     "plot_success_rate",
     "run_scenario",
+    "save_scenario",
+    "to_wire",
     "write_report",
 ]

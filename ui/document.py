@@ -3,6 +3,10 @@
 Scenarios are frozen pydantic documents, so every edit builds a new validated
 document and the undo stack keeps whole-document snapshots: undo and redo just put
 an older or newer snapshot back.
+
+The text the scenario was read from is kept: saving writes it back with only the
+edited fields' lines changed (comments and layout stay), through meshsim's one
+scenario writer; saving an unchanged document does not touch the file.
 """
 
 from __future__ import annotations
@@ -12,25 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from models import Scenario
-from ui.backend import ScenarioError, parse_scenario
+from ui.backend import ScenarioError, parse_scenario, save_scenario, to_wire
 
 Wire = dict[str, Any]
-
-
-def to_wire(scenario: Scenario) -> Wire:
-    """The scenario as the plain data written to YAML (only what the user set)."""
-    return scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
-
-
-def to_yaml(scenario: Scenario) -> str:
-    """The scenario as YAML text, keys in document order."""
-    return yaml.safe_dump(to_wire(scenario), sort_keys=False, allow_unicode=True)
 
 
 def validate(data: Wire) -> Scenario:
@@ -87,6 +80,7 @@ class ScenarioDocument(QObject):
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
         self._scenario: Scenario | None = None
         self._path: Path | None = None
+        self._original: str | None = None
 
     @property
     def scenario(self) -> Scenario | None:
@@ -100,12 +94,29 @@ class ScenarioDocument(QObject):
     def is_dirty(self) -> bool:
         return not self.undo_stack.isClean()
 
-    def load(self, scenario: Scenario, path: str | Path | None, *, dirty: bool = False) -> None:
-        """Start editing ``scenario`` (from ``path``; ``dirty``: never saved, e.g. imported)."""
+    def load(
+        self,
+        scenario: Scenario,
+        path: str | Path | None,
+        *,
+        dirty: bool = False,
+        text: str | None = None,
+    ) -> None:
+        """Start editing ``scenario`` (from ``path``; ``dirty``: never saved, e.g. imported).
+
+        ``text`` is what the file says (read from ``path`` when not given): saving
+        changes only the lines of what was edited since.
+        """
         self.undo_stack.clear()
         if dirty:
             self.undo_stack.resetClean()
         self._path = Path(path) if path else None
+        self._original = text
+        if text is None and self._path is not None and not dirty:
+            try:
+                self._original = self._path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                self._original = None  # then the scenario is written in full
         self._set(scenario)
         self.path_changed.emit(str(self._path or ""))
         self.dirty_changed.emit(dirty)
@@ -128,14 +139,20 @@ class ScenarioDocument(QObject):
         self.apply(scenario, text)
         return scenario
 
-    def save(self, path: str | Path) -> None:
-        """Write the scenario as YAML and mark this state as saved."""
+    def save(self, path: str | Path) -> bool:
+        """Write the scenario as YAML and mark this state as saved.
+
+        Only the lines of edited fields change; when the file already says exactly
+        this it is not written at all (returns False). The write is atomic.
+        """
         if self._scenario is None:
             raise RuntimeError("no scenario is loaded")
-        Path(path).write_text(to_yaml(self._scenario), encoding="utf-8")
+        saved = save_scenario(path, self._scenario, self._original)
+        self._original = saved.text
         self._path = Path(path)
         self.undo_stack.setClean()
         self.path_changed.emit(str(self._path))
+        return saved.written
 
     def _set(self, scenario: Scenario) -> None:
         self._scenario = scenario

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 
 from meshsim.errors import GraphImportError, ScenarioError, SimulationCancelled, SimulationError
-from meshsim.sim.runner import VERSION
+from meshsim.version import __version__
 
 __all__ = ["main"]
 
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="meshsim",
         description="Simulate a service-mesh rollout phase by phase before it touches production.",
     )
-    parser.add_argument("--version", action="version", version=f"meshsim {VERSION}")
+    parser.add_argument("--version", action="version", version=f"meshsim {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMANDS:
         try:

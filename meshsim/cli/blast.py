@@ -9,6 +9,7 @@ from meshsim.cli.common import (
     add_sim_overrides,
     load_with_overrides,
     progress_bar,
+    refuse_if_too_big,
     write_output,
 )
 from meshsim.planning.blast import blast_radius
@@ -47,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Measure and print the blast radius (or the JSON document)."""
     scenario = load_with_overrides(args)
+    outages = len(set(args.service)) if args.service else len(scenario.services)
+    refuse_if_too_big(scenario, args.workers, phases=1, plans=outages + 1)
     update, close = progress_bar("simulating outages", args.quiet or args.json == "-")
     try:
         results = blast_radius(

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from meshsim.errors import SimulationError
-from meshsim.files.loader import load_scenario
+from meshsim.files.atomic import write_text_atomically as write_atomic
+from meshsim.files.scenario import load_scenario
+from meshsim.sim.runner import default_workers
+from meshsim.sim.sizing import RunEstimate, estimate_run, fits_in_memory
 from models import Scenario, parse_duration
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "add_sim_overrides",
     "load_with_overrides",
     "progress_bar",
+    "refuse_if_too_big",
     "write_atomic",
     "write_output",
 ]
@@ -72,18 +74,27 @@ def load_with_overrides(args: argparse.Namespace) -> Scenario:
         raise SimulationError(f"{args.scenario}: with these options: {reasons}") from err
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that it is either complete or untouched."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def refuse_if_too_big(
+    scenario: Scenario,
+    workers: int | None,
+    *,
+    phases: int | None = None,
+    plans: int = 1,
+) -> RunEstimate:
+    """Estimate the run; refuse it (SimulationError: one line, exit 2) if it cannot fit.
+
+    Called before anything is simulated or written, so a refused run leaves no file.
+    """
+    estimate = estimate_run(
+        scenario,
+        phases=phases,
+        plans=plans,
+        workers=default_workers() if workers is None else max(1, workers),
+    )
+    reason = fits_in_memory(estimate)
+    if reason is not None:
+        raise SimulationError(reason)
+    return estimate
 
 
 def write_output(target: str, text: str) -> None:

@@ -10,6 +10,7 @@ from meshsim.cli.common import (
     add_sim_overrides,
     load_with_overrides,
     progress_bar,
+    refuse_if_too_big,
     write_output,
 )
 from meshsim.planning.compare import compare
@@ -54,6 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Compare the orderings and print the ranking (or the JSON document)."""
     scenario = load_with_overrides(args)
+    plans = len(args.strategy or STRATEGIES) + len(scenario.orderings)
+    refuse_if_too_big(scenario, args.workers, phases=args.phase_count + 1, plans=plans)
     update, close = progress_bar("comparing", args.quiet or args.json == "-")
     try:
         results = compare(

@@ -9,7 +9,7 @@ from pathlib import Path
 from meshsim.cli.common import write_atomic
 from meshsim.errors import SimulationError
 from meshsim.files.istio import export_istio
-from meshsim.files.loader import load_scenario
+from meshsim.files.scenario import load_scenario
 
 __all__ = ["register", "run"]
 

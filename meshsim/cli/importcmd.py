@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from meshsim.errors import GraphImportError
 from meshsim.files.importers import FORMATS, import_graph
 from meshsim.files.importers.values import parse_rate
+from meshsim.files.scenario import dump_scenario, write_text_atomically
 from models import Scenario
 
 __all__ = ["register", "run"]
@@ -74,26 +72,14 @@ def run(args: argparse.Namespace) -> int:
     except ValidationError as err:
         print(f"meshsim: internal error: the imported scenario is invalid:\n{err}", file=sys.stderr)
         return 1
-    text = yaml.safe_dump(result.document, sort_keys=False, allow_unicode=True)
+    text = dump_scenario(result.document)
     output = getattr(args, "output", None)
     if output is None or str(output) == "-":
         sys.stdout.write(text)
         return 0
     try:
-        _write_atomically(Path(output), text)
+        write_text_atomically(Path(output), text)
     except OSError as err:
         print(f"{output}: cannot write: {err.strerror or err}", file=sys.stderr)
         return 2
     return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -9,6 +9,7 @@ from meshsim.cli.common import (
     add_sim_overrides,
     load_with_overrides,
     progress_bar,
+    refuse_if_too_big,
     write_output,
 )
 from meshsim.rollout.state import resolve_phase
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     indexes = None
     if args.phase:
         indexes = sorted({resolve_phase(scenario, token) for token in args.phase})
+    refuse_if_too_big(scenario, args.workers, phases=len(indexes) if indexes else None)
     update, close = progress_bar("simulating", args.quiet or args.json == "-")
     try:
         results = run_scenario(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from meshsim.files.loader import load_scenario
+from meshsim.files.scenario import load_scenario
 
 __all__ = ["register", "run"]
 

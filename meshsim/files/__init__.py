@@ -1,6 +1,8 @@
 """Reading and writing files: scenarios, the importers' graph formats, Istio manifests.
 
-``loader`` reads scenario YAML safely with the line of every problem, ``importers``
-turns foreign graph formats into scenarios, ``istio`` writes a phase's manifests.
+``scenario`` is the one door for scenario files: it reads them (with ``loader``, which
+reports every problem at its line) and writes them (new ones in full, edited ones
+changing only the edited lines, atomically via ``atomic``). ``importers`` turns foreign
+graph formats into scenario documents, ``istio`` makes a phase's manifests.
 It never simulates: it imports neither :mod:`meshsim.sim`, planning, reports nor the CLI.
 """

@@ -61,6 +61,17 @@ def _meta(name: str, namespace: str | None = None, **extra: Any) -> dict[str, An
     return meta
 
 
+def _how_to_apply(file: str) -> str:
+    """The comment line that says how to apply ``file`` (partial Deployments need SSA)."""
+    if file.startswith("20"):
+        return (
+            f"# apply with: kubectl apply --server-side --field-manager=meshsim -f {file}\n"
+            "# (partial Deployments: server-side apply merges these labels into the existing"
+            " ones)\n"
+        )
+    return f"# apply with: kubectl apply -f {file}\n"
+
+
 def _injection(scenario: Scenario, meshed: frozenset[str]) -> tuple[list[dict], list[dict]]:
     """(Namespace manifests, partial Deployment manifests) that mesh ``meshed``."""
     ambient = scenario.mesh.profile == "istio-ambient"
@@ -255,6 +266,7 @@ def export_istio(scenario: Scenario, phase: int | str | None = None) -> dict[str
     notes = "".join(f"# note: {n}\n" for n in _notes(scenario, policies))
     return {
         file: head
+        + _how_to_apply(file)
         + (notes if file.startswith("50") else "")
         + yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False)
         for file, docs in files.items()

@@ -247,6 +247,13 @@ def _all_aliases() -> set[str]:
 _ALIASES = _all_aliases()
 
 
+def _number(value: Any) -> str:
+    """``1000000.0`` as ``1,000,000``: limits read as the numbers people type."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def _message(error: Any, loc: Loc) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "missing":
@@ -260,7 +267,9 @@ def _message(error: Any, loc: Loc) -> str:
     if kind == "greater_than":
         return f"must be greater than {ctx['gt']} (got {value!r})"
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']} (got {value!r})"
+        return f"must be at most {_number(ctx['le'])} (got {value!r})"
+    if kind == "too_long":
+        return f"may have at most {_number(ctx.get('max_length'))} item(s)"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')} (got {value!r})"
     if kind in ("union_tag_invalid", "union_tag_not_found"):

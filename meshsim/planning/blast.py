@@ -7,9 +7,9 @@ same replication. The pairs share every random stream (common random numbers), s
 difference is the outage's doing, and the 95% interval is that of the paired
 per-replication differences.
 
-Replication r is simulated as a one-replication run whose seed is the scenario's seed
-for r = 0 and a digest of (seed, r) otherwise; each pair (with and without the outage)
-uses the same seed.
+Each pair is one replication r (``RunRequest.replication_indexes``) with and without
+the outage, on replication r's own streams. All pairs go to the runner as one batch: it
+compiles each scenario once and simulates each distinct job once (its ``JobCache``).
 """
 
 from __future__ import annotations

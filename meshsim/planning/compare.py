@@ -2,15 +2,16 @@
 
 The orderings are the document's named orderings (SPEC §7.3) plus the requested
 strategies (SPEC §7.2). Every plan is simulated with :func:`meshsim.sim.runner.run_many`
-in one batch (common random numbers, so differences between plans are paired); the
-baseline is simulated once and shared, and plans with identical phases are simulated
-once. ``optimized`` then searches from every other plan (:mod:`meshsim.planning.search`),
-simulates its best few candidates and keeps the best of candidates and seeds.
+in one batch (common random numbers, so differences between plans are paired).
+``optimized`` then searches from every other plan (:mod:`meshsim.planning.search`),
+simulates its best few candidates and keeps the best of candidates and seeds. One
+:class:`~meshsim.sim.runner.JobCache` spans the batches, so each distinct mesh state
+(the shared baseline, the all-meshed last phase, a candidate equal to a seed) is
+simulated once per replication.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ from meshsim.errors import SimulationCancelled, SimulationError
 from meshsim.planning.scoring import rank, ranking_key, score_ordering
 from meshsim.planning.search import Estimator, search
 from meshsim.planning.strategies import GENERATED, Groups, build_phases, generate, groups_of
-from meshsim.sim.runner import RunRequest, run_many
+from meshsim.sim.runner import JobCache, RunRequest, run_many
 from models import STRATEGIES, Ordering, Phase, Scenario
 from models.results import CompareResults, OrderingResult, PhaseResult
 
@@ -35,12 +36,6 @@ class _Plan:
     phases: list[Phase] | None
     shown: bool = True
     results: list[PhaseResult] = field(default_factory=list)
-
-
-def _key(phases: Sequence[Phase]) -> str:
-    """Identity of a plan for simulation: the phases without their names."""
-    dumped = [p.model_dump(mode="json", exclude={"name"}, exclude_defaults=True) for p in phases]
-    return json.dumps(dumped, sort_keys=True)
 
 
 def _check_strategies(scenario: Scenario, strategies: Sequence[str]) -> list[str]:
@@ -98,14 +93,17 @@ def _phases_of(scenario: Scenario, strategy: str, ordering: Ordering, count: int
 
 
 def _add_seeds(scenario: Scenario, plans: list[_Plan]) -> None:
-    """Make sure every strategy an ``optimized`` plan starts from gets simulated."""
-    keys = {_key(p.phases) for p in plans if p.phases is not None}
+    """Make sure every strategy an ``optimized`` plan starts from gets simulated.
+
+    A seed equal to a plan already there costs no simulation (the job cache has it)
+    and, coming later, loses ties to it.
+    """
+    shown = {(p.strategy, p.phase_count) for p in plans if p.phases is not None}
     for count in sorted({p.phase_count for p in plans if p.strategy == "optimized"}):
         extra = [*GENERATED] + (["as-written"] if scenario.rollout.phases else [])
         for strategy in extra:
-            phases = generate(scenario, strategy, count)
-            if _key(phases) not in keys:
-                keys.add(_key(phases))
+            if (strategy, count) not in shown:
+                phases = generate(scenario, strategy, count)
                 plans.append(_Plan(f"{strategy}-seed-{count}", strategy, count, phases, False))
 
 
@@ -117,7 +115,7 @@ class _Run:
     should_stop: Callable[[], bool] | None
     progress: _Progress
     estimator: Estimator
-    cache: dict = field(default_factory=dict)  # job metrics, shared by the batches
+    cache: JobCache = field(default_factory=JobCache)  # shared by the batches
 
 
 class _Progress:
@@ -140,13 +138,10 @@ def _simulate(
     scenario: Scenario, plans: list[_Plan], baseline: PhaseResult | None, run: _Run
 ) -> PhaseResult:
     """Simulate ``plans`` (and the baseline if not given) in one batch; fill ``results``."""
-    unique: dict[str, list[Phase]] = {}
+    requests = []
     for p in plans:
-        unique.setdefault(_key(p.phases or []), p.phases or [])
-    requests = [
-        RunRequest(scenario, tuple(ph), tuple(range(1, len(ph) + 1)), label=f"plan {i}")
-        for i, ph in enumerate(unique.values())
-    ]
+        phases = tuple(p.phases or ())
+        requests.append(RunRequest(scenario, phases, tuple(range(1, len(phases) + 1)), p.name))
     if baseline is None:
         requests.append(RunRequest(scenario, (), (0,), label="baseline"))
     jobs = sum(len(r.phase_indexes or ()) for r in requests) * scenario.simulation.replications
@@ -158,14 +153,8 @@ def _simulate(
         cache=run.cache,
     )
     baseline = baseline or results[-1].phases[0]
-    by_key = dict(zip(unique, results, strict=False))
-    for p in plans:
-        simulated = by_key[_key(p.phases or [])].phases
-        renamed = [
-            r.model_copy(update={"name": ph.name})
-            for r, ph in zip(simulated, p.phases or [], strict=True)
-        ]
-        p.results = [baseline, *renamed]
+    for p, simulated in zip(plans, results[: len(plans)], strict=True):
+        p.results = [baseline, *simulated.phases]
     return baseline
 
 
@@ -178,12 +167,10 @@ def _optimize(
     complete = [groups_of(scenario, p.phases or []) for p in seeds]
     complete = [g for g in complete if {n for grp in g for n in grp} == names]
     found: list[Groups] = search(scenario, complete, estimator=run.estimator)
-    known = {_key(p.phases or []) for p in seeds}
     candidates = []
     for groups in found:
         phases = build_phases(scenario, groups)
-        if _key(phases) not in known:
-            candidates.append(_Plan(plan.name, "optimized", len(phases), phases, False))
+        candidates.append(_Plan(plan.name, "optimized", len(phases), phases, False))
     if candidates:
         _simulate(scenario, candidates, baseline, run)
     scored = [(score_ordering(scenario, c.results), c) for c in [*seeds, *candidates]]
@@ -230,8 +217,8 @@ def compare(
     fixed = [p for p in plans if p.phases is not None]
     if not fixed:
         raise SimulationError("nothing to compare: no named ordering and no strategy")
-    unique = {_key(p.phases or []): len(p.phases or []) for p in fixed}
-    jobs = 1 + sum(unique.values()) + sum(2 * p.phase_count for p in optimized)
+    # an estimate: jobs the cache finds already simulated make progress jump ahead
+    jobs = 1 + sum(len(p.phases or []) for p in fixed) + sum(2 * p.phase_count for p in optimized)
     progress = _Progress(on_progress, jobs * scenario.simulation.replications)
     run = _Run(workers, should_stop, progress, Estimator(scenario))
     baseline = _simulate(scenario, fixed, None, run)

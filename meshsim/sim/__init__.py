@@ -5,6 +5,7 @@ turns a phase state into plain per-phase plans, ``model`` into the runtime objec
 the random streams (per entrypoint, and per client → destination link), ``engine``
 (with ``clientview``, ``replica``, ``workers``) simulates one phase and replication,
 ``recorder`` and ``stats`` turn what happened into the metrics of SPEC §11, and
-``runner`` runs phases × replications on a process pool. It imports neither planning,
-reports, file formats nor the CLI.
+``runner`` runs phases × replications on a process pool. ``sizing`` estimates a run's
+visits, memory and time from the scenario, before it starts. It imports neither
+planning, reports, file formats nor the CLI.
 """

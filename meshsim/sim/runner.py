@@ -1,9 +1,11 @@
 """Run phases × replications (× several plans) serially or on a process pool.
 
-A job is one (request, phase, replication): a pure function of its inputs, so a
-parallel run gives exactly the serial run's results. Any
-:class:`concurrent.futures.Executor` can run the jobs (a process pool by default;
-e.g. a Dask ``Client.get_executor()`` for a cluster) without touching the engine.
+A job is one phase of one replication of a scenario: a pure function of its key
+(:class:`JobCache`), so a parallel run gives exactly the serial run's results, and a
+job whose key was already simulated is not simulated again. Each request is compiled
+once in this process; the workers get the compiled model and phase plan, never the
+scenario. Any :class:`concurrent.futures.Executor` can run the jobs (a process pool by
+default; e.g. a Dask ``Client.get_executor()`` for a cluster) without touching the engine.
 """
 
 from __future__ import annotations
@@ -12,22 +14,25 @@ import hashlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from meshsim.errors import SimulationCancelled, SimulationError
-from meshsim.sim.compile import compile_phases
+from meshsim.sim.compile import PhasePlan, compile_phases
 from meshsim.sim.engine import simulate
 from meshsim.sim.model import Model
+from meshsim.sim.samples import PhaseSample
 from meshsim.sim.stats import aggregate_phase, phase_metrics
+from meshsim.version import __version__
 from models import Phase, Scenario
 from models.results import Results
 
-__all__ = ["RunRequest", "run_many", "run_scenario", "default_workers"]
+__all__ = ["JobCache", "RunRequest", "run_many", "run_scenario", "default_workers"]
 
-VERSION = "0.1.0"
+JobKey = tuple[bytes, tuple, int]
+"""(digest of the scenario without its plan, phase fingerprint, replication)."""
 
 
 @dataclass(frozen=True)
@@ -61,14 +66,79 @@ class RunRequest:
         return sorted(set(self.replication_indexes))
 
 
+class _Job(NamedTuple):
+    """What a worker needs to simulate one job: compiled, so it never compiles."""
+
+    model: Model
+    plan: PhasePlan
+    replication: int
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A request compiled once: its model, plans, and the phases and replications wanted."""
+
+    request: RunRequest
+    model: Model
+    plans: list[PhasePlan]
+    digest: bytes
+    phases: list[int]
+    replications: list[int]
+
+    def jobs(self) -> Iterator[tuple[int, JobKey, _Job]]:
+        """Every (phase, replication) of the request: phase index, key, job."""
+        for phase in self.phases:
+            plan = self.plans[phase]
+            fingerprint = plan.fingerprint()
+            for rep in self.replications:
+                yield phase, (self.digest, fingerprint, rep), _Job(self.model, plan, rep)
+
+
+class JobCache:
+    """Samples of simulated jobs by key: the one place identical simulations are found.
+
+    Two jobs are identical when their scenarios differ at most in the plan (rollout,
+    orderings, metadata), their compiled phases are equal (:meth:`PhasePlan.fingerprint`)
+    and they are the same replication: with common random numbers they record the same
+    (the baseline of every ordering, say, or the last phase of two orderings). Every
+    run uses one (:func:`run_many` makes a fresh one unless given one); keeping it
+    across batches, as ``compare`` does for its search candidates, simulates each job
+    once over all of them.
+    """
+
+    def __init__(self) -> None:
+        self._samples: dict[JobKey, PhaseSample] = {}
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._samples
+
+    def __getitem__(self, key: JobKey) -> PhaseSample:
+        return self._samples[key]
+
+    def missing(self, compiled: Sequence[_Compiled]) -> dict[JobKey, _Job]:
+        """The jobs of ``compiled`` still to simulate, each distinct key once, in order."""
+        todo: dict[JobKey, _Job] = {}
+        for request in compiled:
+            for _phase, key, job in request.jobs():
+                if key not in self._samples and key not in todo:
+                    todo[key] = job
+        return todo
+
+    def add(self, samples: dict[JobKey, PhaseSample]) -> None:
+        """Keep newly simulated samples."""
+        self._samples.update(samples)
+
+
 def default_workers() -> int:
     """All cores of this machine."""
     return os.cpu_count() or 1
 
 
-def _job(scenario: Scenario, phases: tuple[Phase, ...] | None, phase: int, rep: int) -> dict:
-    plans = compile_phases(scenario, None if phases is None else list(phases))
-    return phase_metrics(simulate(Model(scenario), plans[phase], rep))
+def _simulate_job(job: _Job) -> PhaseSample:
+    return phase_metrics(simulate(job.model, job.plan, job.replication))
 
 
 def _indexes(request: RunRequest) -> list[int]:
@@ -78,6 +148,35 @@ def _indexes(request: RunRequest) -> list[int]:
         if not 0 <= i <= count:
             raise SimulationError(f"phase index {i} is out of range 0..{count}")
     return sorted(set(wanted))
+
+
+def _compile(requests: Sequence[RunRequest]) -> list[_Compiled]:
+    """Compile each request once; requests on the same scenario object share its model."""
+    models: dict[int, tuple[Model, bytes]] = {}
+    plans: dict[tuple, list[PhasePlan]] = {}
+    out = []
+    for request in requests:
+        scenario = request.scenario
+        if id(scenario) not in models:
+            text = scenario.model_dump_json(exclude={"rollout", "orderings", "metadata"})
+            digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
+            models[id(scenario)] = (Model(scenario), digest)
+        phases = None if request.phases is None else tuple(map(id, request.phases))
+        if (id(scenario), phases) not in plans:
+            given = None if request.phases is None else list(request.phases)
+            plans[(id(scenario), phases)] = compile_phases(scenario, given)
+        model, digest = models[id(scenario)]
+        out.append(
+            _Compiled(
+                request,
+                model,
+                plans[(id(scenario), phases)],
+                digest,
+                _indexes(request),
+                request.replications(),
+            )
+        )
+    return out
 
 
 def _ignore_sigint() -> None:
@@ -91,7 +190,7 @@ def run_many(
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     executor: Executor | None = None,
-    cache: MutableMapping[tuple, dict] | None = None,
+    cache: JobCache | None = None,
 ) -> list[Results]:
     """Simulate every request's phases and replications; one :class:`Results` per request.
 
@@ -109,94 +208,49 @@ def run_many(
         :class:`~meshsim.errors.SimulationCancelled`.
     executor : concurrent.futures.Executor, optional
         Runs the jobs instead of a local process pool.
-    cache : mutable mapping, optional
-        Metrics of jobs already simulated, by job key; found jobs are not simulated
-        again and new ones are added (a job is a pure function of its key).
+    cache : JobCache, optional
+        Jobs already simulated (not simulated again); the new ones are added.
     """
-    jobs, same_as, keys = _unique_jobs(requests)
-    cached = {}
-    if cache is not None:
-        cached = {job: cache[keys[job]] for job in jobs if keys[job] in cache}
-        jobs = [job for job in jobs if job not in cached]
+    cache = JobCache() if cache is None else cache
+    compiled = _compile(requests)
+    todo = cache.missing(compiled)
     workers = default_workers() if workers is None else max(1, workers)
-    if executor is None and (workers == 1 or len(jobs) == 1):
-        metrics = _run_serial(requests, jobs, on_progress, should_stop)
+    if executor is None and (workers == 1 or len(todo) <= 1):
+        cache.add(_run_serial(todo, on_progress, should_stop))
     else:
-        metrics = _run_pool(requests, jobs, workers, executor, on_progress, should_stop)
-    if cache is not None:
-        cache.update({keys[job]: metrics[job] for job in jobs})
-    metrics.update(cached)
-    for key, first in same_as.items():
-        metrics[key] = metrics[first]
-    return [_results(request, r, metrics) for r, request in enumerate(requests)]
+        cache.add(_run_pool(todo, workers, executor, on_progress, should_stop))
+    return [_results(c, cache) for c in compiled]
 
 
-def _unique_jobs(
-    requests: Sequence[RunRequest],
-) -> tuple[list[tuple], dict[tuple, tuple], dict[tuple, tuple]]:
-    """Every (request, phase, replication), simulating identical ones once.
-
-    Two jobs are identical when their scenarios differ at most in the plan (rollout,
-    orderings, metadata) and their compiled phases are equal: with common random
-    numbers they would produce the same records (the baseline of every ordering, say).
-    """
-    jobs: list[tuple] = []
-    same_as: dict[tuple, tuple] = {}
-    seen: dict[tuple, tuple] = {}
-    digests: dict[int, bytes] = {}
-    for r, request in enumerate(requests):
-        scenario = request.scenario
-        if id(scenario) not in digests:
-            text = scenario.model_dump_json(exclude={"rollout", "orderings", "metadata"})
-            digests[id(scenario)] = hashlib.blake2b(text.encode(), digest_size=16).digest()
-        phases = None if request.phases is None else list(request.phases)
-        plans = compile_phases(scenario, phases)
-        for phase in _indexes(request):
-            for rep in request.replications():
-                key = (digests[id(scenario)], plans[phase].fingerprint(), rep)
-                if key in seen:
-                    same_as[(r, phase, rep)] = seen[key]
-                else:
-                    seen[key] = (r, phase, rep)
-                    jobs.append((r, phase, rep))
-    return jobs, same_as, {job: key for key, job in seen.items()}
-
-
-def _run_serial(requests, jobs, on_progress, should_stop) -> dict[tuple, dict]:
-    out: dict[tuple, dict] = {}
-    models: dict[int, tuple[Model, list]] = {}
-    total = len(jobs)
-    for done, (r, phase, rep) in enumerate(jobs):
-        request = requests[r]
-        if r not in models:
-            phases = None if request.phases is None else list(request.phases)
-            models[r] = (Model(request.scenario), compile_phases(request.scenario, phases))
-        model, plans = models[r]
+def _run_serial(todo: dict[JobKey, _Job], on_progress, should_stop) -> dict[JobKey, PhaseSample]:
+    out: dict[JobKey, PhaseSample] = {}
+    total = len(todo)
+    for done, (key, job) in enumerate(todo.items()):
 
         def progress(frac: float, done: int = done) -> None:
             if on_progress is not None:
                 on_progress((done + frac) / total)
 
-        out[(r, phase, rep)] = phase_metrics(
-            simulate(model, plans[phase], rep, progress, should_stop)
+        out[key] = phase_metrics(
+            simulate(job.model, job.plan, job.replication, progress, should_stop)
         )
     return out
 
 
-def _run_pool(requests, jobs, workers, executor, on_progress, should_stop) -> dict[tuple, dict]:
+def _run_pool(
+    todo: dict[JobKey, _Job], workers: int, executor: Executor | None, on_progress, should_stop
+) -> dict[JobKey, PhaseSample]:
     own = executor is None
     if own:
         context = multiprocessing.get_context("forkserver")
         executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_ignore_sigint
         )
-    out: dict[tuple, dict] = {}
-    futures: dict[Future, tuple] = {}
+    out: dict[JobKey, PhaseSample] = {}
+    futures: dict[Future, JobKey] = {}
     try:
-        for key in jobs:
-            r, phase, rep = key
-            request = requests[r]
-            futures[executor.submit(_job, request.scenario, request.phases, phase, rep)] = key
+        for key, job in todo.items():
+            futures[executor.submit(_simulate_job, job)] = key
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
@@ -205,7 +259,7 @@ def _run_pool(requests, jobs, workers, executor, on_progress, should_stop) -> di
             if should_stop is not None and should_stop():
                 raise SimulationCancelled("run cancelled")
             if on_progress is not None and finished:
-                on_progress(len(out) / len(jobs))
+                on_progress(len(out) / len(todo))
     except BaseException:
         for future in futures:
             future.cancel()
@@ -227,23 +281,23 @@ def _terminate(executor: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def _results(request: RunRequest, r: int, metrics: dict[tuple, dict]) -> Results:
-    scenario = request.scenario
+def _results(compiled: _Compiled, cache: JobCache) -> Results:
+    scenario = compiled.request.scenario
     sim = scenario.simulation
-    phases = list(request.phases if request.phases is not None else scenario.rollout.phases)
-    plans = compile_phases(scenario, phases)
     names = [s.name for s in scenario.services]
     slos = {}
     for e in scenario.entrypoints:
         slo = scenario.slo_of(e)
         slos[e.name] = (slo.latency_p99, slo.error_rate) if slo else (None, None)
+    samples: dict[int, list[PhaseSample]] = {p: [] for p in compiled.phases}
+    for phase, key, _job in compiled.jobs():
+        samples[phase].append(cache[key])
     out = []
-    for phase in _indexes(request):
-        plan = plans[phase]
-        reps = [metrics[(r, phase, rep)] for rep in request.replications()]
+    for phase in compiled.phases:
+        plan = compiled.plans[phase]
         out.append(
             aggregate_phase(
-                reps,
+                samples[phase],
                 index=phase,
                 name=plan.name,
                 meshed=[n for n, m in zip(names, plan.meshed, strict=True) if m],
@@ -253,10 +307,10 @@ def _results(request: RunRequest, r: int, metrics: dict[tuple, dict]) -> Results
             )
         )
     return Results(
-        meshsim_version=VERSION,
+        meshsim_version=__version__,
         scenario=scenario.metadata.name,
         seed=sim.seed,
-        replications=len(request.replications()),
+        replications=len(compiled.replications),
         duration_s=sim.duration,
         warmup_s=sim.warmup,
         phases=out,

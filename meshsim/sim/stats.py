@@ -9,38 +9,60 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from functools import cache
+from typing import NamedTuple
 
 import numpy as np
+from pydantic import BaseModel
 from scipy.stats import t as student_t
 
 from meshsim.sim.recorder import Recorder
+from meshsim.sim.samples import (
+    NO_TRAFFIC,
+    EdgeSample,
+    EntrySample,
+    LatencySample,
+    PhaseSample,
+    ServiceSample,
+    numeric_fields,
+)
 from models.results import EdgeResult, EntrypointResult, LatencyStats, PhaseResult, ServiceResult
 
-__all__ = ["aggregate_phase", "ci95", "exposure", "latency_stats", "phase_metrics"]
+__all__ = [
+    "Estimate",
+    "aggregate_phase",
+    "ci95",
+    "exposure",
+    "latency_stats",
+    "mean_ci",
+    "phase_metrics",
+]
 
-_LAT_KEYS = ("mean", "p50", "p90", "p99", "max")
+# the metrics whose 95% half-width the results document carries (SPEC §12.1), in its order
+_ENTRY_CI = ("success_rate", "good_rate", "throughput_rps")
+_PHASE_CI = ("retry_amplification", "exposure", "proxy_cpu_cores")
 
 
-def latency_stats(samples_s: Sequence[float]) -> dict[str, float]:
-    """Mean, p50, p90, p99 and max in milliseconds ({} when there are no samples).
+def latency_stats(samples_s: Sequence[float]) -> LatencySample | None:
+    """Mean, p50, p90, p99 and max in milliseconds (None when there are no samples).
 
     Examples
     --------
-    >>> latency_stats([0.001, 0.003])["mean"]
+    >>> latency_stats([0.001, 0.003]).mean
     2.0
     """
     if not samples_s:
-        return {}
+        return None
     arr = np.asarray(samples_s, dtype=float) * 1000.0
     p50, p90, p99 = np.percentile(arr, [50, 90, 99])
-    return {
-        "mean": float(arr.mean()),
-        "p50": float(p50),
-        "p90": float(p90),
-        "p99": float(p99),
-        "max": float(arr.max()),
-    }
+    return LatencySample(
+        mean=float(arr.mean()), p50=float(p50), p90=float(p90), p99=float(p99), max=float(arr.max())
+    )
+
+
+@cache
+def _t975(df: int) -> float:
+    return float(student_t.ppf(0.975, df))
 
 
 def ci95(values: Sequence[float]) -> float:
@@ -49,36 +71,77 @@ def ci95(values: Sequence[float]) -> float:
     if n < 2:
         return 0.0
     sd = float(np.std(np.asarray(values, dtype=float), ddof=1))
-    return float(student_t.ppf(0.975, n - 1) * sd / math.sqrt(n))
+    return float(_t975(n - 1) * sd / math.sqrt(n))
 
 
-def phase_metrics(rec: Recorder) -> dict[str, Any]:
-    """Metrics of one replication of one phase, as plain nested dicts."""
+class Estimate(NamedTuple):
+    """The values of one metric over replications; its mean and 95% half-width."""
+
+    values: tuple[float, ...]
+
+    @property
+    def mean(self) -> float:
+        """Mean of the values."""
+        return float(sum(self.values) / len(self.values))
+
+    @property
+    def ci95(self) -> float:
+        """95% Student-t half-width of the mean (0 for one value)."""
+        return ci95(self.values)
+
+
+def mean_ci(samples: Sequence[object | None]) -> dict[str, Estimate]:
+    """Every numeric field of ``samples`` (one record per replication) as an :class:`Estimate`.
+
+    ``None`` samples and ``None`` values are skipped; a field with no value is left out.
+
+    Examples
+    --------
+    >>> from meshsim.sim.samples import LatencySample
+    >>> a = LatencySample(mean=1.0, p50=1.0, p90=2.0, p99=3.0, max=4.0)
+    >>> b = LatencySample(mean=3.0, p50=1.0, p90=2.0, p99=3.0, max=4.0)
+    >>> est = mean_ci([a, None, b])["mean"]
+    >>> est.mean, round(est.ci95, 4)
+    (2.0, 12.7062)
+    """
+    present = [s for s in samples if s is not None]
+    if not present:
+        return {}
+    out = {}
+    for name in numeric_fields(type(present[0])):
+        values = tuple(v for s in present if (v := getattr(s, name)) is not None)
+        if values:
+            out[name] = Estimate(values)
+    return out
+
+
+def phase_metrics(rec: Recorder) -> PhaseSample:
+    """Metrics of one replication of one phase."""
     model = rec.model
     window = model.duration - model.warmup
     entries = {}
     for i, e in enumerate(model.entrypoints):
         n = len(rec.entry_latency[i])
-        entries[e.name] = {
-            "requests": n,
-            "success_rate": rec.entry_ok[i] / n if n else 0.0,
-            "good_rate": rec.entry_good[i] / n if n else 0.0,
-            "throughput_rps": rec.entry_ok[i] / window,
-            "latency": latency_stats(rec.entry_latency[i]),
-        }
+        entries[e.name] = EntrySample(
+            requests=n,
+            success_rate=rec.entry_ok[i] / n if n else 0.0,
+            good_rate=rec.entry_good[i] / n if n else 0.0,
+            throughput_rps=rec.entry_ok[i] / window,
+            latency=latency_stats(rec.entry_latency[i]),
+        )
     services = {}
     for i, s in enumerate(model.services):
-        services[s.name] = {
-            "calls": rec.svc_calls[i],
-            "attempts": rec.svc_attempts[i],
-            "retries": max(rec.svc_attempts[i] - rec.svc_calls[i], 0),
-            "errors": rec.svc_errors[i],
-            "timeouts": rec.svc_timeouts[i],
-            "rejected": rec.svc_rejected[i],
-            "utilization": rec.busy_s[i] / (s.replicas * s.concurrency * window),
-            "ejections": rec.ejections[i],
-            "latency": latency_stats(rec.svc_latency[i]),
-        }
+        services[s.name] = ServiceSample(
+            calls=rec.svc_calls[i],
+            attempts=rec.svc_attempts[i],
+            retries=max(rec.svc_attempts[i] - rec.svc_calls[i], 0),
+            errors=rec.svc_errors[i],
+            timeouts=rec.svc_timeouts[i],
+            rejected=rec.svc_rejected[i],
+            utilization=rec.busy_s[i] / (s.replicas * s.concurrency * window),
+            ejections=rec.ejections[i],
+            latency=latency_stats(rec.svc_latency[i]),
+        )
     n = rec.n
     edges = {}
     attempts = s2s = s2s_mtls = breakages = 0
@@ -91,29 +154,33 @@ def phase_metrics(rec: Recorder) -> dict[str, Any]:
         if client < n:
             s2s += tries
             s2s_mtls += edge.mtls
-        edges[(model.client_name(client), model.names[server])] = {
-            "calls": edge.calls,
-            "attempts": tries,
-            "failures": edge.failures,
-            "mtls": edge.mtls / tries if tries else 0.0,
-            "policy": edge.policy,
-            "breakages": edge.breakages,
-        }
-    return {
-        "entrypoints": entries,
-        "services": services,
-        "edges": edges,
-        "retry_amplification": attempts / rec.calls_total if rec.calls_total else 1.0,
-        "mtls_coverage": s2s_mtls / s2s if s2s else 0.0,
-        "policy_coverage": rec.calls_policy / rec.calls_total if rec.calls_total else 0.0,
-        "telemetry_coverage": rec.calls_telemetry / rec.calls_total if rec.calls_total else 0.0,
-        "touched": rec.touched,
-        "breakages": breakages,
-        **_proxy_cost(rec, window),
-    }
+        edges[(model.client_name(client), model.names[server])] = EdgeSample(
+            calls=edge.calls,
+            attempts=tries,
+            failures=edge.failures,
+            mtls=edge.mtls / tries if tries else 0.0,
+            policy=edge.policy,
+            breakages=edge.breakages,
+        )
+    proxies, cpu, memory = _proxy_cost(rec, window)
+    return PhaseSample(
+        entrypoints=entries,
+        services=services,
+        edges=edges,
+        retry_amplification=attempts / rec.calls_total if rec.calls_total else 1.0,
+        mtls_coverage=s2s_mtls / s2s if s2s else 0.0,
+        policy_coverage=rec.calls_policy / rec.calls_total if rec.calls_total else 0.0,
+        telemetry_coverage=rec.calls_telemetry / rec.calls_total if rec.calls_total else 0.0,
+        proxies=proxies,
+        proxy_cpu_cores=cpu,
+        proxy_memory_mi_b=memory,
+        breakages=breakages,
+        touched=rec.touched,
+    )
 
 
-def _proxy_cost(rec: Recorder, window: float) -> dict[str, float]:
+def _proxy_cost(rec: Recorder, window: float) -> tuple[int, float, float]:
+    """(proxies, vCPU, memory MiB) of the proxies running in this phase."""
     model, plan = rec.model, rec.plan
     profile = model.profile
     n = rec.n
@@ -135,7 +202,7 @@ def _proxy_cost(rec: Recorder, window: float) -> dict[str, float]:
         sidecars = sum(s.replicas for s, m in zip(model.services, plan.meshed, strict=True) if m)
         proxies += sidecars
         memory += sidecars * profile.proxy.memory_mib
-    return {"proxies": proxies, "proxy_cpu_cores": cpu, "proxy_memory_mi_b": memory}
+    return proxies, cpu, memory
 
 
 def exposure(touched: Sequence[int], onboarded_mask: int) -> float:
@@ -145,21 +212,46 @@ def exposure(touched: Sequence[int], onboarded_mask: int) -> float:
     return sum(1 for mask in touched if mask & onboarded_mask) / len(touched)
 
 
-def _mean(values: list[float]) -> float:
-    return float(sum(values) / len(values)) if values else 0.0
+def _means(estimates: dict[str, Estimate]) -> dict[str, float]:
+    return {name: e.mean for name, e in estimates.items()}
 
 
-def _latency(reps: list[dict[str, float]]) -> tuple[LatencyStats, dict[str, float]]:
-    present = [r for r in reps if r]
-    if not present:
-        return LatencyStats(), {}
-    stats = {k: _mean([r[k] for r in present]) for k in _LAT_KEYS}
-    cis = {f"latencyMs.{k}": ci95([r[k] for r in present]) for k in _LAT_KEYS}
-    return LatencyStats(**stats), cis
+def _cis(model: type[BaseModel], estimates: dict[str, Estimate], names: Sequence[str]) -> dict:
+    """Half-widths of ``names`` keyed by the result model's wire name."""
+    return {model.model_fields[n].alias or n: estimates[n].ci95 for n in names}
+
+
+def _entry(
+    reps: list[EntrySample], slo: tuple[float | None, float | None], many: bool
+) -> EntrypointResult:
+    est = mean_ci(reps)
+    latency = mean_ci([r.latency for r in reps])
+    stats = LatencyStats(**_means(latency))
+    latency_slo, error_slo = slo
+    slo_met = (latency_slo is None or (stats.p99 or 0.0) <= latency_slo * 1000.0) and (
+        error_slo is None or 1.0 - est["success_rate"].mean <= error_slo + 1e-12
+    )
+    cis = {}
+    if many:
+        prefix = EntrypointResult.model_fields["latency_ms"].alias
+        cis = {f"{prefix}.{k}": e.ci95 for k, e in latency.items()}
+        cis.update(_cis(EntrypointResult, est, _ENTRY_CI))
+    return EntrypointResult(**_means(est), slo_met=slo_met, latency_ms=stats, ci95=cis)
+
+
+def _service(reps: list[ServiceSample]) -> ServiceResult:
+    latency = LatencyStats(**_means(mean_ci([r.latency for r in reps])))
+    return ServiceResult(**_means(mean_ci(reps)), latency_ms=latency)
+
+
+def _edge(key: tuple[str, str], reps: list[EdgeSample]) -> EdgeResult:
+    """One edge over replications; ``reps`` holds :data:`NO_TRAFFIC` where it had none."""
+    policy = any(r.policy for r in reps)
+    return EdgeResult(from_=key[0], to=key[1], policy=policy, **_means(mean_ci(reps)))
 
 
 def aggregate_phase(
-    reps: list[dict[str, Any]],
+    reps: Sequence[PhaseSample],
     *,
     index: int,
     name: str,
@@ -168,86 +260,20 @@ def aggregate_phase(
     slos: dict[str, tuple[float | None, float | None]],
     onboarded_mask: int = 0,
 ) -> PhaseResult:
-    """Average per-replication metrics into one :class:`PhaseResult` with CIs."""
+    """Average per-replication samples into one :class:`PhaseResult` with CIs.
+
+    Every numeric field of the samples is averaged (:func:`mean_ci`); the 95%
+    half-widths the document reports are those of SPEC §12.1.
+    """
     many = len(reps) > 1
-    entries = {}
-    for ename in reps[0]["entrypoints"]:
-        rs = [r["entrypoints"][ename] for r in reps]
-        latency, cis = _latency([r["latency"] for r in rs])
-        values = {
-            k: _mean([r[k] for r in rs])
-            for k in ("requests", "success_rate", "good_rate", "throughput_rps")
-        }
-        latency_slo, error_slo = slos[ename]
-        slo_met = (latency_slo is None or (latency.p99 or 0.0) <= latency_slo * 1000.0) and (
-            error_slo is None or 1.0 - values["success_rate"] <= error_slo + 1e-12
-        )
-        if many:
-            cis.update(
-                {
-                    "successRate": ci95([r["success_rate"] for r in rs]),
-                    "goodRate": ci95([r["good_rate"] for r in rs]),
-                    "throughputRps": ci95([r["throughput_rps"] for r in rs]),
-                }
-            )
-        entries[ename] = EntrypointResult(
-            **values, slo_met=slo_met, latency_ms=latency, ci95=cis if many else {}
-        )
-    services = {}
-    for sname in reps[0]["services"]:
-        rs = [r["services"][sname] for r in reps]
-        latency, _ = _latency([r["latency"] for r in rs])
-        keys = (
-            "calls",
-            "attempts",
-            "retries",
-            "errors",
-            "timeouts",
-            "rejected",
-            "utilization",
-            "ejections",
-        )
-        services[sname] = ServiceResult(
-            **{k: _mean([r[k] for r in rs]) for k in keys}, latency_ms=latency
-        )
-    edge_keys = sorted({k for r in reps for k in r["edges"]})
-    edges = []
-    for key in edge_keys:
-        rs = [r["edges"].get(key) for r in reps]
-        got = [r for r in rs if r is not None]
-        edges.append(
-            EdgeResult.model_validate(
-                {
-                    "from": key[0],
-                    "to": key[1],
-                    **{
-                        k: _mean([r[k] if r else 0 for r in rs])
-                        for k in ("calls", "attempts", "failures", "breakages")
-                    },
-                    "mtls": _mean([r["mtls"] for r in got]),
-                    "policy": any(r["policy"] for r in got),
-                }
-            )
-        )
-    scalars = (
-        "retry_amplification",
-        "mtls_coverage",
-        "policy_coverage",
-        "telemetry_coverage",
-        "proxy_cpu_cores",
-        "proxy_memory_mi_b",
-        "breakages",
-    )
-    values = {k: _mean([r[k] for r in reps]) for k in scalars}
-    exposures = [exposure(r["touched"], onboarded_mask) for r in reps]
-    values["exposure"] = _mean(exposures)
-    cis = {}
-    if many:
-        cis = {
-            "retryAmplification": ci95([r["retry_amplification"] for r in reps]),
-            "exposure": ci95(exposures),
-            "proxyCpuCores": ci95([r["proxy_cpu_cores"] for r in reps]),
-        }
+    entries = {
+        e: _entry([r.entrypoints[e] for r in reps], slos[e], many) for e in reps[0].entrypoints
+    }
+    services = {s: _service([r.services[s] for r in reps]) for s in reps[0].services}
+    keys = sorted({k for r in reps for k in r.edges})
+    edges = [_edge(k, [r.edges.get(k, NO_TRAFFIC) for r in reps]) for k in keys]
+    est = mean_ci(reps)
+    est["exposure"] = Estimate(tuple(exposure(r.touched, onboarded_mask) for r in reps))
     return PhaseResult(
         index=index,
         name=name,
@@ -256,7 +282,6 @@ def aggregate_phase(
         entrypoints=entries,
         services=services,
         edges=edges,
-        proxies=int(reps[0]["proxies"]),
-        ci95=cis,
-        **values,
+        ci95=_cis(PhaseResult, est, _PHASE_CI) if many else {},
+        **_means(est),
     )

@@ -8,7 +8,6 @@ import yaml
 from tests.ui.ui_testing import DATA, REPO, SAMPLES
 from ui import dialogs
 from ui.backend import load_scenario
-from ui.document import to_yaml
 from ui.main_window import MainWindow
 
 
@@ -23,11 +22,10 @@ def test_save_as_and_reopen_round_trips(window, tmp_path, monkeypatch):
     target = tmp_path / "copy.yaml"
     monkeypatch.setattr(dialogs, "save_file", lambda *a, **k: str(target))
     assert window.files.save_as()
-    original = to_yaml(load_scenario(sample))
     first = target.read_text()
-    assert first == original
+    assert first == sample.read_text()  # unchanged: the very text, comments and all
     assert window.files.open_path(target)
-    assert to_yaml(window.document.scenario) == original
+    assert window.document.scenario == load_scenario(sample)
     assert window.files.save()
     assert target.read_text() == first
     assert not window.isWindowModified()
@@ -165,3 +163,33 @@ def test_saved_yaml_keeps_written_keys_only(boutique, tmp_path, monkeypatch):
     data = yaml.safe_load(Path(target).read_text())
     assert "concurrency" not in data["entrypoints"][0]
     assert data["services"][0]["name"] == "frontend"
+
+
+def test_app_save_keeps_comments_and_changes_only_the_edited_line(window, tmp_path):
+    import difflib
+    import os
+
+    copy = tmp_path / "retry-storm.yaml"
+    copy.write_bytes((REPO / "samples" / "retry-storm.yaml").read_bytes())
+    original = copy.read_text()
+    assert window.files.open_path(copy)
+    os.utime(copy, ns=(1_000_000_000, 1_000_000_000))
+    assert window.files.save()  # nothing edited: the file is not touched
+    assert copy.stat().st_mtime_ns == 1_000_000_000
+
+    def more_replicas(data):
+        data["services"][1]["replicas"] = 4
+
+    window.document.edit("api replicas", more_replicas)
+    assert window.isWindowModified()
+    assert window.files.save()
+    text = copy.read_text()
+    changed = [
+        line
+        for line in difflib.unified_diff(original.splitlines(), text.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert changed == ["-    replicas: 2", "+    replicas: 4"]
+    comments = [line for line in original.splitlines() if line.lstrip().startswith("#")]
+    assert [line for line in text.splitlines() if line.lstrip().startswith("#")] == comments
+    assert not window.isWindowModified()

@@ -8,7 +8,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((REPO / "samples").glob("*.yaml"))
-DATA = REPO.parent / "shared" / "data"
+DATA = REPO / "tests" / "data"
 
 
 def short_copy(source: Path, target_dir: Path, **simulation) -> Path:

@@ -249,3 +249,29 @@ def test_files_are_ordered_and_headed():
     assert list(files) == sorted(files)
     for text in files.values():
         assert text.startswith("# meshsim export istio: scenario shop, phase 3 (edge)\n")
+
+
+def test_cli_writes_files_readable_by_others_that_say_how_to_apply_them(tmp_path):
+    import os
+    import stat
+
+    from meshsim.cli import main
+    from tests.conftest import SAMPLES
+
+    out = tmp_path / "manifests"
+    old = os.umask(0o022)
+    try:
+        code = main(["export", "istio", str(SAMPLES / "online-boutique.yaml"), "-o", str(out)])
+    finally:
+        os.umask(old)
+    assert code == 0
+    files = sorted(out.iterdir())
+    assert files
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path.name
+        head = path.read_text().splitlines()[:3]
+        assert any(
+            line.startswith("# apply with: kubectl apply") and line.endswith(f"-f {path.name}")
+            for line in head
+        ), head
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []

@@ -106,6 +106,18 @@ def test_only_optimized_still_simulates_its_seeds_but_shows_one_ordering():
     assert progress == sorted(progress)
 
 
+def test_compare_simulates_each_mesh_state_once_per_replication(simulations):
+    s = shop(orderings=[RECKLESS])
+    results = compare(s, strategies=["edge-first", "leaves-first", "optimized"], workers=1)
+    assert len(simulations) == len(set(simulations))
+    # every ordering's baseline and all-meshed last phase are the same two mesh states
+    reps = s.simulation.replications
+    states = {fingerprint for fingerprint, _ in simulations}
+    assert len(simulations) == len(states) * reps
+    phases = sum(len(o.phases) - 2 for o in results.orderings if o.name != "reckless")
+    assert len(states) <= 2 + phases + len(RECKLESS["phases"])
+
+
 def test_plan_names_and_errors():
     s = shop(
         orderings=[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshsim import RunRequest, run_many, run_scenario
+from meshsim.sim.runner import JobCache
 from tests.conftest import build
 
 SERVICES = [
@@ -48,24 +49,24 @@ def test_parallel_run_equals_serial_run():
     assert serial[1].phases[0].model_dump_json() == serial[0].phases[2].model_dump_json()
 
 
-def test_identical_phases_of_different_plans_are_simulated_once():
-    from meshsim.sim.runner import _unique_jobs
+def test_identical_phases_of_different_plans_are_simulated_once(simulations):
     from models import Phase
 
     same = (Phase(name="x", services=["b"]),)
     other = (Phase(name="y", services=["b"]), Phase(name="z", services=["c"]))
     requests = [RunRequest(scenario(), same), RunRequest(scenario(), other)]
-    jobs, same_as, _keys = _unique_jobs(requests)
+    cache = JobCache()
+    one, two = run_many(requests, cache=cache)
     # baseline and phase 1 of the second plan equal the first plan's: 2 reps x 2 phases shared
-    assert len(jobs) == 2 * 2 + 2 and len(same_as) == 4
-    one, two = run_many(requests)
+    assert len(simulations) == len(set(simulations)) == 2 * 2 + 2 == len(cache)
     assert one.phases[1].model_dump(exclude={"name"}) == two.phases[1].model_dump(exclude={"name"})
+    assert [p.name for p in two.phases] == ["baseline", "y", "z"]
 
 
 def test_cached_jobs_are_not_simulated_again(monkeypatch):
     import meshsim.sim.runner
 
-    cache: dict = {}
+    cache = JobCache()
     first = run_many([RunRequest(scenario())], cache=cache)
     assert len(cache) == 3 * 2
 

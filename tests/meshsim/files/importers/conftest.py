@@ -1,4 +1,4 @@
-"""Fixtures of the importer tests: the shared real-world data and small helpers."""
+"""Fixtures of the importer tests: the real-world test data and small helpers."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED_DATA as DATA
+from tests.conftest import TEST_DATA as DATA
 
 
 @pytest.fixture(scope="session")
 def data() -> Path:
-    """``<repo>/../shared/data``: the real test files (SOURCES.md); missing is a failure."""
-    assert DATA.is_dir(), f"shared data not found at {DATA}: clone the repo beside shared/"
+    """``tests/data``: the real test files (see its SOURCES.md); missing is a failure."""
+    assert DATA.is_dir(), f"test data not found at {DATA}"
     return DATA
 
 

@@ -12,7 +12,7 @@ import yaml
 
 from meshsim.cli import importcmd
 from meshsim.files.importers import ImportResult
-from meshsim.files.loader import load_scenario
+from meshsim.files.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[4]
 

@@ -1,4 +1,4 @@
-"""Each file under ``shared/data/formats`` imports, validates and runs; ``auto`` names it."""
+"""Each file under ``tests/data/formats`` imports, validates and runs; ``auto`` names it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,140 @@
+"""Averaging replications: every metric is the mean with a Student-t 95% half-width."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import pytest
+
+from meshsim import RunRequest, run_many, run_scenario
+from meshsim.sim.samples import EdgeSample, LatencySample, PhaseSample, numeric_fields
+from meshsim.sim.stats import mean_ci
+from tests.conftest import build
+
+# Student t with 2 degrees of freedom has the closed-form quantile (2p - 1) / sqrt(2p(1 - p))
+T975 = {2: 0.95 / math.sqrt(2 * 0.975 * 0.025)}
+SERVICE_FIELDS = (
+    "calls",
+    "attempts",
+    "retries",
+    "errors",
+    "timeouts",
+    "rejected",
+    "utilization",
+    "ejections",
+)
+PHASE_FIELDS = (
+    "retry_amplification",
+    "mtls_coverage",
+    "policy_coverage",
+    "telemetry_coverage",
+    "proxies",
+    "proxy_cpu_cores",
+    "proxy_memory_mi_b",
+    "exposure",
+    "breakages",
+)
+LATENCY = ("mean", "p50", "p90", "p99", "max")
+
+
+def three_replications():
+    """a always calls b and rarely c: c's edge is missing in some replications."""
+    services = [
+        {
+            "name": "a",
+            "serviceTime": {"dist": "exponential", "mean": "2ms"},
+            "errorRate": 0.05,
+            "calls": [{"to": "b"}, {"to": "c", "probability": 0.04}],
+        },
+        {"name": "b", "serviceTime": {"dist": "lognormal", "median": "1ms", "p99": "6ms"}},
+        {"name": "c", "serviceTime": "3ms"},
+    ]
+    return build(
+        services,
+        rollout={
+            "phases": [{"name": "ab", "services": ["a", "b"]}, {"name": "c", "services": ["c"]}]
+        },
+        simulation={"replications": 3, "duration": "3s", "seed": 11},
+    )
+
+
+def mean(values):
+    return sum(values) / len(values)
+
+
+def half_width(values):
+    return T975[len(values) - 1] * statistics.stdev(values) / math.sqrt(len(values))
+
+
+def close(value):
+    return pytest.approx(value, rel=1e-12, abs=1e-12)
+
+
+def test_aggregate_is_the_mean_and_student_t_half_width_of_each_replication():
+    scenario = three_replications()
+    got = run_scenario(scenario)
+    singles = run_many([RunRequest(scenario, replication_indexes=(r,)) for r in range(3)])
+    edge_seen = set()
+    for k, phase in enumerate(got.phases):
+        reps = [s.phases[k] for s in singles]
+        for name in PHASE_FIELDS:
+            assert getattr(phase, name) == close(mean([getattr(r, name) for r in reps])), name
+        assert phase.ci95 == {
+            "retryAmplification": close(half_width([r.retry_amplification for r in reps])),
+            "exposure": close(half_width([r.exposure for r in reps])),
+            "proxyCpuCores": close(half_width([r.proxy_cpu_cores for r in reps])),
+        }
+        entry, entries = phase.entrypoints["web"], [r.entrypoints["web"] for r in reps]
+        expected_ci = {}
+        for name in LATENCY:
+            values = [getattr(e.latency_ms, name) for e in entries]
+            assert getattr(entry.latency_ms, name) == close(mean(values))
+            expected_ci[f"latencyMs.{name}"] = close(half_width(values))
+        for name, key in [
+            ("requests", None),
+            ("success_rate", "successRate"),
+            ("good_rate", "goodRate"),
+            ("throughput_rps", "throughputRps"),
+        ]:
+            values = [getattr(e, name) for e in entries]
+            assert getattr(entry, name) == close(mean(values)), name
+            if key:
+                expected_ci[key] = close(half_width(values))
+        assert entry.ci95 == expected_ci
+        assert list(entry.ci95) == list(expected_ci)  # the document's key order is kept
+        for sname, service in phase.services.items():
+            runs = [r.services[sname] for r in reps]
+            for name in SERVICE_FIELDS:
+                assert getattr(service, name) == close(mean([getattr(s, name) for s in runs]))
+            for name in LATENCY:  # over the replications where it was called at all
+                values = [getattr(s.latency_ms, name) for s in runs if s.latency_ms.mean]
+                assert getattr(service.latency_ms, name) == (
+                    close(mean(values)) if values else None
+                )
+        edges = {(e.from_, e.to): e for e in phase.edges}
+        for key, edge in edges.items():
+            runs = [{(e.from_, e.to): e for e in r.edges}.get(key) for r in reps]
+            edge_seen.add(sum(r is None for r in runs))
+            for name in ("calls", "attempts", "failures", "breakages"):  # absent = 0
+                assert getattr(edge, name) == close(
+                    mean([getattr(r, name) if r else 0 for r in runs])
+                )
+            assert edge.mtls == close(mean([r.mtls for r in runs if r]))  # over traffic only
+            assert edge.policy == any(r.policy for r in runs if r)
+    assert {0} < edge_seen, "the rare edge a -> c should be missing in some replication"
+
+
+def test_numeric_fields_are_the_numbers_of_each_record():
+    assert numeric_fields(LatencySample) == LATENCY
+    assert numeric_fields(EdgeSample) == ("calls", "attempts", "failures", "mtls", "breakages")
+    assert set(numeric_fields(PhaseSample)) == set(PHASE_FIELDS) - {"exposure"}
+
+
+def test_mean_ci_skips_what_is_undefined():
+    idle = EdgeSample(calls=0, attempts=0, failures=0, mtls=None, policy=None, breakages=0)
+    busy = EdgeSample(calls=4, attempts=6, failures=1, mtls=0.5, policy=True, breakages=2)
+    est = mean_ci([busy, idle, None])
+    assert est["calls"].values == (4, 0) and est["calls"].mean == 2.0
+    assert est["mtls"].values == (0.5,) and est["mtls"].ci95 == 0.0
+    assert mean_ci([None, None]) == {}
