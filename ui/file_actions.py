@@ -152,10 +152,14 @@ class FileActions(QObject):
             return False
         try:
             scenario = load_scenario(path)
+            text = Path(path).read_text(encoding="utf-8-sig")
         except ScenarioError as err:
             self._session.tell("error", f"Cannot open {Path(path).name}:", err.lines())
             return False
-        self._session.replace(scenario, None)
+        except (OSError, UnicodeDecodeError):
+            text = None  # the copy is then written in full
+        # The copy keeps the sample's text, so saving it keeps the sample's comments.
+        self._session.replace(scenario, None, text=text)
         self._session.note(
             f"Opened a copy of the sample {Path(path).name}: Save asks where to keep it", 8000
         )

@@ -105,3 +105,14 @@ def test_a_sample_opens_as_an_untitled_copy_and_save_asks_for_a_path(window, tmp
     assert target.exists()
     assert window.document.path == target
     assert shipped.read_bytes() == before
+    comments = [line for line in before.decode().splitlines() if line.lstrip().startswith("#")]
+    assert comments and all(line in target.read_text().splitlines() for line in comments)
+    # Saving again, unchanged, writes nothing.
+    stamp = target.stat().st_mtime_ns
+    target.chmod(0o444)
+    try:
+        window.action("save").trigger()
+    finally:
+        target.chmod(0o644)
+    assert target.stat().st_mtime_ns == stamp
+    assert len(asked) == 1
