@@ -86,7 +86,8 @@ def show_traceback(parent: QWidget, title: str, error: BaseException) -> None:
     dialog = QDialog(parent)
     dialog.setWindowTitle(title)
     dialog.resize(720, 420)
-    text = QPlainTextEdit("".join(traceback.format_exception(error)))
+    details = getattr(error, "details", None)  # a traceback from the job's process
+    text = QPlainTextEdit(details or "".join(traceback.format_exception(error)))
     text.setReadOnly(True)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from ui import dialogs
-from ui.backend import MeshSimError, ScenarioError, blast_radius, compare, run_scenario
+from models import Scenario
+from ui import dialogs, job_process
+from ui.backend import MeshSimError, ScenarioError, to_wire
 from ui.session import Session
-from ui.worker import Worker
+from ui.worker import JobCrashed, JobFailed, Worker
 
 
 class RunActions(QObject):
@@ -30,14 +31,14 @@ class RunActions(QObject):
         super().__init__(parent)
         self._session = session
         self._parent = parent
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
         self.worker: Worker | None = None
         self.workers: int | None = None
         """Processes for the engine: None = every core (the engine's default)."""
         self.phase_count = 4
         self.strategies: list[str] | None = None
         """Strategies Compare generates: None = all of them."""
+        self.job_target = job_process.run_job
+        """What the job's process runs (a module-level function, see ``ui.job_process``)."""
 
     @property
     def busy(self) -> bool:
@@ -45,70 +46,52 @@ class RunActions(QObject):
 
     def start_run(self) -> Worker | None:
         """Simulate the baseline and every phase of the scenario as written."""
-        scenario = self._session.scenario
-        workers = self.workers or 1
-
-        def job(on_progress, should_stop):
-            return run_scenario(
-                scenario, workers=workers, on_progress=on_progress, should_stop=should_stop
-            )
-
-        return self._start("Run", job, self._on_run_finished)
+        return self._start("Run", "run", {"workers": self.workers or 1}, self._on_run_finished)
 
     def start_compare(self) -> Worker | None:
         """Simulate and rank the scenario's plan against the generated strategies."""
-        scenario = self._session.scenario
-        workers, phase_count, strategies = self.workers, self.phase_count, self.strategies
-
-        def job(on_progress, should_stop):
-            return compare(
-                scenario,
-                strategies=strategies,
-                phase_count=phase_count,
-                workers=workers,
-                on_progress=on_progress,
-                should_stop=should_stop,
-            )
-
-        return self._start("Compare", job, self._on_compare_finished)
+        options = {
+            "strategies": self.strategies,
+            "phase_count": self.phase_count,
+            "workers": self.workers,
+        }
+        return self._start("Compare", "compare", options, self._on_compare_finished)
 
     def start_blast(self) -> Worker | None:
         """Blast radius of every service in the phase (and plan) on display."""
+        options = {"phase": self._session.phase, "workers": self.workers}
         scenario = self._session.display_scenario
-        phase = self._session.phase
-        workers = self.workers
-
-        def job(on_progress, should_stop):
-            return blast_radius(
-                scenario,
-                phase=phase,
-                workers=workers,
-                on_progress=on_progress,
-                should_stop=should_stop,
-            )
-
-        return self._start("Blast radius", job, self._on_blast_finished)
+        return self._start(
+            "Blast radius", "blast", options, self._on_blast_finished, scenario=scenario
+        )
 
     def cancel(self) -> None:
+        """End the job now (its process is killed; the results shown stay)."""
         if self.busy:
             self.worker.cancel()
-            self._session.note("Cancelling…", 0)
 
     def shutdown(self) -> None:
-        """Cancel any job and wait for it (on close)."""
+        """Cancel any job (on close)."""
         self.cancel()
-        self.pool.waitForDone(30_000)
 
     # --- lifecycle --------------------------------------------------------------------
 
-    def _start(self, title: str, job, on_done: Callable[[Any], None]) -> Worker | None:
+    def _start(
+        self,
+        title: str,
+        kind: str,
+        options: dict[str, Any],
+        on_done: Callable[[Any], None],
+        scenario: Scenario | None = None,
+    ) -> Worker | None:
         session = self._session
-        if session.scenario is None:
+        scenario = scenario or session.scenario
+        if scenario is None:
             return None
         if self.busy:
             session.note(f"{self.worker.title} is still running", 4000)
             return None
-        worker = Worker(job, title, self)
+        worker = Worker(title, kind, to_wire(scenario), options, self, self.job_target)
         worker.started.connect(self._on_worker_started)
         worker.progress.connect(self.progress)
         # Ended first: the note "Run finished" then outlives the cleared "Run…".
@@ -119,7 +102,7 @@ class RunActions(QObject):
         self.worker = worker
         session.set_busy(True)
         session.note(f"{title}…", 0)
-        worker.start(self.pool)
+        worker.start()
         self.job_started.emit(title)
         return worker
 
@@ -143,6 +126,14 @@ class RunActions(QObject):
             self._session.tell("error", f"{title} failed:", error.lines())
         elif isinstance(error, MeshSimError):
             self._session.tell("error", f"{title} failed: {error}")
+        elif isinstance(error, JobCrashed):
+            self._session.tell(
+                "error",
+                f"{title} failed: {error}. Your scenario and its edits are unchanged.",
+            )
+        elif isinstance(error, JobFailed):
+            self._session.tell("error", f"{title} failed with an unexpected error: {error}")
+            dialogs.show_traceback(self._parent, f"{title}: unexpected error", error)
         else:
             self._session.tell("error", f"{title} failed with an unexpected error: {error!r}")
             dialogs.show_traceback(self._parent, f"{title}: unexpected error", error)

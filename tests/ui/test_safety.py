@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
-from tests.ui.ui_testing import REPO
+from tests.ui.ui_testing import REPO, crashing_job, short_copy
 from ui import dialogs
 
 
@@ -116,3 +118,50 @@ def test_a_sample_opens_as_an_untitled_copy_and_save_asks_for_a_path(window, tmp
         target.chmod(0o644)
     assert target.stat().st_mtime_ns == stamp
     assert len(asked) == 1
+
+
+def test_cancel_kills_the_simulation_process_within_a_second(window, tmp_path, qtbot):
+    long_run = short_copy(
+        REPO / "samples" / "online-boutique.yaml", tmp_path, duration="3600s", warmup="1s"
+    )
+    assert window.files.open_path(long_run)
+    before = window.document.scenario
+    worker = window.runs.start_run()
+    pid = worker.pid
+    assert pid is not None and pid != os.getpid()
+    progress: list[float] = []
+    worker.progress.connect(progress.append)
+    qtbot.waitUntil(lambda: bool(progress), timeout=60_000)  # the simulation is under way
+    assert worker.is_running
+    started = time.monotonic()
+    window.action("cancel").trigger()
+    qtbot.waitUntil(lambda: not _alive(pid), timeout=1000)
+    assert time.monotonic() - started < 1.0
+    assert not window.runs.busy and not window.session.busy
+    assert window.session.run is None
+    assert window.document.scenario == before and not window.document.is_dirty
+    assert window.action("run").isEnabled()
+
+
+def test_a_crash_of_the_simulation_process_shows_an_error_and_keeps_the_edits(boutique, qtbot):
+    window = boutique
+    window.document.edit("Edit metadata.name", lambda d: d["metadata"].update(name="mine"))
+    edited = window.document.scenario
+    window.runs.job_target = crashing_job
+    worker = window.runs.start_run()
+    with qtbot.waitSignal(worker.errored, timeout=60_000) as blocker:
+        pass
+    assert "killed" in str(blocker.args[0])
+    assert window.banner.isVisible() and "Run failed" in window.banner.text
+    assert window.document.scenario == edited and window.document.is_dirty
+    assert not window.session.busy
+    assert not _alive(worker.pid)
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` is a running (not zombie) process."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] not in "ZX"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
