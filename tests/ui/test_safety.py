@@ -165,3 +165,31 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ", 1)[1][0] not in "ZX"
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
+
+
+def test_mesh_policy_button_creates_a_policy_only_when_a_value_changes(boutique, qtbot):
+    window = boutique
+    worker = window.runs.start_run()
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    before = window.document.scenario
+    hosts = [p.host for p in before.mesh.policies]
+    name = next(s.name for s in before.services if s.name not in hosts)
+    window.select_service(name)
+    window.inspector.extras.policy_for_service()
+    assert window.inspector.title.text() == f"Mesh policy for {name}"
+    assert window.document.scenario == before
+    assert not window.document.is_dirty and not window.session.stale
+    assert window.inspector.findChild(QWidget, "policy_draft_note") is not None
+    path = f"mesh.policies[{len(hosts)}].retries.attempts"
+    editor = window.inspector.editors[path]
+    editor.widget.setText("3")
+    editor.widget.editingFinished.emit()
+    policies = window.document.scenario.mesh.policies
+    assert [p.host for p in policies] == [*hosts, name]
+    assert policies[-1].retries.attempts == 3
+    assert window.document.is_dirty and window.session.stale
+    assert window.inspector.selection.kind == "policy"
+    assert window.inspector.findChild(QWidget, "policy_draft_note") is None
+    window.action("undo").trigger()
+    assert window.document.scenario == before
