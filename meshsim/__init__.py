@@ -33,6 +33,7 @@ from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run
 from meshsim.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
+    from meshsim.cli.gui import add_gui_arguments
     from meshsim.files.importers import FORMATS, ImportResult, detect_format, import_graph
     from meshsim.files.istio import export_istio
     from meshsim.planning.blast import blast_radius
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from meshsim.rollout.graph import layered_layout
 
 _LAZY = {
+    "add_gui_arguments": "meshsim.cli.gui",
     "compare": "meshsim.planning.compare",
     "blast_radius": "meshsim.planning.blast",
     "export_istio": "meshsim.files.istio",
@@ -66,6 +68,7 @@ __all__ = [
     "SimulationCancelled",
     "SimulationError",
     "__version__",
+    "add_gui_arguments",
     "available_memory",
     "blast_radius",
     "compare",

@@ -13,11 +13,15 @@ from meshsim import (
 from meshsim import (
     GraphImportError,
     MeshSimError,
+    RunEstimate,
     ScenarioError,
     SimulationCancelled,
     SimulationError,
+    __version__,
+    add_gui_arguments,
     blast_radius,
     compare,
+    estimate_run,
     export_istio,
     format_path,
     import_graph,
@@ -41,6 +45,10 @@ plot_proxy_memory = plots.plot_proxy_memory
 plot_success_rate = plots.plot_success_rate
 
 __all__ = [
+    "RunEstimate",
+    "__version__",
+    "add_gui_arguments",
+    "estimate_run",
     "IMPORT_FORMATS",
     "GraphImportError",
     "MeshSimError",

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from meshsim import phase_names
 from ui import dialogs, edits, wheel_guard
 from ui.actions import EXPORTS
-from ui.backend import ScenarioError
+from ui.backend import ScenarioError, __version__
 from ui.banner import Banner
 from ui.document import ScenarioDocument
 from ui.file_actions import FileActions, import_formats
@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
         dialogs.show_info(
             self,
             "About meshsim",
+            f"meshsim {__version__}\n\n"
             "meshsim simulates a service-mesh rollout phase by phase.\n\n"
             "Drag services between phases at the bottom, edit settings on the left, "
             "press Run or Compare, and read the results on the right.\n"

@@ -217,9 +217,7 @@ def _policies(
             if layer.host == service.name:
                 policy = merge_policy(policy, layer)
         policies[service.name] = policy  # type: ignore[assignment]
-    hosts = tuple(
-        s.name for s in scenario.services if customised or s.name in explicit
-    )
+    hosts = tuple(s.name for s in scenario.services if customised or s.name in explicit)
     return policies, hosts
 
 

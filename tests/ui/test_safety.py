@@ -193,3 +193,27 @@ def test_mesh_policy_button_creates_a_policy_only_when_a_value_changes(boutique,
     assert window.inspector.findChild(QWidget, "policy_draft_note") is None
     window.action("undo").trigger()
     assert window.document.scenario == before
+
+
+def test_meshsim_gui_and_python_m_ui_take_the_same_options(monkeypatch):
+    from meshsim.cli import build_parser
+    from meshsim.cli import gui as gui_command
+    from ui.app import parse_args
+
+    argv = ["s.yaml", "--run", "--screenshot", "x.png", "--quit", "--size", "1366x768"]
+    started: list[list[str]] = []
+    monkeypatch.setattr(gui_command.subprocess, "call", lambda cmd: started.append(cmd) or 0)
+    args = build_parser().parse_args(["gui", *argv])
+    assert args.func(args) == 0
+    assert started[0][1:3] == ["-m", "ui"]
+    assert parse_args(started[0][3:]) == parse_args(argv)
+    assert parse_args(argv).size == "1366x768"
+
+
+def test_about_shows_the_version(window, monkeypatch):
+    from meshsim import __version__
+
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs, "show_info", lambda _p, title, text: shown.append(text))
+    window.action("about").trigger()
+    assert __version__ in shown[0]
