@@ -85,6 +85,8 @@ def run_gui(
         print(window.banner.text, file=sys.stderr)
         if quit:
             return 2
+    if not automated:
+        QTimer.singleShot(0, window.offer_recovery)
     automation = _Automation(window, screenshot, run, quit)
     QTimer.singleShot(0, automation.start)
     code = app.exec()

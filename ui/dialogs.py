@@ -38,6 +38,21 @@ def ask_save_changes(parent: QWidget, name: str) -> str:
     return {buttons.Save: SAVE, buttons.Discard: DISCARD}.get(answer, CANCEL)
 
 
+def ask_restore(parent: QWidget, name: str, path: str | None, when: str) -> bool:
+    """Offer to restore the unsaved edits of a window that ended without saving them."""
+    buttons = QMessageBox.StandardButton
+    where = f" ({path})" if path else " (never saved)"
+    answer = QMessageBox.question(
+        parent,
+        "Restore unsaved edits?",
+        f"meshsim ended without saving the edits of {name!r}{where}, last kept at {when}.\n\n"
+        "Restore them? (Discard deletes them.)",
+        buttons.Yes | buttons.Discard,
+        buttons.Yes,
+    )
+    return answer == buttons.Yes
+
+
 def open_file(parent: QWidget, title: str, directory: str = "", filters: str = SCENARIO_FILTER):
     """A file to open, or None."""
     path, _ = QFileDialog.getOpenFileName(parent, title, directory, filters)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
 from tests.ui.ui_testing import REPO, crashing_job, short_copy
 from ui import dialogs
+from ui.main_window import MainWindow
 
 
 def wheel(widget: QWidget, steps: int = -1) -> None:
@@ -217,3 +218,38 @@ def test_about_shows_the_version(window, monkeypatch):
     monkeypatch.setattr(dialogs, "show_info", lambda _p, title, text: shown.append(text))
     window.action("about").trigger()
     assert __version__ in shown[0]
+
+
+def test_unsaved_edits_survive_a_crash_and_a_clean_quit_removes_them(
+    boutique, settings, qtbot, monkeypatch
+):
+    window = boutique
+    recovery = window.recovery
+    window.recovery._timer.setInterval(50)
+    window.document.edit("Edit metadata.name", lambda d: d["metadata"].update(name="mine"))
+    qtbot.waitUntil(recovery.file.exists, timeout=2000)  # written by the timer alone
+    edited = window.document.scenario
+    recovery.abandon()  # the process "crashes": the file stays, its window is gone
+
+    offered: list[tuple] = []
+    monkeypatch.setattr(dialogs, "ask_restore", lambda *args: offered.append(args) or True)
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    assert again.offer_recovery()
+    assert offered and offered[0][1] == "mine"
+    assert again.document.scenario == edited
+    assert again.document.is_dirty
+    assert again.document.path == window.document.path
+    assert not recovery.file.exists()  # the orphan is gone, the new window keeps its own
+    assert again.recovery.file.exists()
+    assert not again.offer_recovery()  # nothing left to offer
+    # Saving removes the recovery file; so does a clean quit.
+    again.files.save()
+    assert not again.document.is_dirty and not again.recovery.file.exists()
+    again.document.edit("Edit metadata.name", lambda d: d["metadata"].update(name="again"))
+    again.recovery.write_now()
+    assert again.recovery.file.exists()
+    monkeypatch.setattr(dialogs, "ask_save_changes", lambda *a: dialogs.DISCARD)
+    again.close()
+    assert not again.recovery.file.exists()
+    assert not MainWindow(settings).offer_recovery()
