@@ -67,13 +67,20 @@ def _die_with_parent() -> None:
     """On Linux, the kernel kills this process when the app's process ends, however."""
     if not sys.platform.startswith("linux"):
         return
+    # SIGTERM when the app ends, and on SIGTERM the whole group goes: the engine's
+    # forkserver and worker processes too.
+    signal.signal(signal.SIGTERM, _end_group)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):
         pass  # then a killed app leaves the run to finish on its own
     if os.getppid() == 1:  # the app died before the line above
         os._exit(1)
+
+
+def _end_group(_signum: int, _frame: object) -> None:
+    os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
 def results_from(kind: str, data: dict[str, Any]):
