@@ -27,7 +27,7 @@ from models import (
     Simulation,
 )
 from ui import edits
-from ui.backend import ScenarioError, format_path
+from ui.backend import ScenarioError, to_wire
 from ui.fields import UNSET, FieldEditor
 from ui.inspector_extras import SCENARIO, Extras, Selection, extras_for, script_calls
 from ui.inspector_form import FieldForm, Loc, Section
@@ -239,7 +239,13 @@ class InspectorPanel(QWidget):
             def change(data: dict) -> None:
                 assign(data, path, value)
 
-        if not self._edit(f"Edit {format_path(path)}", change, path):
+        current = to_wire(self._document.scenario)
+        if selection.kind == "policy_draft":
+            current.setdefault("mesh", {}).setdefault("policies", []).append(
+                {"host": selection.key[0]}
+            )
+        words = edits.describe_edit(current, path, None if value is UNSET else value)
+        if not self._edit(words, change, path):
             self._selection = selection
 
     def _on_extras_select_requested(self, selection: Selection) -> None:

@@ -46,14 +46,31 @@ def build_actions(window: QMainWindow, session: Session, host: Any) -> dict[str,
     """One QAction per entry of ``ACTIONS``, keyed by id, handlers bound to ``host``."""
     actions = {spec.id: _make(window, spec, host) for spec in ACTIONS}
     stack = session.document.undo_stack
-    undo = stack.createUndoAction(window, "&Undo")
+    undo = stack.createUndoAction(window)
     undo.setShortcut(QKeySequence("Ctrl+Z"))
     undo.setIcon(_icon(window, "SP_ArrowBack"))
-    redo = stack.createRedoAction(window, "&Redo")
+    redo = stack.createRedoAction(window)
     redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
     redo.setIcon(_icon(window, "SP_ArrowForward"))
+    _in_words(undo, "Undo", stack.undoText, stack.undoTextChanged)
+    _in_words(redo, "Redo", stack.redoText, stack.redoTextChanged)
     actions["undo"], actions["redo"] = undo, redo
     return actions
+
+
+def _in_words(action: QAction, verb: str, current, changed) -> None:
+    """The menu says what would be undone ("Undo: api retries → 3 attempts").
+
+    The toolbar button stays short.
+    """
+
+    def show(text: str) -> None:
+        action.setText(f"{verb}: {text}" if text else verb)
+        action.setIconText(verb)
+        action.setToolTip(f"{verb}: {text}" if text else verb)
+
+    changed.connect(show)
+    show(current())
 
 
 def build_menus(

@@ -253,3 +253,19 @@ def test_unsaved_edits_survive_a_crash_and_a_clean_quit_removes_them(
     again.close()
     assert not again.recovery.file.exists()
     assert not MainWindow(settings).offer_recovery()
+
+
+def test_undo_says_in_words_what_it_undoes(boutique):
+    window = boutique
+    window.select_service("cartservice")
+    editor = window.inspector.editors[f"services[{_index(window, 'cartservice')}].replicas"]
+    editor.widget.setText("3")
+    editor.widget.editingFinished.emit()
+    assert window.action("undo").text() == "Undo: cartservice → 3 replicas"
+    assert window.action("undo").iconText() == "Undo"
+    window.action("undo").trigger()
+    assert window.action("redo").text() == "Redo: cartservice → 3 replicas"
+
+
+def _index(window, name: str) -> int:
+    return [s.name for s in window.document.scenario.services].index(name)
