@@ -29,7 +29,7 @@ from meshsim.files.scenario import (
 )
 from meshsim.rollout.state import PhaseState, join_phases, phase_names, phase_state, phase_states
 from meshsim.sim.runner import RunRequest, run_many, run_scenario
-from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run
+from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run, fits_in_memory
 from meshsim.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,6 +76,7 @@ __all__ = [
     "dump_scenario",
     "estimate_run",
     "export_istio",
+    "fits_in_memory",
     "format_path",
     "import_graph",
     "join_phases",

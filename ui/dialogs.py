@@ -53,6 +53,19 @@ def ask_restore(parent: QWidget, name: str, path: str | None, when: str) -> bool
     return answer == buttons.Yes
 
 
+def ask_long_run(parent: QWidget, title: str, summary: str) -> bool:
+    """Ask before a run estimated to take long; True to start it."""
+    buttons = QMessageBox.StandardButton
+    answer = QMessageBox.question(
+        parent,
+        f"{title} will take a while",
+        f"{title} simulates {summary}.\n\nStart it? (Cancel stops it at any time.)",
+        buttons.Yes | buttons.Cancel,
+        buttons.Cancel,
+    )
+    return answer == buttons.Yes
+
+
 def open_file(parent: QWidget, title: str, directory: str = "", filters: str = SCENARIO_FILTER):
     """A file to open, or None."""
     path, _ = QFileDialog.getOpenFileName(parent, title, directory, filters)

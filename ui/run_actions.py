@@ -7,17 +7,27 @@ failures to the banner (known errors) or a traceback dialog (bugs).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from models import Scenario
+from models import STRATEGIES, Scenario
 from ui import dialogs, job_process
-from ui.backend import MeshSimError, ScenarioError, to_wire
+from ui.backend import (
+    MeshSimError,
+    ScenarioError,
+    estimate_run,
+    fits_in_memory,
+    to_wire,
+)
 from ui.session import Session
 from ui.worker import JobCrashed, JobFailed, Worker
+
+LONG_RUN_S = 60.0
+"""A job estimated to take longer than this asks first."""
 
 
 class RunActions(QObject):
@@ -37,6 +47,8 @@ class RunActions(QObject):
         self.phase_count = 4
         self.strategies: list[str] | None = None
         """Strategies Compare generates: None = all of them."""
+        self.estimate = estimate_run
+        """How a job is sized before it starts (``meshsim.estimate_run``)."""
         self.job_target = job_process.run_job
         """What the job's process runs (a module-level function, see ``ui.job_process``)."""
 
@@ -46,6 +58,8 @@ class RunActions(QObject):
 
     def start_run(self) -> Worker | None:
         """Simulate the baseline and every phase of the scenario as written."""
+        if not self._sized("Run", self._session.scenario, workers=self.workers or 1):
+            return None
         return self._start("Run", "run", {"workers": self.workers or 1}, self._on_run_finished)
 
     def start_compare(self) -> Worker | None:
@@ -55,12 +69,25 @@ class RunActions(QObject):
             "phase_count": self.phase_count,
             "workers": self.workers,
         }
+        scenario = self._session.scenario
+        if scenario is not None:
+            plans = len(self.strategies or STRATEGIES) + len(scenario.orderings)
+            if not self._sized(
+                "Compare", scenario, phases=self.phase_count + 1, plans=plans,
+                workers=self.workers,
+            ):  # fmt: skip
+                return None
         return self._start("Compare", "compare", options, self._on_compare_finished)
 
     def start_blast(self) -> Worker | None:
         """Blast radius of every service in the phase (and plan) on display."""
         options = {"phase": self._session.phase, "workers": self.workers}
         scenario = self._session.display_scenario
+        if scenario is not None and not self._sized(
+            "Blast radius", scenario, phases=1, plans=len(scenario.services) + 1,
+            workers=self.workers,
+        ):  # fmt: skip
+            return None
         return self._start(
             "Blast radius", "blast", options, self._on_blast_finished, scenario=scenario
         )
@@ -73,6 +100,20 @@ class RunActions(QObject):
     def shutdown(self) -> None:
         """Cancel any job (on close)."""
         self.cancel()
+
+    def _sized(self, title: str, scenario: Scenario | None, **size) -> bool:
+        """Size the job first: refuse one that cannot fit in memory, ask before a long one."""
+        if scenario is None or self.busy:
+            return True  # _start says why nothing starts
+        workers = size.pop("workers", None)
+        estimate = self.estimate(scenario, workers=max(1, workers or os.cpu_count() or 1), **size)
+        reason = fits_in_memory(estimate)
+        if reason is not None:
+            self._session.tell("error", f"{title} not started: {reason}")
+            return False
+        if estimate.seconds > LONG_RUN_S:
+            return dialogs.ask_long_run(self._parent, title, estimate.summary())
+        return True
 
     # --- lifecycle --------------------------------------------------------------------
 

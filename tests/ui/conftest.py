@@ -16,6 +16,7 @@ from ui.main_window import MainWindow
 
 MODALS = (
     "ask_restore",
+    "ask_long_run",
     "ask_save_changes",
     "open_file",
     "open_files",

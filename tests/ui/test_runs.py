@@ -114,7 +114,8 @@ def test_blast_radius_fills_heat_map(window, qtbot, tmp_path):
     assert window.inspector.title.text() == f"Service {view.table.item(0, 0).text()}"
 
 
-def test_cancel_a_run(window, qtbot, tmp_path):
+def test_cancel_a_run(window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(dialogs, "ask_long_run", lambda *_a: True)  # it is long on purpose
     long = short_copy(
         REPO / "samples" / "online-boutique.yaml", tmp_path, duration="600s", replications=3
     )

@@ -121,7 +121,8 @@ def test_a_sample_opens_as_an_untitled_copy_and_save_asks_for_a_path(window, tmp
     assert len(asked) == 1
 
 
-def test_cancel_kills_the_simulation_process_within_a_second(window, tmp_path, qtbot):
+def test_cancel_kills_the_simulation_process_within_a_second(window, tmp_path, qtbot, monkeypatch):
+    monkeypatch.setattr(dialogs, "ask_long_run", lambda *_a: True)
     long_run = short_copy(
         REPO / "samples" / "online-boutique.yaml", tmp_path, duration="3600s", warmup="1s"
     )
@@ -269,3 +270,26 @@ def test_undo_says_in_words_what_it_undoes(boutique):
 
 def _index(window, name: str) -> int:
     return [s.name for s in window.document.scenario.services].index(name)
+
+
+def test_a_run_estimated_over_a_minute_asks_first(window, tmp_path, monkeypatch):
+    long_run = short_copy(
+        REPO / "samples" / "online-boutique.yaml", tmp_path, duration="36000s", replications=5
+    )
+    assert window.files.open_path(long_run)
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "ask_long_run", lambda _p, t, s: asked.append(s) or False)
+    assert window.runs.start_run() is None  # declined: nothing starts
+    assert asked and "visits" in asked[0]
+    assert not window.session.busy and window.runs.worker is None
+    assert window.runs.start_compare() is None
+    assert len(asked) == 2
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused(boutique, monkeypatch):
+    window = boutique
+    huge = window.runs.estimate(window.document.scenario)
+    huge = type(huge)(**{**huge.__dict__, "peak_bytes": 1e18, "seconds": 1.0})
+    monkeypatch.setattr(window.runs, "estimate", lambda *a, **k: huge)
+    assert window.runs.start_run() is None
+    assert window.banner.level == "error" and "not started" in window.banner.text
