@@ -77,6 +77,7 @@ def run_gui(
     app = application()
     automated = bool(screenshot or run or quit)
     window = MainWindow(settings)
+    window.runs.ask_before_long_runs = not automated
     if size or automated:
         window.resize(*(size or (1400, 900)))
         window.reset_layout()

@@ -47,6 +47,8 @@ class RunActions(QObject):
         self.phase_count = 4
         self.strategies: list[str] | None = None
         """Strategies Compare generates: None = all of them."""
+        self.ask_before_long_runs = True
+        """False when nobody is there to answer (``--run --quit`` automation)."""
         self.estimate = estimate_run
         """How a job is sized before it starts (``meshsim.estimate_run``)."""
         self.job_target = job_process.run_job
@@ -111,7 +113,7 @@ class RunActions(QObject):
         if reason is not None:
             self._session.tell("error", f"{title} not started: {reason}")
             return False
-        if estimate.seconds > LONG_RUN_S:
+        if estimate.seconds > LONG_RUN_S and self.ask_before_long_runs:
             return dialogs.ask_long_run(self._parent, title, estimate.summary())
         return True
 
