@@ -293,3 +293,13 @@ def test_a_run_that_cannot_fit_in_memory_is_refused(boutique, monkeypatch):
     monkeypatch.setattr(window.runs, "estimate", lambda *a, **k: huge)
     assert window.runs.start_run() is None
     assert window.banner.level == "error" and "not started" in window.banner.text
+
+
+def test_service_names_of_the_samples_are_not_elided(boutique):
+    from PySide6.QtGui import QFontMetricsF
+
+    from ui.graph_items import NAME_PAD, NAME_PT, node_font
+
+    metrics = QFontMetricsF(node_font(True, NAME_PT))
+    for name, node in boutique.graph.nodes.items():
+        assert metrics.horizontalAdvance(name) + NAME_PAD - 8 <= node.width, name
