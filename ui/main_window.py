@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         width = max(self.width(), 1200)
         self.resizeDocks(
             [self.inspector_dock, self.results_dock],
-            [min(300, int(width * 0.215)), int(width * (0.3 if width >= 1400 else 0.28))],
+            [min(300, int(width * 0.215)), int(width * 0.3)],
             Qt.Orientation.Horizontal,
         )
         height = 170 if self.height() >= 850 else 150

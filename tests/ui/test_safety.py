@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
@@ -303,3 +304,29 @@ def test_service_names_of_the_samples_are_not_elided(boutique):
     metrics = QFontMetricsF(node_font(True, NAME_PT))
     for name, node in boutique.graph.nodes.items():
         assert metrics.horizontalAdvance(name) + NAME_PAD - 8 <= node.width, name
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1366, 768)])
+def test_key_figures_of_every_phase_fit_without_horizontal_scrolling(boutique, qtbot, size):
+    window = boutique
+    window.resize(*size)
+    window.reset_layout()
+    worker = window.runs.start_run()
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    results = window.results
+    results.tabs.setCurrentIndex(0)
+    key = results.key_table
+    qtbot.waitUntil(key.isVisible)
+    QApplication.processEvents()
+    headers = [key.horizontalHeaderItem(c).text() for c in range(key.columnCount())]
+    assert headers == ["phase", "ok %", "p99 ms", "SLO", "retry ×", "breaks", "exposure"]
+    assert key.rowCount() == len(window.document.scenario.rollout.phases) + 1
+    assert key.horizontalHeader().length() <= key.viewport().width()
+    assert not key.horizontalScrollBar().isVisible()
+    metrics = key.fontMetrics()
+    for column in range(1, key.columnCount()):
+        for row in range(key.rowCount()):
+            text = key.item(row, column).text()
+            assert metrics.horizontalAdvance(text) <= key.columnWidth(column), (row, text)
+    assert not key.verticalScrollBar().isVisible()  # every phase in view
