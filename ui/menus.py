@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
+from shiboken6 import isValid
 
 from ui.actions import ACTIONS, MENUS, SEPARATOR, TOOLBAR, ActionSpec
 from ui.session import Session
@@ -52,25 +53,33 @@ def build_actions(window: QMainWindow, session: Session, host: Any) -> dict[str,
     redo = stack.createRedoAction(window)
     redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
     redo.setIcon(_icon(window, "SP_ArrowForward"))
-    _in_words(undo, "Undo", stack.undoText, stack.undoTextChanged)
-    _in_words(redo, "Redo", stack.redoText, stack.redoTextChanged)
+    _InWords(undo, "Undo", stack.undoText, stack.undoTextChanged)
+    _InWords(redo, "Redo", stack.redoText, stack.redoTextChanged)
     actions["undo"], actions["redo"] = undo, redo
     return actions
 
 
-def _in_words(action: QAction, verb: str, current, changed) -> None:
-    """The menu says what would be undone ("Undo: api retries → 3 attempts").
+class _InWords(QObject):
+    """Keeps an undo or redo action's text in words ("Undo: api retries → 3 attempts").
 
-    The toolbar button stays short.
+    A child of the action, so the connection ends with the action. The toolbar
+    button stays short (the verb alone).
     """
 
-    def show(text: str) -> None:
+    def __init__(self, action: QAction, verb: str, current, changed) -> None:
+        super().__init__(action)
+        self._action, self._verb = action, verb
+        changed.connect(self.show)
+        self.show(current())
+
+    @Slot(str)
+    def show(self, text: str) -> None:
+        verb, action = self._verb, self._action
+        if not isValid(action):
+            return  # the window is being torn down; the stack empties last
         action.setText(f"{verb}: {text}" if text else verb)
         action.setIconText(verb)
         action.setToolTip(f"{verb}: {text}" if text else verb)
-
-    changed.connect(show)
-    show(current())
 
 
 def build_menus(

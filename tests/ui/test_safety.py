@@ -330,3 +330,22 @@ def test_key_figures_of_every_phase_fit_without_horizontal_scrolling(boutique, q
             text = key.item(row, column).text()
             assert metrics.horizontalAdvance(text) <= key.columnWidth(column), (row, text)
     assert not key.verticalScrollBar().isVisible()  # every phase in view
+
+
+def test_inherited_values_are_grey_placeholders_that_say_where_they_come_from(boutique):
+    window = boutique
+
+    def set_defaults(data):
+        data.setdefault("mesh", {}).setdefault("defaults", {})["retries"] = {"attempts": 3}
+
+    window.document.edit("defaults", set_defaults)
+    hosts = [p.host for p in window.document.scenario.mesh.policies]
+    name = next(s.name for s in window.document.scenario.services if s.name not in hosts)
+    window.select_service(name)
+    window.inspector.extras.policy_for_service()
+    attempts = window.inspector.editors[f"mesh.policies[{len(hosts)}].retries.attempts"]
+    assert attempts.widget.text() == ""
+    assert attempts.widget.placeholderText() == "3 — from mesh.defaults"
+    window.inspector.select_scenario()
+    duration = window.inspector.editors["simulation.seed"]
+    assert duration.widget.text() == "42"  # written in the file: shown as a value
