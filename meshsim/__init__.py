@@ -29,10 +29,11 @@ from meshsim.files.scenario import (
 )
 from meshsim.rollout.state import PhaseState, join_phases, phase_names, phase_state, phase_states
 from meshsim.sim.runner import RunRequest, run_many, run_scenario
-from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run
+from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run, fits_in_memory
 from meshsim.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
+    from meshsim.cli.gui import add_gui_arguments
     from meshsim.files.importers import FORMATS, ImportResult, detect_format, import_graph
     from meshsim.files.istio import export_istio
     from meshsim.files.overrides import load_with_sets
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from meshsim.rollout.lint import lint
 
 _LAZY = {
+    "add_gui_arguments": "meshsim.cli.gui",
     "compare": "meshsim.planning.compare",
     "blast_radius": "meshsim.planning.blast",
     "export_istio": "meshsim.files.istio",
@@ -76,6 +78,7 @@ __all__ = [
     "SimulationCancelled",
     "SimulationError",
     "__version__",
+    "add_gui_arguments",
     "available_memory",
     "axis_values",
     "blast_radius",
@@ -84,6 +87,7 @@ __all__ = [
     "dump_scenario",
     "estimate_run",
     "export_istio",
+    "fits_in_memory",
     "format_path",
     "import_graph",
     "join_phases",

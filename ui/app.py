@@ -14,17 +14,14 @@ from collections.abc import Sequence
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from ui.backend import add_gui_arguments
 from ui.main_window import APPLICATION, ORGANISATION, MainWindow
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The app's options: the very parser of ``meshsim gui`` (one definition)."""
     parser = argparse.ArgumentParser(prog="meshsim gui", description="meshsim desktop app")
-    parser.add_argument("scenario", nargs="?", help="scenario file to open")
-    parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window")
-    parser.add_argument("--run", action="store_true", help="run the default comparison")
-    parser.add_argument("--quit", action="store_true", help="exit when done")
-    parser.add_argument("--size", default="1400x900", help="window size, e.g. 1200x750")
-    return parser.parse_args(argv)
+    return add_gui_arguments(parser).parse_args(argv)
 
 
 def application() -> QApplication:
@@ -80,6 +77,7 @@ def run_gui(
     app = application()
     automated = bool(screenshot or run or quit)
     window = MainWindow(settings)
+    window.runs.ask_before_long_runs = not automated
     if size or automated:
         window.resize(*(size or (1400, 900)))
         window.reset_layout()
@@ -88,6 +86,8 @@ def run_gui(
         print(window.banner.text, file=sys.stderr)
         if quit:
             return 2
+    if not automated:
+        QTimer.singleShot(0, window.offer_recovery)
     automation = _Automation(window, screenshot, run, quit)
     QTimer.singleShot(0, automation.start)
     code = app.exec()

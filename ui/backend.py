@@ -13,12 +13,17 @@ from meshsim import (
 from meshsim import (
     GraphImportError,
     MeshSimError,
+    RunEstimate,
     ScenarioError,
     SimulationCancelled,
     SimulationError,
+    __version__,
+    add_gui_arguments,
     blast_radius,
     compare,
+    estimate_run,
     export_istio,
+    fits_in_memory,
     format_path,
     import_graph,
     layered_layout,
@@ -41,6 +46,11 @@ plot_proxy_memory = plots.plot_proxy_memory
 plot_success_rate = plots.plot_success_rate
 
 __all__ = [
+    "RunEstimate",
+    "__version__",
+    "add_gui_arguments",
+    "estimate_run",
+    "fits_in_memory",
     "IMPORT_FORMATS",
     "GraphImportError",
     "MeshSimError",

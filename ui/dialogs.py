@@ -38,6 +38,34 @@ def ask_save_changes(parent: QWidget, name: str) -> str:
     return {buttons.Save: SAVE, buttons.Discard: DISCARD}.get(answer, CANCEL)
 
 
+def ask_restore(parent: QWidget, name: str, path: str | None, when: str) -> bool:
+    """Offer to restore the unsaved edits of a window that ended without saving them."""
+    buttons = QMessageBox.StandardButton
+    where = f" ({path})" if path else " (never saved)"
+    answer = QMessageBox.question(
+        parent,
+        "Restore unsaved edits?",
+        f"meshsim ended without saving the edits of {name!r}{where}, last kept at {when}.\n\n"
+        "Restore them? (Discard deletes them.)",
+        buttons.Yes | buttons.Discard,
+        buttons.Yes,
+    )
+    return answer == buttons.Yes
+
+
+def ask_long_run(parent: QWidget, title: str, summary: str) -> bool:
+    """Ask before a run estimated to take long; True to start it."""
+    buttons = QMessageBox.StandardButton
+    answer = QMessageBox.question(
+        parent,
+        f"{title} will take a while",
+        f"{title} simulates {summary}.\n\nStart it? (Cancel stops it at any time.)",
+        buttons.Yes | buttons.Cancel,
+        buttons.Cancel,
+    )
+    return answer == buttons.Yes
+
+
 def open_file(parent: QWidget, title: str, directory: str = "", filters: str = SCENARIO_FILTER):
     """A file to open, or None."""
     path, _ = QFileDialog.getOpenFileName(parent, title, directory, filters)
@@ -86,7 +114,8 @@ def show_traceback(parent: QWidget, title: str, error: BaseException) -> None:
     dialog = QDialog(parent)
     dialog.setWindowTitle(title)
     dialog.resize(720, 420)
-    text = QPlainTextEdit("".join(traceback.format_exception(error)))
+    details = getattr(error, "details", None)  # a traceback from the job's process
+    text = QPlainTextEdit(details or "".join(traceback.format_exception(error)))
     text.setReadOnly(True)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)

@@ -91,6 +91,11 @@ class ScenarioDocument(QObject):
         return self._path
 
     @property
+    def original_text(self) -> str | None:
+        """The text the scenario was read from (or last saved as), if known."""
+        return self._original
+
+    @property
     def is_dirty(self) -> bool:
         return not self.undo_stack.isClean()
 

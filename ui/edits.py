@@ -184,3 +184,61 @@ def remove_call(data: Wire, service: str, item: int, sub: int | None) -> None:
                 calls.pop(item)
         if not calls:
             entry.pop("calls")
+
+
+COUNTED = {"attempts", "replicas", "concurrency", "count", "workers", "replications"}
+"""Fields whose value reads before the field's name: "→ 3 attempts"."""
+
+
+def describe_edit(data: Wire, path: tuple, value: Any) -> str:
+    """An edit of one field in words, for the undo history.
+
+    >>> data = {"mesh": {"policies": [{"host": "api"}]}}
+    >>> describe_edit(data, ("mesh", "policies", 0, "retries", "attempts"), 3)
+    'api retries → 3 attempts'
+    >>> describe_edit({"services": [{"name": "cart"}]}, ("services", 0, "replicas"), 2)
+    'cart → 2 replicas'
+    >>> describe_edit({}, ("simulation", "duration"), "60s")
+    'simulation duration → 60s'
+    """
+    subject, rest = _subject(data, path)
+    words = [str(p).replace("_", " ") for p in rest if not isinstance(p, int)]
+    if value is None or (not isinstance(value, (str, int, float, bool, list, dict))):
+        shown = "default"
+    elif isinstance(value, bool):
+        shown = "on" if value else "off"
+    elif isinstance(value, list):
+        shown = ", ".join(str(v) for v in value) or "none"
+    elif isinstance(value, dict):
+        shown = "on" if not value else ", ".join(f"{k} {v}" for k, v in value.items())
+    else:
+        shown = str(value)
+    if words and words[-1] in COUNTED and shown != "default":
+        counted = words.pop()
+        return " ".join([subject, *words, "→", shown, counted]).strip()
+    return " ".join([subject, *words, "→", shown]).strip()
+
+
+def _subject(data: Wire, path: tuple) -> tuple[str, tuple]:
+    """What the edited field belongs to (a service's name...) and the rest of the path."""
+    keyed = {
+        ("services",): "name",
+        ("entrypoints",): "name",
+        ("mesh", "policies"): "host",
+        ("rollout", "phases"): "name",
+        ("faults",): "service",
+    }
+    for prefix, key in keyed.items():
+        n = len(prefix)
+        if tuple(path[:n]) == prefix and len(path) > n and isinstance(path[n], int):
+            node: Any = data
+            for part in path[: n + 1]:
+                try:
+                    node = node[part]
+                except (KeyError, IndexError, TypeError):
+                    node = {}
+                    break
+            name = node.get(key) if isinstance(node, dict) else None
+            label = f"phase {name}" if prefix == ("rollout", "phases") else name
+            return str(label or prefix[-1]), tuple(path[n + 1 :])
+    return str(path[0]) if path else "scenario", tuple(path[1:])

@@ -165,6 +165,11 @@ class FieldEditor(QWidget):
         self._last = ""
         return edit
 
+    @property
+    def inherits_placeholder(self) -> bool:
+        """True for a text editor: an unset value shows what it inherits, greyed."""
+        return isinstance(self.widget, ValueEdit) and self.kind != "names"
+
     def set_value(self, value: Any) -> None:
         """Show a wire value without committing it."""
         widget = self.widget

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, QStandardPaths
 from PySide6.QtWidgets import QWidget
 
 from ui import dialogs, exports
@@ -32,6 +32,12 @@ MAX_RECENT = 8
 def import_formats() -> tuple[str, ...]:
     """Importer formats, ``auto`` first."""
     return ("auto",) + tuple(f for f in IMPORT_FORMATS if f != "auto")
+
+
+def _documents() -> Path:
+    """Where an untitled scenario is suggested to go: the user's documents folder."""
+    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(location or Path.home())
 
 
 class FileActions(QObject):
@@ -103,7 +109,7 @@ class FileActions(QObject):
         scenario = self.document.scenario
         if scenario is None:
             return False
-        suggested = str(self.document.path or f"{scenario.metadata.name}.yaml")
+        suggested = str(self.document.path or _documents() / f"{scenario.metadata.name}.yaml")
         path = dialogs.save_file(self._parent, "Save scenario as", suggested)
         return bool(path) and self._write(Path(path))
 
@@ -136,8 +142,31 @@ class FileActions(QObject):
         self.gallery.show()
         return self.gallery
 
+    def open_sample(self, path: str | Path, *, confirm: bool = True) -> bool:
+        """Open a shipped sample as an untitled copy: Save asks where to keep it.
+
+        The sample itself is never written (Ctrl+S on an opened sample used to rewrite
+        it, comments and all).
+        """
+        if confirm and not self.confirm_discard():
+            return False
+        try:
+            scenario = load_scenario(path)
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except ScenarioError as err:
+            self._session.tell("error", f"Cannot open {Path(path).name}:", err.lines())
+            return False
+        except (OSError, UnicodeDecodeError):
+            text = None  # the copy is then written in full
+        # The copy keeps the sample's text, so saving it keeps the sample's comments.
+        self._session.replace(scenario, None, text=text)
+        self._session.note(
+            f"Opened a copy of the sample {Path(path).name}: Save asks where to keep it", 8000
+        )
+        return True
+
     def _on_gallery_sample_chosen(self, path: str) -> None:
-        self.open_path(path)
+        self.open_sample(path)
 
     # --- import -----------------------------------------------------------------------
 

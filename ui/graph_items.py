@@ -34,7 +34,7 @@ from ui.palette import (
 )
 
 NODE_H = 46.0
-NODE_MIN_W, NODE_MAX_W = 120.0, 160.0
+NODE_MIN_W, NODE_MAX_W = 120.0, 210.0
 """A service node is as wide as its name needs, within these bounds (longer names are
 elided; the tooltip has them in full), so an 11-service graph stays readable when it
 is fitted into the middle of the window."""

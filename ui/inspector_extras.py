@@ -127,11 +127,8 @@ class ServiceCalls(Extras):
             self.select_requested.emit(Selection("policy", (hosts.index(name),)))
             return
 
-        def change(data: dict) -> None:
-            data.setdefault("mesh", {}).setdefault("policies", []).append({"host": name})
-
-        then = Selection("policy", (len(hosts),))
-        self.edit_requested.emit(f"Add mesh policy for {name}", change, then)
+        # A draft: the policy is added only once one of its values is changed.
+        self.select_requested.emit(Selection("policy_draft", (name,)))
 
     def _on_calls_list_item_clicked(self, item: QListWidgetItem) -> None:
         index, sub = item.data(Qt.ItemDataRole.UserRole)
@@ -177,6 +174,27 @@ class PolicyButtons(Extras):
         )
 
 
+class PolicyDraftNote(Extras):
+    """Says that the policy on display does not exist until a value is changed."""
+
+    def __init__(self, selection: Selection) -> None:
+        super().__init__(selection)
+        note = QLabel(
+            f"{selection.key[0]} has no mesh policy of its own yet: it follows the mesh "
+            "defaults. Change a value above to create one."
+        )
+        note.setWordWrap(True)
+        note.setObjectName("policy_draft_note")
+        note.setStyleSheet("color: #607d8b;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(note)
+        layout.addWidget(self._buttons(("◀ Service", self.back)))
+
+    def back(self) -> None:
+        self.select_requested.emit(Selection("service", (self.selection.key[0],)))
+
+
 class ScenarioLists(Extras):
     """The scenario's entrypoints and mesh policies: click one to edit it."""
 
@@ -218,6 +236,8 @@ def extras_for(selection: Selection, scenario: Scenario) -> Extras | None:
         return CallButtons(selection)
     if selection.kind == "policy":
         return PolicyButtons(selection)
+    if selection.kind == "policy_draft":
+        return PolicyDraftNote(selection)
     if selection.kind == "scenario":
         return ScenarioLists(selection, scenario)
     return None

@@ -8,6 +8,7 @@ a rejected edit come back through ``show_problems``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QVBoxLayout, QWidget
 
 from models import Scenario
 from ui.backend import ScenarioError, format_path
-from ui.fields import UNSET, FieldEditor, field_kind, wire_key
+from ui.fields import UNSET, FieldEditor, field_kind, to_text, wire_key
 from ui.wire_paths import lookup, owner
 
 Loc = tuple[str | int, ...]
@@ -32,6 +33,27 @@ LABELS = {
     "latency_p99": "Latency p99",
     "retry_on": "Retry on",
 }
+
+
+POLICY_PREFIX = re.compile(r"^(mesh\.policies\[\d+\]|rollout\.phases\[\d+\]\.policies\[\d+\])\.")
+
+
+def inherited_value(written: dict, full: dict, path: str) -> tuple[Any, str]:
+    """What an unset field stands for, and where that comes from.
+
+    A policy's field inherits ``mesh.defaults``' (when written there); every other
+    unset field has its model's default.
+    """
+    match = POLICY_PREFIX.match(path)
+    if match:
+        rest = path[match.end() :]
+        value = lookup(written, f"mesh.defaults.{rest}")
+        if value is not None:
+            return value, "from mesh.defaults"
+        value = lookup(full, f"mesh.defaults.{rest}")
+        if value is not None:
+            return value, "default"
+    return lookup(full, path), "default"
 
 
 class FieldForm(QWidget):
@@ -83,14 +105,28 @@ class FieldForm(QWidget):
         self.committed.emit(path, value)
 
     def refresh(self, scenario: Scenario) -> None:
-        """Show ``scenario``'s values and drop any error shown."""
+        """Show ``scenario``'s values and drop any error shown.
+
+        A text field the scenario does not set is empty, with the value it inherits
+        as a grey placeholder that says where it comes from ("3 — from mesh.defaults",
+        "20s — default").
+        """
         data = scenario.model_dump(mode="json", by_alias=True)
+        written = scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
         for path, box in self.groups.items():
             box.blockSignals(True)
             box.setChecked(lookup(data, path) is not None)
             box.blockSignals(False)
         for path, editor in self.editors.items():
-            editor.set_value(lookup(data, path))
+            value = lookup(data, path)
+            if editor.inherits_placeholder and lookup(written, path) is None:
+                inherited, source = inherited_value(written, data, path)
+                editor.set_value(None)
+                editor.widget.setPlaceholderText(
+                    "" if inherited is None else f"{to_text(inherited)} — {source}"
+                )
+            else:
+                editor.set_value(value)
             editor.set_error(None)
 
     def focused(self) -> str | None:

@@ -27,7 +27,7 @@ from models import (
     Simulation,
 )
 from ui import edits
-from ui.backend import ScenarioError, format_path
+from ui.backend import ScenarioError, to_wire
 from ui.fields import UNSET, FieldEditor
 from ui.inspector_extras import SCENARIO, Extras, Selection, extras_for, script_calls
 from ui.inspector_form import FieldForm, Loc, Section
@@ -135,6 +135,13 @@ class InspectorPanel(QWidget):
             host = scenario.mesh.policies[key[0]].host
             loc = ("mesh", "policies", key[0])
             return f"Mesh policy for {host}", [("", loc, MeshPolicy, ())]
+        if kind == "policy_draft" and key[0] in names:
+            hosts = [p.host for p in scenario.mesh.policies]
+            if key[0] in hosts:  # created since (by an edit, or undo/redo)
+                self._selection = Selection("policy", (hosts.index(key[0]),))
+                return self._resolve()
+            loc = ("mesh", "policies", len(hosts))
+            return f"Mesh policy for {key[0]}", [("", loc, MeshPolicy, ("host",))]
         if kind == "phase" and key[0] < len(scenario.rollout.phases):
             name = scenario.rollout.phases[key[0]].name
             loc = ("rollout", "phases", key[0])
@@ -217,12 +224,28 @@ class InspectorPanel(QWidget):
                 edits.rename_service(data, old, value)
 
             self._selection = Selection("service", (value,))
+        elif selection.kind == "policy_draft":
+            if value is UNSET:
+                return  # clearing a value of a policy that does not exist: nothing to do
+            host, index = selection.key[0], path[2]
+
+            def change(data: dict) -> None:
+                data.setdefault("mesh", {}).setdefault("policies", []).append({"host": host})
+                assign(data, path, value)
+
+            self._selection = Selection("policy", (index,))
         else:
 
             def change(data: dict) -> None:
                 assign(data, path, value)
 
-        if not self._edit(f"Edit {format_path(path)}", change, path):
+        current = to_wire(self._document.scenario)
+        if selection.kind == "policy_draft":
+            current.setdefault("mesh", {}).setdefault("policies", []).append(
+                {"host": selection.key[0]}
+            )
+        words = edits.describe_edit(current, path, None if value is UNSET else value)
+        if not self._edit(words, change, path):
             self._selection = selection
 
     def _on_extras_select_requested(self, selection: Selection) -> None:
@@ -242,7 +265,8 @@ class InspectorPanel(QWidget):
         if scenario is None:
             return
         title, _ = self._resolve()
-        if title != self.title.text() or self._selection.kind in ("service", "scenario", "call"):
+        rebuilt = ("service", "scenario", "call", "policy")
+        if title != self.title.text() or self._selection.kind in rebuilt:
             self._rebuild()
         elif self.form is not None:
             self.form.refresh(scenario)

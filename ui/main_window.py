@@ -7,6 +7,7 @@ toolbar are built from the action table (``ui.actions``).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -23,17 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from meshsim import phase_names
-from ui import dialogs, edits
+from ui import dialogs, edits, wheel_guard
 from ui.actions import EXPORTS
-from ui.backend import ScenarioError
+from ui.backend import ScenarioError, __version__
 from ui.banner import Banner
-from ui.document import ScenarioDocument
+from ui.document import ScenarioDocument, validate
 from ui.file_actions import FileActions, import_formats
 from ui.graph_legend import GraphLegend
 from ui.graph_view import GraphView
 from ui.inspector_panel import InspectorPanel
 from ui.menus import ActionStates, build_actions, build_menus, build_toolbar
 from ui.phase_timeline import PhaseTimeline
+from ui.recovery import Recovery, orphans, recovery_dir
 from ui.results_panel import ResultsPanel
 from ui.run_actions import RunActions
 from ui.session import Session
@@ -53,6 +55,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
+        wheel_guard.install()
         self.setObjectName("MainWindow")
         self.settings = settings or default_settings()
         self.session = Session(self)
@@ -61,6 +64,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.files = FileActions(self.session, self.settings, self, self.results.charts)
         self.runs = RunActions(self.session, self)
+        self.recovery = Recovery(self.session, recovery_dir(self.settings))
         self.commands = build_actions(self, self.session, self)
         self.menus = build_menus(self, self.commands, self._menu_groups())
         build_toolbar(self, self.commands)
@@ -123,7 +127,7 @@ class MainWindow(QMainWindow):
         width = max(self.width(), 1200)
         self.resizeDocks(
             [self.inspector_dock, self.results_dock],
-            [min(300, int(width * 0.215)), int(width * (0.3 if width >= 1400 else 0.28))],
+            [min(300, int(width * 0.215)), int(width * 0.3)],
             Qt.Orientation.Horizontal,
         )
         height = 170 if self.height() >= 850 else 150
@@ -221,11 +225,35 @@ class MainWindow(QMainWindow):
         dialogs.show_info(
             self,
             "About meshsim",
+            f"meshsim {__version__}\n\n"
             "meshsim simulates a service-mesh rollout phase by phase.\n\n"
             "Drag services between phases at the bottom, edit settings on the left, "
             "press Run or Compare, and read the results on the right.\n"
             "See docs/gui.md for the guide.",
         )
+
+    def offer_recovery(self) -> bool:
+        """Offer to restore the unsaved edits a crashed window left; True if restored."""
+        found = orphans(self.recovery.directory)
+        if not found:
+            return False
+        latest = found[0]
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(latest.saved))
+        restore = dialogs.ask_restore(self, latest.name, latest.path, when)
+        if restore and self.files.confirm_discard():
+            try:
+                scenario = validate(latest.scenario)
+            except ScenarioError as err:
+                self.session.tell("error", "The recovered edits are not valid:", err.lines())
+                return False
+            self.session.replace(scenario, latest.path, dirty=True, text=latest.original)
+            self.session.tell("info", f"Restored the unsaved edits of {latest.name}: save them.")
+            self.recovery.write_now()
+        else:
+            restore = False
+        for orphan in found:
+            orphan.file.unlink(missing_ok=True)
+        return restore
 
     # --- window state -----------------------------------------------------------------
 
@@ -247,6 +275,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.runs.shutdown()
+        self.recovery.stop()
         self._save_state()
         event.accept()
 

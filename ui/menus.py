@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
+from shiboken6 import isValid
 
 from ui.actions import ACTIONS, MENUS, SEPARATOR, TOOLBAR, ActionSpec
 from ui.session import Session
@@ -46,14 +47,39 @@ def build_actions(window: QMainWindow, session: Session, host: Any) -> dict[str,
     """One QAction per entry of ``ACTIONS``, keyed by id, handlers bound to ``host``."""
     actions = {spec.id: _make(window, spec, host) for spec in ACTIONS}
     stack = session.document.undo_stack
-    undo = stack.createUndoAction(window, "&Undo")
+    undo = stack.createUndoAction(window)
     undo.setShortcut(QKeySequence("Ctrl+Z"))
     undo.setIcon(_icon(window, "SP_ArrowBack"))
-    redo = stack.createRedoAction(window, "&Redo")
+    redo = stack.createRedoAction(window)
     redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
     redo.setIcon(_icon(window, "SP_ArrowForward"))
+    _InWords(undo, "Undo", stack.undoText, stack.undoTextChanged)
+    _InWords(redo, "Redo", stack.redoText, stack.redoTextChanged)
     actions["undo"], actions["redo"] = undo, redo
     return actions
+
+
+class _InWords(QObject):
+    """Keeps an undo or redo action's text in words ("Undo: api retries → 3 attempts").
+
+    A child of the action, so the connection ends with the action. The toolbar
+    button stays short (the verb alone).
+    """
+
+    def __init__(self, action: QAction, verb: str, current, changed) -> None:
+        super().__init__(action)
+        self._action, self._verb = action, verb
+        changed.connect(self.show)
+        self.show(current())
+
+    @Slot(str)
+    def show(self, text: str) -> None:
+        verb, action = self._verb, self._action
+        if not isValid(action):
+            return  # the window is being torn down; the stack empties last
+        action.setText(f"{verb}: {text}" if text else verb)
+        action.setIconText(verb)
+        action.setToolTip(f"{verb}: {text}" if text else verb)
 
 
 def build_menus(

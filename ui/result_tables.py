@@ -81,3 +81,33 @@ def number(value: float, text: str) -> QTableWidgetItem:
     item.setData(Qt.ItemDataRole.UserRole, float(value))
     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
+
+
+KEY_COLUMNS = ["phase", "ok %", "p99 ms", "SLO", "retry ×", "breaks", "exposure"]
+"""The key figures of a phase, one row per phase: they fit a narrow results dock."""
+
+
+def key_rows(phases: Sequence[PhaseResult]) -> list[list[tuple[str, bool | None]]]:
+    """One row per phase: (text, verdict) per ``KEY_COLUMNS`` entry.
+
+    With several entrypoints the row shows the worst: the lowest success rate, the
+    highest p99, and SLO met only when every entrypoint meets its own.
+    """
+    rows = []
+    for phase in phases:
+        results = list(phase.entrypoints.values())
+        ok = min((r.success_rate for r in results), default=None)
+        p99 = max((r.latency_ms.p99 for r in results), default=None)
+        slo = all(r.slo_met for r in results) if results else None
+        rows.append(
+            [
+                (f"{phase.index} {phase.name}", None),
+                ("—" if ok is None else f"{ok:.1%}", slo),
+                (ms(p99), slo),
+                ("—" if slo is None else ("yes" if slo else "no"), slo),
+                (f"{phase.retry_amplification:.2f}", None),
+                (f"{phase.breakages:,.0f}", phase.breakages == 0),
+                (f"{phase.exposure:.0%}", None),
+            ]
+        )
+    return rows

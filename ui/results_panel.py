@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -29,7 +31,7 @@ from ui.blast_view import BlastView
 from ui.charts import ChartsView
 from ui.palette import BAD_CELL, GOOD_CELL, heat_colour
 from ui.ranking_page import RankingPage
-from ui.result_tables import ms, number, phase_rows, table
+from ui.result_tables import KEY_COLUMNS, key_rows, ms, number, phase_rows, table
 from ui.session import Session
 
 BAD = QColor(BAD_CELL)
@@ -59,8 +61,25 @@ class ResultsPanel(QWidget):
         top.addWidget(self.summary, 1)
         top.addWidget(self.ordering_combo)
         self.tabs = QTabWidget()
+        self.key_table = table(KEY_COLUMNS)
+        self.key_table.setObjectName("key_table")
+        self.key_table.setToolTip(
+            "The key figures of every phase (the worst entrypoint's); the table below "
+            "has every figure"
+        )
+        self.key_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = self.key_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The phase names give way first, so every figure stays in view.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        self.key_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.phases_table = QTableWidget()
         self.phases_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.phases_page = QSplitter(Qt.Orientation.Vertical)
+        self.phases_page.addWidget(self.key_table)
+        self.phases_page.addWidget(self.phases_table)
+        self.phases_page.setChildrenCollapsible(False)
         self.services_table = table(SERVICE_COLUMNS)
         self.services_table.setSortingEnabled(True)
         self.services_table.cellClicked.connect(self._on_services_table_cell_clicked)
@@ -72,13 +91,14 @@ class ResultsPanel(QWidget):
         self.blast_view.service_clicked.connect(self.service_clicked)
         self.pages: dict[QWidget, QStackedWidget] = {}
         for widget, title, hint in (
-            (self.phases_table, "Phases", "Per-phase metrics of the plan appear here."),
+            (self.phases_page, "Phases", "Per-phase metrics of the plan appear here."),
             (self.services_table, "Services", "Per-service metrics of the phase on display."),
             (self.charts, "Charts", ""),
             (self.ranking_page, "Ranking", "The ranking of plans appears after Compare."),
             (self.blast_view, "Blast radius", ""),
         ):
             self.tabs.addTab(self._with_hint(widget, hint) if hint else widget, title)
+        self.pages[self.phases_table] = self.pages[self.phases_page]
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self._blast_outdated = False
         self._drawn: Results | CompareResults | None = None
@@ -258,10 +278,39 @@ class ResultsPanel(QWidget):
                     item.setBackground(QBrush(GOOD if verdicts[column] else BAD))
                 table.setItem(row, column, item)
         table.resizeColumnsToContents()
+        self._fill_key_figures(phases)
         self._filled(table, bool(phases))
         self._mark_phase_column()
 
+    def _fill_key_figures(self, phases: list[PhaseResult]) -> None:
+        key = self.key_table
+        rows = key_rows(phases)
+        key.setRowCount(len(rows))
+        for row, cells in enumerate(rows):
+            for column, (text, verdict) in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                else:
+                    item.setToolTip(text)
+                if verdict is not None:
+                    item.setBackground(QBrush(GOOD if verdict else BAD))
+                key.setItem(row, column, item)
+        rows_height = key.verticalHeader().length() + key.horizontalHeader().height() + 6
+        key.setMaximumHeight(rows_height)
+        key.setMinimumHeight(min(rows_height, 8 * 22 + 40))  # up to 8 phases always in view
+        self.phases_page.setSizes([rows_height, max(100, self.phases_page.height() - rows_height)])
+
     def _mark_phase_column(self) -> None:
+        for row in range(self.key_table.rowCount()):
+            for column in range(self.key_table.columnCount()):
+                item = self.key_table.item(row, column)
+                if item is not None:
+                    font = QFont(item.font())
+                    font.setBold(row == self._session.phase)
+                    item.setFont(font)
         table = self.phases_table
         for column in range(table.columnCount()):
             header = table.horizontalHeaderItem(column)

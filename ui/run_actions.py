@@ -7,16 +7,27 @@ failures to the banner (known errors) or a traceback dialog (bugs).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from ui import dialogs
-from ui.backend import MeshSimError, ScenarioError, blast_radius, compare, run_scenario
+from models import STRATEGIES, Scenario
+from ui import dialogs, job_process
+from ui.backend import (
+    MeshSimError,
+    ScenarioError,
+    estimate_run,
+    fits_in_memory,
+    to_wire,
+)
 from ui.session import Session
-from ui.worker import Worker
+from ui.worker import JobCrashed, JobFailed, Worker
+
+LONG_RUN_S = 60.0
+"""A job estimated to take longer than this asks first."""
 
 
 class RunActions(QObject):
@@ -30,14 +41,18 @@ class RunActions(QObject):
         super().__init__(parent)
         self._session = session
         self._parent = parent
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
         self.worker: Worker | None = None
         self.workers: int | None = None
         """Processes for the engine: None = every core (the engine's default)."""
         self.phase_count = 4
         self.strategies: list[str] | None = None
         """Strategies Compare generates: None = all of them."""
+        self.ask_before_long_runs = True
+        """False when nobody is there to answer (``--run --quit`` automation)."""
+        self.estimate = estimate_run
+        """How a job is sized before it starts (``meshsim.estimate_run``)."""
+        self.job_target = job_process.run_job
+        """What the job's process runs (a module-level function, see ``ui.job_process``)."""
 
     @property
     def busy(self) -> bool:
@@ -45,70 +60,81 @@ class RunActions(QObject):
 
     def start_run(self) -> Worker | None:
         """Simulate the baseline and every phase of the scenario as written."""
-        scenario = self._session.scenario
-        workers = self.workers or 1
-
-        def job(on_progress, should_stop):
-            return run_scenario(
-                scenario, workers=workers, on_progress=on_progress, should_stop=should_stop
-            )
-
-        return self._start("Run", job, self._on_run_finished)
+        if not self._sized("Run", self._session.scenario, workers=self.workers or 1):
+            return None
+        return self._start("Run", "run", {"workers": self.workers or 1}, self._on_run_finished)
 
     def start_compare(self) -> Worker | None:
         """Simulate and rank the scenario's plan against the generated strategies."""
+        options = {
+            "strategies": self.strategies,
+            "phase_count": self.phase_count,
+            "workers": self.workers,
+        }
         scenario = self._session.scenario
-        workers, phase_count, strategies = self.workers, self.phase_count, self.strategies
-
-        def job(on_progress, should_stop):
-            return compare(
-                scenario,
-                strategies=strategies,
-                phase_count=phase_count,
-                workers=workers,
-                on_progress=on_progress,
-                should_stop=should_stop,
-            )
-
-        return self._start("Compare", job, self._on_compare_finished)
+        if scenario is not None:
+            plans = len(self.strategies or STRATEGIES) + len(scenario.orderings)
+            if not self._sized(
+                "Compare", scenario, phases=self.phase_count + 1, plans=plans,
+                workers=self.workers,
+            ):  # fmt: skip
+                return None
+        return self._start("Compare", "compare", options, self._on_compare_finished)
 
     def start_blast(self) -> Worker | None:
         """Blast radius of every service in the phase (and plan) on display."""
+        options = {"phase": self._session.phase, "workers": self.workers}
         scenario = self._session.display_scenario
-        phase = self._session.phase
-        workers = self.workers
-
-        def job(on_progress, should_stop):
-            return blast_radius(
-                scenario,
-                phase=phase,
-                workers=workers,
-                on_progress=on_progress,
-                should_stop=should_stop,
-            )
-
-        return self._start("Blast radius", job, self._on_blast_finished)
+        if scenario is not None and not self._sized(
+            "Blast radius", scenario, phases=1, plans=len(scenario.services) + 1,
+            workers=self.workers,
+        ):  # fmt: skip
+            return None
+        return self._start(
+            "Blast radius", "blast", options, self._on_blast_finished, scenario=scenario
+        )
 
     def cancel(self) -> None:
+        """End the job now (its process is killed; the results shown stay)."""
         if self.busy:
             self.worker.cancel()
-            self._session.note("Cancelling…", 0)
 
     def shutdown(self) -> None:
-        """Cancel any job and wait for it (on close)."""
+        """Cancel any job (on close)."""
         self.cancel()
-        self.pool.waitForDone(30_000)
+
+    def _sized(self, title: str, scenario: Scenario | None, **size) -> bool:
+        """Size the job first: refuse one that cannot fit in memory, ask before a long one."""
+        if scenario is None or self.busy:
+            return True  # _start says why nothing starts
+        workers = size.pop("workers", None)
+        estimate = self.estimate(scenario, workers=max(1, workers or os.cpu_count() or 1), **size)
+        reason = fits_in_memory(estimate)
+        if reason is not None:
+            self._session.tell("error", f"{title} not started: {reason}")
+            return False
+        if estimate.seconds > LONG_RUN_S and self.ask_before_long_runs:
+            return dialogs.ask_long_run(self._parent, title, estimate.summary())
+        return True
 
     # --- lifecycle --------------------------------------------------------------------
 
-    def _start(self, title: str, job, on_done: Callable[[Any], None]) -> Worker | None:
+    def _start(
+        self,
+        title: str,
+        kind: str,
+        options: dict[str, Any],
+        on_done: Callable[[Any], None],
+        scenario: Scenario | None = None,
+    ) -> Worker | None:
         session = self._session
-        if session.scenario is None:
+        scenario = scenario or session.scenario
+        if scenario is None:
             return None
         if self.busy:
             session.note(f"{self.worker.title} is still running", 4000)
             return None
-        worker = Worker(job, title, self)
+        worker = Worker(title, kind, to_wire(scenario), options, self, self.job_target)
         worker.started.connect(self._on_worker_started)
         worker.progress.connect(self.progress)
         # Ended first: the note "Run finished" then outlives the cleared "Run…".
@@ -119,7 +145,7 @@ class RunActions(QObject):
         self.worker = worker
         session.set_busy(True)
         session.note(f"{title}…", 0)
-        worker.start(self.pool)
+        worker.start()
         self.job_started.emit(title)
         return worker
 
@@ -143,6 +169,14 @@ class RunActions(QObject):
             self._session.tell("error", f"{title} failed:", error.lines())
         elif isinstance(error, MeshSimError):
             self._session.tell("error", f"{title} failed: {error}")
+        elif isinstance(error, JobCrashed):
+            self._session.tell(
+                "error",
+                f"{title} failed: {error}. Your scenario and its edits are unchanged.",
+            )
+        elif isinstance(error, JobFailed):
+            self._session.tell("error", f"{title} failed with an unexpected error: {error}")
+            dialogs.show_traceback(self._parent, f"{title}: unexpected error", error)
         else:
             self._session.tell("error", f"{title} failed with an unexpected error: {error!r}")
             dialogs.show_traceback(self._parent, f"{title}: unexpected error", error)

@@ -146,13 +146,23 @@ class Session(QObject):
 
     # --- changing ---------------------------------------------------------------------
 
-    def replace(self, scenario: Scenario, path: str | Path | None, *, dirty: bool = False) -> None:
-        """Edit another scenario: every result, the plan and the phase are reset."""
+    def replace(
+        self,
+        scenario: Scenario,
+        path: str | Path | None,
+        *,
+        dirty: bool = False,
+        text: str | None = None,
+    ) -> None:
+        """Edit another scenario: every result, the plan and the phase are reset.
+
+        ``text``: what the scenario was read from, so saving keeps its comments.
+        """
         self.run = self.comparison = self.blast = None
         self.stale = False
         self._plan = ""
         self._phase, self._phase_chosen = 0, False
-        self.document.load(scenario, path, dirty=dirty)
+        self.document.load(scenario, path, dirty=dirty, text=text)
         self.scenario_replaced.emit()
         self.results_changed.emit()
         self.blast_changed.emit(None)

@@ -10,28 +10,39 @@ import argparse
 import subprocess
 import sys
 
-__all__ = ["register", "run"]
+__all__ = ["add_gui_arguments", "gui_argv", "register", "run"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``gui`` subcommand."""
-    parser = subparsers.add_parser("gui", help="open the desktop app")
-    parser.add_argument("scenario", nargs="?", help="scenario to open")
-    parser.add_argument("--screenshot", metavar="PNG", help="render the window to PNG")
+def add_gui_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of the app: ``meshsim gui`` and ``python -m ui`` both use these."""
+    parser.add_argument("scenario", nargs="?", help="scenario file to open")
+    parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window")
     parser.add_argument("--run", action="store_true", help="run the default comparison first")
-    parser.add_argument("--quit", action="store_true", help="exit after the screenshot")
-    parser.set_defaults(func=run)
+    parser.add_argument("--quit", action="store_true", help="exit when done")
+    parser.add_argument("--size", default="1400x900", help="window size, e.g. 1366x768")
+    return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    """Start the app and return its exit code."""
-    argv = [sys.executable, "-m", "ui"]
-    if args.scenario:
-        argv.append(args.scenario)
+def gui_argv(args: argparse.Namespace) -> list[str]:
+    """The command-line arguments that ask the app for what ``args`` says."""
+    argv = [args.scenario] if args.scenario else []
     if args.screenshot:
         argv += ["--screenshot", args.screenshot]
     if args.run:
         argv.append("--run")
     if args.quit:
         argv.append("--quit")
-    return subprocess.call(argv)
+    argv += ["--size", args.size]
+    return argv
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``gui`` subcommand."""
+    parser = subparsers.add_parser("gui", help="open the desktop app")
+    add_gui_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the app and return its exit code."""
+    return subprocess.call([sys.executable, "-m", "ui", *gui_argv(args)])

@@ -15,6 +15,8 @@ from ui import dialogs
 from ui.main_window import MainWindow
 
 MODALS = (
+    "ask_restore",
+    "ask_long_run",
     "ask_save_changes",
     "open_file",
     "open_files",
@@ -60,6 +62,7 @@ def window(qtbot, settings, modal_calls):
     win.runs.shutdown()
     win.document.undo_stack.setClean()
     win.close()
+    win.recovery.stop()
     win.deleteLater()
 
 

@@ -1,0 +1,88 @@
+"""The simulation side of a background job: runs in its own process, speaks plain data.
+
+:func:`run_job` is the target of the process :class:`ui.worker.Worker` starts (with
+the *spawn* context, so the child shares nothing with the GUI process). It receives
+the scenario as wire data and sends back, over a pipe, only plain data:
+
+``("progress", fraction)``
+    at most a hundred times per job;
+``("result", kind, data)``
+    the results as ``model_dump()`` data (``kind``: run, compare or blast);
+``("error", kind, payload)``
+    ``scenario`` (file and problems), ``meshsim`` (message) or ``bug`` (traceback).
+
+The child first becomes a process-group leader, so cancelling kills it together with
+the engine's own worker processes, and the memory of the run goes with them.
+This module imports no Qt.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+from models import Scenario
+from models.results import BlastResults, CompareResults, Results
+from ui.backend import MeshSimError, ScenarioError, blast_radius, compare, run_scenario
+
+PR_SET_PDEATHSIG = 1
+RESULT_TYPES = {"run": Results, "compare": CompareResults, "blast": BlastResults}
+
+
+def run_job(out: Connection, kind: str, scenario: dict[str, Any], options: dict[str, Any]) -> None:
+    """Simulate ``scenario`` (wire data) as job ``kind`` and send what happens to ``out``."""
+    if hasattr(os, "setsid"):
+        os.setsid()
+    _die_with_parent()
+    last = -1.0
+
+    def on_progress(fraction: float) -> None:
+        nonlocal last
+        if fraction >= 1.0 or fraction - last >= 0.01:
+            last = fraction
+            out.send(("progress", float(fraction)))
+
+    try:
+        model = Scenario.model_validate(scenario)
+        job = {"run": run_scenario, "compare": compare, "blast": blast_radius}[kind]
+        results = job(model, on_progress=on_progress, **options)
+        message: tuple = ("result", kind, results.model_dump())
+    except ScenarioError as err:
+        message = ("error", "scenario", {"file": err.file, "problems": err.problems})
+    except MeshSimError as err:
+        message = ("error", "meshsim", {"message": str(err)})
+    except BaseException as err:  # noqa: BLE001 - reported to the user with its traceback
+        text = "".join(traceback.format_exception(err))
+        message = ("error", "bug", {"message": repr(err), "traceback": text})
+    out.send(message)
+    out.close()
+
+
+def _die_with_parent() -> None:
+    """On Linux, the kernel kills this process when the app's process ends, however."""
+    if not sys.platform.startswith("linux"):
+        return
+    # SIGTERM when the app ends, and on SIGTERM the whole group goes: the engine's
+    # forkserver and worker processes too.
+    signal.signal(signal.SIGTERM, _end_group)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # then a killed app leaves the run to finish on its own
+    if os.getppid() == 1:  # the app died before the line above
+        os._exit(1)
+
+
+def _end_group(_signum: int, _frame: object) -> None:
+    os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
+def results_from(kind: str, data: dict[str, Any]):
+    """The results model of a ``("result", kind, data)`` message."""
+    return RESULT_TYPES[kind].model_validate(data)
