@@ -41,8 +41,12 @@ RETRY_TOKENS = (
     "cancelled",
     "refused-stream",
     "retriable-4xx",
+    # Envoy's gRPC tokens (x-envoy-retry-grpc-on), with "unavailable" and "cancelled" above
+    "internal",
+    "deadline-exceeded",
+    "resource-exhausted",
 )
-"""The ``retryOn`` tokens of SPEC §6; any other token is an error."""
+"""The ``retryOn`` tokens of SPEC §6 and §10.5; any other token is an error."""
 
 Count = Annotated[int, Field(ge=0, le=limits.MAX_POOL_LIMIT)]
 OptLimit = Annotated[int | None, Field(ge=1, le=limits.MAX_POOL_LIMIT)]

@@ -53,7 +53,13 @@ class EntrypointResult(_Result):
     success_rate: float = Field(description="Share of requests whose final outcome is ok.")
     good_rate: float = Field(description="Share ok and within the SLO latency.")
     throughput_rps: float = Field(description="Successful requests per second of window.")
-    slo_met: bool = Field(description="p99 <= latencyP99 and 1 - successRate <= errorRate.")
+    slo_met: bool | None = Field(
+        description=(
+            "p99 <= latencyP99 and 1 - successRate <= errorRate. Without a declared SLO a "
+            "phase is judged against the baseline's default regression budget "
+            "(docs/model.md); null when no SLO applies (the baseline without one)."
+        )
+    )
     latency_ms: LatencyStats = Field(description="Latency over all measured requests.")
     ci95: dict[str, float] = Field(
         default_factory=dict, description="95% confidence half-widths, by metric name."

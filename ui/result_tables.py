@@ -10,6 +10,11 @@ from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem
 from models.results import PhaseResult
 
 
+def _verdict(met: bool | None) -> str:
+    """An SLO verdict as a cell: "—" when no SLO applies (sloMet null)."""
+    return "—" if met is None else ("yes" if met else "no")
+
+
 def phase_rows(phases: Sequence[PhaseResult]) -> list[tuple[str, list[str], list[bool | None]]]:
     """Rows of the phases table: (metric, one text per phase, one verdict per phase)."""
     rows: list[tuple[str, list[str], list[bool | None]]] = []
@@ -30,7 +35,7 @@ def phase_rows(phases: Sequence[PhaseResult]) -> list[tuple[str, list[str], list
         rows.append(
             (f"{name}: success", [f"{r.success_rate:.2%}" if r else "—" for r in results], verdicts)
         )
-        rows.append((f"{name}: SLO met", ["yes" if v else "no" for v in verdicts], verdicts))
+        rows.append((f"{name}: SLO met", [_verdict(v) for v in verdicts], verdicts))
     none = [None] * len(phases)
     rows += [
         ("Exposure", [f"{p.exposure:.1%}" for p in phases], none),

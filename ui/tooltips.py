@@ -77,7 +77,7 @@ def entry_tooltip(entry: Entrypoint, measured: PhaseResult | None) -> str:
         rows += [
             ("last run: success", f"{result.success_rate:.2%}"),
             ("p99", "—" if p99 is None else f"{p99:.1f} ms"),
-            ("SLO met", "yes" if result.slo_met else "no"),
+            ("SLO met", {None: "— (no SLO applies)", True: "yes", False: "no"}[result.slo_met]),
         ]
     return _table(f"entrypoint {entry.name}", rows)
 

@@ -173,6 +173,11 @@ def _phase_cells(phase: PhaseResult) -> list[str]:
     ]
 
 
+def _verdict(met: bool | None) -> str:
+    """The sloMet cell: "—" when no SLO applies (no declared SLO, no baseline)."""
+    return "—" if met is None else ("yes" if met else "NO")
+
+
 def _phase_rows(phase: PhaseResult, names: list[str]) -> list[list[str]]:
     rows = []
     for name in names:
@@ -187,7 +192,7 @@ def _phase_rows(phase: PhaseResult, names: list[str]) -> list[list[str]]:
                 f"{e.success_rate * 100:.2f}" if e.requests else "-",
                 _fmt(e.latency_ms.p50),
                 _fmt(e.latency_ms.p99),
-                "yes" if e.slo_met else "NO",
+                _verdict(e.slo_met),
                 *_phase_cells(phase),
             ]
         )
@@ -200,7 +205,7 @@ def _total_row(phase: PhaseResult) -> list[str]:
     requests = sum(e.requests for e in entries)
     ok = sum(e.success_rate * e.requests for e in entries) / requests if requests else 0.0
     worst_p99 = max((e.latency_ms.p99 or 0.0) for e in entries) if entries else None
-    met = sum(e.slo_met for e in entries)
+    judged = [e.slo_met for e in entries if e.slo_met is not None]
     return [
         str(phase.index),
         phase.name,
@@ -210,7 +215,7 @@ def _total_row(phase: PhaseResult) -> list[str]:
         f"{ok * 100:.2f}",
         "-",
         _fmt(worst_p99),
-        f"{met}/{len(entries)}",
+        f"{sum(judged)}/{len(judged)}" if judged else "—",
         *_phase_cells(phase),
     ]
 
@@ -233,7 +238,7 @@ def format_table(
         How many of the worst entrypoints to show; None shows all (``--all``).
         With more than one entrypoint every phase ends with a totals row (all
         entrypoints: requests summed, success weighted by requests, the highest
-        p99, SLOs met out of all).
+        p99, SLOs met out of those that apply).
     """
     total = len(results.phases[0].entrypoints) if results.phases else 0
     names = entrypoints if entrypoints is not None else worst_entrypoints(results, worst)
@@ -282,7 +287,9 @@ def format_table(
             lines.append("  ".join("-" * w for w in widths))
     lines.append(
         "CPU = proxy vCPU at this load; exposure = share of requests touching a service "
-        "onboarded in that phase; breakages = attempts refused by STRICT mTLS."
-        + (" total: every entrypoint, p99 the highest, SLO met/all." if total > 1 else "")
+        "onboarded in that phase; breakages = attempts refused by STRICT mTLS; SLO — = none "
+        "applies (an entrypoint without one is judged against the baseline: p99 +max(20%, "
+        "5 ms), errors +1 point)."
+        + (" total: every entrypoint, p99 the highest, SLO met/judged." if total > 1 else "")
     )
     return "\n".join(lines)

@@ -90,9 +90,20 @@ def blast_radius(
         # one replication at a time, on its usual streams, so each outage run is paired
         # with the fault-free run of the same replication
         only = (r,)
-        requests.append(RunRequest(scenario, phase_indexes=(index,), replication_indexes=only))
+        # sloMet is not read here: no baseline run just to judge the phase
+        requests.append(
+            RunRequest(
+                scenario, phase_indexes=(index,), replication_indexes=only, baseline_verdicts=False
+            )
+        )
         requests.extend(
-            RunRequest(outages[n], phase_indexes=(index,), label=n, replication_indexes=only)
+            RunRequest(
+                outages[n],
+                phase_indexes=(index,),
+                label=n,
+                replication_indexes=only,
+                baseline_verdicts=False,
+            )
             for n in names
         )
     results = run_many(requests, workers=workers, on_progress=on_progress, should_stop=should_stop)

@@ -302,8 +302,8 @@ def assumptions_html(scenario: Scenario) -> str:
 
 
 def _slo(slo: Any) -> list[str]:
-    if slo is None:
-        return ["—", "—"]
+    if slo is None:  # judged against the baseline (meshsim.sim.stats.slo_verdict)
+        return ["baseline +max(20%, 5 ms)", "baseline +1 pt"]
     p99 = f"{slo.latency_p99 * 1000:g} ms" if slo.latency_p99 is not None else "—"
     err = f"{100 * slo.error_rate:g}%" if slo.error_rate is not None else "—"
     return [p99, err]

@@ -14,6 +14,8 @@ from enum import IntEnum
 from types import MappingProxyType
 
 __all__ = [
+    "GRPC_RETRY_ON_TOKENS",
+    "GRPC_STATUS",
     "OUTCOMES",
     "OUTLIER_FAILURES",
     "REJECTED",
@@ -80,6 +82,35 @@ RETRY_ON_TOKENS: Mapping[str, frozenset[Outcome]] = MappingProxyType(
 )
 """Outcomes each plain ``retryOn`` token matches (SPEC §10.5)."""
 
+RESPONSES: frozenset[Outcome] = frozenset({Outcome.ERROR, Outcome.UNAVAILABLE})
+"""Outcomes the server *answers* (a status); the others are resets or local to the client."""
+
+GRPC_STATUS: Mapping[Outcome, tuple[str, int]] = MappingProxyType(
+    {Outcome.ERROR: ("INTERNAL", 13), Outcome.UNAVAILABLE: ("UNAVAILABLE", 14)}
+)
+"""The grpc-status a ``grpc`` server answers for each response outcome (docs/envoy.md).
+
+A gRPC server answers HTTP ``:status`` 200 and reports failure in grpc-status (a
+trailers-only response when it fails before any message), so ``5xx``, ``gateway-error``
+and ``retriable-status-codes``, which read ``:status``, never match it. ``error`` (the
+server failed) carries INTERNAL (**choice**: a framework reporting an uncaught exception
+as UNKNOWN would be retried by no token); ``unavailable`` (a full queue) carries
+UNAVAILABLE, as Envoy's own local 503 does for a gRPC request (``httpToGrpcStatus``).
+"""
+
+GRPC_RETRY_ON_TOKENS: Mapping[str, frozenset[Outcome]] = MappingProxyType(
+    {
+        "internal": frozenset({Outcome.ERROR}),
+        "unavailable": frozenset({Outcome.UNAVAILABLE}),
+        # no outcome of this model carries CANCELLED, DEADLINE_EXCEEDED or RESOURCE_EXHAUSTED
+        "cancelled": frozenset(),
+        "deadline-exceeded": frozenset(),
+        "resource-exhausted": frozenset(),
+    }
+)
+"""Outcomes of a ``grpc`` server each gRPC ``retryOn`` token matches (grpc-status in the
+response headers, ``wouldRetryFromHeaders``); from an ``http`` server they match nothing."""
+
 STATUS_OUTCOMES: Mapping[int, Outcome] = MappingProxyType(
     {500: Outcome.ERROR, 503: Outcome.UNAVAILABLE}
 )
@@ -105,19 +136,31 @@ def flags(outcomes: Iterable[Outcome]) -> tuple[bool, ...]:
 def retry_mask(tokens: list[str], status_codes: list[int], grpc_server: bool) -> frozenset[Outcome]:
     """Outcomes retried under Envoy ``retryOn`` tokens (SPEC §10.5); overflow never is.
 
+    Toward a ``grpc`` server (``grpc_server``) the server's answers carry a grpc-status
+    (:data:`GRPC_STATUS`) under HTTP 200: the HTTP tokens keep only what they retry from
+    a reset (timeout, reset, connect-failure) and the gRPC tokens
+    (:data:`GRPC_RETRY_ON_TOKENS`) match the answers. Toward an ``http`` server the
+    gRPC tokens match nothing (no grpc-status header).
+
     Examples
     --------
     >>> sorted(OUTCOMES[o] for o in retry_mask(["gateway-error"], [], False))
     ['connect-failure', 'reset', 'timeout', 'unavailable']
     >>> sorted(OUTCOMES[o] for o in retry_mask(["retriable-status-codes"], [503, 504], False))
     ['unavailable']
+    >>> sorted(OUTCOMES[o] for o in retry_mask(["5xx"], [], True))
+    ['connect-failure', 'reset', 'timeout']
+    >>> sorted(OUTCOMES[o] for o in retry_mask(["internal", "unavailable"], [], True))
+    ['error', 'unavailable']
     """
     mask: set[Outcome] = set()
     for token in tokens:
-        mask |= RETRY_ON_TOKENS.get(token, frozenset())
+        http = set(RETRY_ON_TOKENS.get(token, frozenset()))
         if token == "retriable-status-codes":
-            mask |= {STATUS_OUTCOMES[c] for c in status_codes if c in STATUS_OUTCOMES}
-        if token == "unavailable" and grpc_server:
-            mask.add(Outcome.UNAVAILABLE)
+            http |= {STATUS_OUTCOMES[c] for c in status_codes if c in STATUS_OUTCOMES}
+        if grpc_server:
+            mask |= (http - RESPONSES) | GRPC_RETRY_ON_TOKENS.get(token, frozenset())
+        else:
+            mask |= http
     mask.discard(Outcome.OVERFLOW)
     return frozenset(mask)

@@ -27,7 +27,7 @@ from meshsim.sim.samples import PhaseSample
 from meshsim.sim.stats import aggregate_phase, phase_metrics
 from meshsim.version import __version__
 from models import Phase, Scenario
-from models.results import Results
+from models.results import PhaseResult, Results
 
 __all__ = ["JobCache", "RunRequest", "run_many", "run_scenario", "default_workers"]
 
@@ -51,6 +51,12 @@ class RunRequest:
         A name for progress and errors.
     replication_indexes : tuple of int, optional
         Only these replications (their usual random streams); ``None`` means all.
+    baseline_verdicts : bool
+        Judge entrypoints without a declared SLO against the baseline (``sloMet``,
+        :func:`meshsim.sim.stats.slo_verdict`), simulating phase 0 too when it is not
+        among ``phase_indexes`` (a job the cache shares with every other request on the
+        same scenario). False leaves their ``sloMet`` null outside phase 0's run (blast
+        radius, which never reads it, saves a simulation per outage).
     """
 
     scenario: Scenario
@@ -58,6 +64,7 @@ class RunRequest:
     phase_indexes: tuple[int, ...] | None = None
     label: str = ""
     replication_indexes: tuple[int, ...] | None = None
+    baseline_verdicts: bool = True
 
     def replications(self) -> list[int]:
         """The replications to simulate (default all of ``simulation.replications``)."""
@@ -84,10 +91,12 @@ class _Compiled:
     digest: bytes
     phases: list[int]
     replications: list[int]
+    simulated: list[int]
+    """``phases``, and the baseline when it judges them (:attr:`RunRequest.baseline_verdicts`)."""
 
     def jobs(self) -> Iterator[tuple[int, JobKey, _Job]]:
-        """Every (phase, replication) of the request: phase index, key, job."""
-        for phase in self.phases:
+        """Every (phase, replication) to simulate: phase index, key, job."""
+        for phase in self.simulated:
             plan = self.plans[phase]
             fingerprint = plan.fingerprint()
             for rep in self.replications:
@@ -166,14 +175,18 @@ def _compile(requests: Sequence[RunRequest]) -> list[_Compiled]:
             given = None if request.phases is None else list(request.phases)
             plans[(id(scenario), phases)] = compile_phases(scenario, given)
         model, digest = models[id(scenario)]
+        indexes = _indexes(request)
+        unjudged = any(scenario.slo_of(e) is None for e in scenario.entrypoints)
+        judge = request.baseline_verdicts and unjudged and 0 not in indexes
         out.append(
             _Compiled(
                 request,
                 model,
                 plans[(id(scenario), phases)],
                 digest,
-                _indexes(request),
+                indexes,
                 request.replications(),
+                [0, *indexes] if judge else indexes,
             )
         )
     return out
@@ -289,23 +302,25 @@ def _results(compiled: _Compiled, cache: JobCache) -> Results:
     for e in scenario.entrypoints:
         slo = scenario.slo_of(e)
         slos[e.name] = (slo.latency_p99, slo.error_rate) if slo else (None, None)
-    samples: dict[int, list[PhaseSample]] = {p: [] for p in compiled.phases}
+    samples: dict[int, list[PhaseSample]] = {p: [] for p in compiled.simulated}
     for phase, key, _job in compiled.jobs():
         samples[phase].append(cache[key])
-    out = []
-    for phase in compiled.phases:
+    out: dict[int, PhaseResult] = {}
+    baseline = None  # phase 0 judges the phases of entrypoints without an SLO
+    for phase in compiled.simulated:
         plan = compiled.plans[phase]
-        out.append(
-            aggregate_phase(
-                samples[phase],
-                index=phase,
-                name=plan.name,
-                meshed=[n for n, m in zip(names, plan.meshed, strict=True) if m],
-                onboarded=[names[i] for i in plan.onboarded],
-                slos=slos,
-                onboarded_mask=sum(1 << i for i in plan.onboarded),
-            )
+        out[phase] = aggregate_phase(
+            samples[phase],
+            index=phase,
+            name=plan.name,
+            meshed=[n for n, m in zip(names, plan.meshed, strict=True) if m],
+            onboarded=[names[i] for i in plan.onboarded],
+            slos=slos,
+            onboarded_mask=sum(1 << i for i in plan.onboarded),
+            baseline=baseline,
         )
+        if phase == 0:
+            baseline = out[phase]
     return Results(
         meshsim_version=__version__,
         scenario=scenario.metadata.name,
@@ -313,7 +328,7 @@ def _results(compiled: _Compiled, cache: JobCache) -> Results:
         replications=len(compiled.replications),
         duration_s=sim.duration,
         warmup_s=sim.warmup,
-        phases=out,
+        phases=[out[p] for p in compiled.phases],
     )
 
 

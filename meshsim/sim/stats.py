@@ -30,12 +30,16 @@ from models.results import EdgeResult, EntrypointResult, LatencyStats, PhaseResu
 
 __all__ = [
     "Estimate",
+    "BASELINE_ERROR_BUDGET",
+    "BASELINE_P99_BUDGET",
+    "BASELINE_P99_FLOOR_MS",
     "aggregate_phase",
     "ci95",
     "exposure",
     "latency_stats",
     "mean_ci",
     "phase_metrics",
+    "slo_verdict",
 ]
 
 # the metrics whose 95% half-width the results document carries (SPEC §12.1), in its order
@@ -221,16 +225,58 @@ def _cis(model: type[BaseModel], estimates: dict[str, Estimate], names: Sequence
     return {model.model_fields[n].alias or n: estimates[n].ci95 for n in names}
 
 
+BASELINE_P99_BUDGET = 0.20
+"""Without a declared SLO a phase's p99 may exceed the baseline's by this share ..."""
+BASELINE_P99_FLOOR_MS = 5.0
+"""... or by this many ms, whichever is larger (a proxy hop costs about a millisecond)."""
+BASELINE_ERROR_BUDGET = 0.01
+"""Without a declared SLO a phase's error rate may exceed the baseline's by one point."""
+
+
+def slo_verdict(
+    p99_ms: float | None,
+    success_rate: float,
+    slo: tuple[float | None, float | None],
+    baseline: EntrypointResult | None,
+) -> bool | None:
+    """``sloMet`` of an entrypoint in a phase (SPEC §11.1; docs/model.md "SLOs").
+
+    A declared SLO (``slo`` = (latencyP99 in s, errorRate), either may be None) is
+    judged on the fields it declares. Without one the phase is judged against the
+    baseline ``baseline``: p99 at most ``max(+20%, +5 ms)`` over the baseline's and
+    the error rate at most one point over the baseline's. None when no SLO applies:
+    none declared and no baseline (the baseline itself, or a run without phase 0).
+
+    >>> slo_verdict(120.0, 1.0, (0.1, None), None)
+    False
+    >>> slo_verdict(120.0, 0.0, (None, None), None) is None
+    True
+    """
+    latency_slo, error_slo = slo
+    p99 = p99_ms or 0.0
+    error = 1.0 - success_rate
+    if latency_slo is not None or error_slo is not None:
+        return (latency_slo is None or p99 <= latency_slo * 1000.0) and (
+            error_slo is None or error <= error_slo + 1e-12
+        )
+    if baseline is None:
+        return None
+    base_p99 = baseline.latency_ms.p99 or 0.0
+    budget = max(base_p99 * BASELINE_P99_BUDGET, BASELINE_P99_FLOOR_MS)
+    base_error = 1.0 - baseline.success_rate
+    return p99 <= base_p99 + budget + 1e-9 and error <= base_error + BASELINE_ERROR_BUDGET + 1e-12
+
+
 def _entry(
-    reps: list[EntrySample], slo: tuple[float | None, float | None], many: bool
+    reps: list[EntrySample],
+    slo: tuple[float | None, float | None],
+    many: bool,
+    baseline: EntrypointResult | None = None,
 ) -> EntrypointResult:
     est = mean_ci(reps)
     latency = mean_ci([r.latency for r in reps])
     stats = LatencyStats(**_means(latency))
-    latency_slo, error_slo = slo
-    slo_met = (latency_slo is None or (stats.p99 or 0.0) <= latency_slo * 1000.0) and (
-        error_slo is None or 1.0 - est["success_rate"].mean <= error_slo + 1e-12
-    )
+    slo_met = slo_verdict(stats.p99, est["success_rate"].mean, slo, baseline)
     cis = {}
     if many:
         prefix = EntrypointResult.model_fields["latency_ms"].alias
@@ -259,15 +305,19 @@ def aggregate_phase(
     onboarded: list[str],
     slos: dict[str, tuple[float | None, float | None]],
     onboarded_mask: int = 0,
+    baseline: PhaseResult | None = None,
 ) -> PhaseResult:
     """Average per-replication samples into one :class:`PhaseResult` with CIs.
 
     Every numeric field of the samples is averaged (:func:`mean_ci`); the 95%
-    half-widths the document reports are those of SPEC §12.1.
+    half-widths the document reports are those of SPEC §12.1. ``baseline`` (phase 0's
+    result) judges the entrypoints without a declared SLO (:func:`slo_verdict`).
     """
     many = len(reps) > 1
+    base = baseline.entrypoints if baseline is not None else {}
     entries = {
-        e: _entry([r.entrypoints[e] for r in reps], slos[e], many) for e in reps[0].entrypoints
+        e: _entry([r.entrypoints[e] for r in reps], slos[e], many, base.get(e))
+        for e in reps[0].entrypoints
     }
     services = {s: _service([r.services[s] for r in reps]) for s in reps[0].services}
     keys = sorted({k for r in reps for k in r.edges})

@@ -62,3 +62,20 @@ def test_retry_storm_shows_the_storm_and_its_cure():
     assert cure.retry_amplification < storm.retry_amplification
     p99 = [p.entrypoints["shop"].latency_ms.p99 for p in r.phases]
     assert p99[1] > 10 * p99[2]
+
+
+def test_online_boutique_shows_the_catalogue_ejection():
+    # the whole 30 s window (the error fault is at 28 s), one replication
+    r = run_scenario(short(SAMPLES / "online-boutique.yaml", "30s"), workers=2)
+    catalogue = [p.services["productcatalogservice"] for p in r.phases]
+    baseline, edge = catalogue[0], catalogue[-1]
+    # nobody meshed: no detector, no retry; the fault's errors reach the callers
+    assert baseline.errors > 0
+    assert baseline.ejections == 0 and baseline.retries == 0
+    # every caller meshed: each gRPC error (grpc-status INTERNAL) is retried under
+    # `internal` onto the other replica, and the failing replica is ejected
+    assert edge.errors > 0
+    assert edge.retries == edge.errors
+    assert edge.ejections >= 1
+    first, last = (p.entrypoints["web"].success_rate for p in (r.phases[0], r.phases[-1]))
+    assert last > first

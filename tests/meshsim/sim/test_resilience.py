@@ -338,12 +338,60 @@ def test_retry_tokens_table():
     assert outcomes(["unavailable"]) == set()
     assert outcomes(["unavailable"], grpc=True) == {"unavailable"}
     assert outcomes(["cancelled", "refused-stream", "retriable-4xx"]) == set()
+    # gRPC tokens read grpc-status, which an http server does not send
+    grpc_tokens = ["internal", "cancelled", "deadline-exceeded", "resource-exhausted"]
+    assert outcomes(grpc_tokens) == set()
+    # a grpc server answers :status 200 with grpc-status INTERNAL (error) or UNAVAILABLE
+    # (unavailable): the :status tokens keep only what they retry from a reset
+    assert outcomes(["5xx"], grpc=True) == {"timeout", "reset", "connect-failure"}
+    assert outcomes(["gateway-error"], grpc=True) == {"timeout", "reset", "connect-failure"}
+    assert outcomes(["retriable-status-codes"], [500, 503], grpc=True) == set()
+    assert outcomes(["reset"], grpc=True) == {"reset", "connect-failure", "timeout"}
+    assert outcomes(["internal"], grpc=True) == {"error"}
+    assert outcomes(["cancelled", "deadline-exceeded", "resource-exhausted"], grpc=True) == set()
+    assert outcomes(["5xx", "internal", "unavailable"], grpc=True) == {
+        "error",
+        "unavailable",
+        "timeout",
+        "reset",
+        "connect-failure",
+    }
     assert {
         Outcome.ERROR,
         Outcome.UNAVAILABLE,
         Outcome.TIMEOUT,
         Outcome.CONNECT_FAILURE,
     } <= retry_mask(["5xx"], [], False)
+
+
+@pytest.mark.parametrize(
+    "protocol, tokens, tries",
+    [
+        ("http", ["5xx"], 3),  # a 500 response
+        ("grpc", ["5xx"], 1),  # 200 + grpc-status INTERNAL: no 5xx to match
+        ("grpc", ["gateway-error"], 1),
+        ("grpc", ["unavailable"], 1),  # INTERNAL is not UNAVAILABLE
+        ("grpc", ["internal"], 3),
+        ("http", ["internal"], 1),  # no grpc-status from an http server
+    ],
+)
+def test_grpc_errors_are_retried_by_grpc_status_tokens_not_5xx(protocol, tokens, tries):
+    p = meshed(
+        [{"name": "a", "errorRate": 1.0, "protocol": protocol}],
+        mesh={"defaults": {"retries": {"attempts": 2, "retryOn": tokens}}},
+    )
+    assert per_call(p, "a") == tries
+    assert p.entrypoints["web"].success_rate == 0.0
+
+
+@pytest.mark.parametrize("tokens, tries", [(["5xx"], 3), (["internal", "unavailable"], 1)])
+def test_resets_of_a_grpc_server_are_retried_by_5xx_not_by_grpc_tokens(tokens, tries):
+    # a per-try timeout resets the stream: no grpc-status is ever read
+    p = meshed(
+        [{"name": "a", "serviceTime": "100ms", "concurrency": 100, "protocol": "grpc"}],
+        mesh={"defaults": {"retries": {"attempts": 2, "perTryTimeout": "20ms", "retryOn": tokens}}},
+    )
+    assert per_call(p, "a") == tries
 
 
 @pytest.mark.parametrize("mode, success", [("STRICT", 0.0), ("PERMISSIVE", 1.0)])

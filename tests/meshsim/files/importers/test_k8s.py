@@ -244,7 +244,7 @@ spec:
   http:
   - route: [{destination: {host: users}}]
     timeout: 2s
-    retries: {attempts: 3, perTryTimeout: 500ms, retryOn: "5xx,reset,503,deadline-exceeded"}
+    retries: {attempts: 3, perTryTimeout: 500ms, retryOn: "5xx,reset,503,retriable-headers"}
 ---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -338,7 +338,7 @@ def test_istio_policies_mtls_and_entrypoints(tmp_path):
     ]
     assert {e["service"] for e in doc["entrypoints"]} == {"api", "debug"}
     warnings = "\n".join(result.warnings)
-    assert "deadline-exceeded" in warnings
+    assert "retriable-headers" in warnings
     assert "connectTimeout" in warnings
     assert "CronJob nightly skipped" in warnings
     assert "Widget thing skipped" in warnings
