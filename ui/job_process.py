@@ -6,8 +6,10 @@ the scenario as wire data and sends back, over a pipe, only plain data:
 
 ``("progress", fraction)``
     at most a hundred times per job;
+``("point", index, data)``
+    a sweep's point as soon as it is simulated (:func:`run_sweep_job`);
 ``("result", kind, data)``
-    the results as ``model_dump()`` data (``kind``: run, compare or blast);
+    the results as ``model_dump()`` data (``kind``: run, compare, blast or sweep);
 ``("error", kind, payload)``
     ``scenario`` (file and problems), ``meshsim`` (message) or ``bug`` (traceback).
 
@@ -28,14 +30,56 @@ from typing import Any
 
 from models import Scenario
 from models.results import BlastResults, CompareResults, Results
+from models.sweep import SweepPoint, SweepResults
 from ui.backend import MeshSimError, ScenarioError, blast_radius, compare, run_scenario
 
 PR_SET_PDEATHSIG = 1
-RESULT_TYPES = {"run": Results, "compare": CompareResults, "blast": BlastResults}
+RESULT_TYPES = {
+    "run": Results,
+    "compare": CompareResults,
+    "blast": BlastResults,
+    "sweep": SweepResults,
+}
 
 
 def run_job(out: Connection, kind: str, scenario: dict[str, Any], options: dict[str, Any]) -> None:
     """Simulate ``scenario`` (wire data) as job ``kind`` and send what happens to ``out``."""
+
+    def job(on_progress: Any) -> tuple:
+        model = Scenario.model_validate(scenario)
+        run = {"run": run_scenario, "compare": compare, "blast": blast_radius}[kind]
+        return ("result", kind, run(model, on_progress=on_progress, **options).model_dump())
+
+    _serve(out, job)
+
+
+def run_sweep_job(
+    out: Connection, kind: str, scenario: dict[str, Any], options: dict[str, Any]
+) -> None:
+    """Sweep (``options``: text, file, params as ``PATH=VALUES``, phase) point by point."""
+    from meshsim import parse_param, sweep
+
+    def job(on_progress: Any) -> tuple:
+        def on_point(index: int, point: SweepPoint) -> None:
+            out.send(("point", index, point.model_dump(mode="json")))
+
+        params = [parse_param(text) for text in options["params"]]
+        results = sweep(
+            options["text"],
+            options["file"],
+            params,
+            phase=options.get("phase"),
+            on_progress=on_progress,
+            on_point=on_point,
+            batch=1,
+        )
+        return ("result", kind, results.model_dump(mode="json"))
+
+    _serve(out, job)
+
+
+def _serve(out: Connection, job: Any) -> None:
+    """Run ``job(on_progress)`` as a process-group leader; send its messages to ``out``."""
     if hasattr(os, "setsid"):
         os.setsid()
     _die_with_parent()
@@ -48,10 +92,7 @@ def run_job(out: Connection, kind: str, scenario: dict[str, Any], options: dict[
             out.send(("progress", float(fraction)))
 
     try:
-        model = Scenario.model_validate(scenario)
-        job = {"run": run_scenario, "compare": compare, "blast": blast_radius}[kind]
-        results = job(model, on_progress=on_progress, **options)
-        message: tuple = ("result", kind, results.model_dump())
+        message: tuple = job(on_progress)
     except ScenarioError as err:
         message = ("error", "scenario", {"file": err.file, "problems": err.problems})
     except MeshSimError as err:

@@ -2,7 +2,7 @@
 
 "Sweep this…" on a numeric or duration field calls :meth:`SweepPanel.sweep_field`,
 which fills in the field's path and a range around its value. Running simulates the
-phase at every point on a background :class:`~ui.worker.Worker`, a point at a time, so
+phase at every point in a child process (:class:`~ui.worker.Worker`), a point at a time, so
 the curve (one field) or heat map (two) fills in as points finish; the best point and
 why are shown at the end. Clicking a point emits ``setting_chosen`` with its values
 (``{path: value}``) for the app to apply.
@@ -15,7 +15,7 @@ from typing import Any
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from meshsim import axis_values, dump_scenario, parse_param, plot_sweep, sweep
+from meshsim import axis_values, dump_scenario, parse_param, plot_sweep
 from models import Scenario, format_duration, parse_duration
 from models.sweep import SweepBest, SweepPoint, SweepResults
+from ui import job_process
 from ui.worker import Worker
 
 METRICS = ("goodRate", "successRate", "p99", "retryAmplification", "proxyCpuCores")
@@ -63,14 +64,13 @@ class SweepPanel(QWidget):
     """Range inputs, a run button, and the chart of the points so far."""
 
     point_done = Signal(int, object)
-    """(index, SweepPoint), emitted by the worker thread as each point finishes."""
+    """(index, SweepPoint), as each point finishes in the sweep's process."""
     setting_chosen = Signal(dict)
     """The values of the point the user clicked."""
 
-    def __init__(self, pool: QThreadPool | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("SweepPanel")
-        self._pool = pool or QThreadPool.globalInstance()
         self.paths = [QLineEdit(), QLineEdit()]
         self.values = [QLineEdit(), QLineEdit()]
         self.paths[1].setPlaceholderText("optional second field, e.g. services[api].replicas")
@@ -127,30 +127,24 @@ class SweepPanel(QWidget):
             for p, v in zip(self.paths, self.values, strict=True)
             if p.text().strip()
         ]
-        params = [parse_param(t) for t in texts]
+        params = [parse_param(t) for t in texts]  # a bad range raises here, in the app
         self._params = [p.path for p in params]
         self._points = {}
         self.result = None
-        text = dump_scenario(scenario)
-
-        def job(on_progress, should_stop) -> SweepResults:
-            return sweep(
-                text,
-                scenario.metadata.name,
-                params,
-                phase=phase,
-                on_progress=on_progress,
-                should_stop=should_stop,
-                on_point=self.point_done.emit,
-                batch=1,
-            )
-
-        self.worker = Worker(job, "sweep", self)
+        options = {
+            "text": dump_scenario(scenario),
+            "file": scenario.metadata.name,
+            "params": texts,
+            "phase": phase,
+        }
+        # in its own process like every simulation of the app: Cancel frees its memory
+        self.worker = Worker("sweep", "sweep", {}, options, self, job_process.run_sweep_job)
+        self.worker.point.connect(self.point_done.emit)
         self.worker.progress.connect(lambda f: self.progress.setValue(int(100 * f)))
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.errored.connect(lambda err: self.status.setText(str(err)))
         self.status.setText("simulating…")
-        self.worker.start(self._pool)
+        self.worker.start()
         return self.worker
 
     def _on_point_done(self, index: int, point: SweepPoint) -> None:

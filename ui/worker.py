@@ -19,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from models.sweep import SweepPoint
 from ui import job_process
 from ui.backend import MeshSimError, ScenarioError
 
@@ -59,6 +60,7 @@ class Worker(QObject):
 
     started = Signal()
     progress = Signal(float)
+    point = Signal(int, object)  # a sweep's point (index, SweepPoint) as it finishes
     finished = Signal(object)
     errored = Signal(object)
     cancelled = Signal()
@@ -152,6 +154,9 @@ class Worker(QObject):
         what = message[0]
         if what == "progress":
             self.progress.emit(float(message[1]))
+            return
+        if what == "point":
+            self.point.emit(int(message[1]), SweepPoint.model_validate(message[2]))
             return
         self._end()
         if what == "result":
