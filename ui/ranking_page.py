@@ -71,7 +71,8 @@ def delta_text(score: OrderingScore, best: bool = False) -> str:
     if score.delta_vs_best is None:
         return "–"
     tie = "≈" if score.tied_with_best else ""
-    return f"{score.delta_vs_best:+.1f}±{score.delta_ci95 or 0.0:.1f}{tie}"
+    half = "" if score.delta_ci95 is None else f"±{score.delta_ci95:.1f}"
+    return f"{score.delta_vs_best:+.1f}{half}{tie}"
 
 
 def ranking_row(rank: int, ordering: OrderingResult) -> list[str]:

@@ -127,7 +127,8 @@ def _delta(score: OrderingScore) -> str:
     if score.delta_vs_best is None:
         return "-"
     mark = " ≈" if score.tied_with_best else ""
-    return f"{score.delta_vs_best:+.1f} ± {score.delta_ci95 or 0.0:.1f}{mark}"
+    half = "" if score.delta_ci95 is None else f" ± {score.delta_ci95:.1f}"
+    return f"{score.delta_vs_best:+.1f}{half}{mark}"
 
 
 def _table(rows: list[list[str]], left: Sequence[int]) -> list[str]:

@@ -89,8 +89,13 @@ _PHRASES: dict[str, Callable[[float, float], str]] = {
 }
 
 
-def _points(delta: float, half: float) -> str:
-    """``+d ± h`` with one decimal, more when the half-width would read as 0."""
+def _points(delta: float, half: float | None) -> str:
+    """``+d ± h`` with one decimal, more when the half-width would read as 0.
+
+    Without a half-width (a single replication) only the difference.
+    """
+    if half is None:
+        return f"{delta + 0.0:+.1f} (one replication: no interval)"
     d = 1
     while d < 4 and half > 0 and round(half, d) == 0:
         d += 1
@@ -155,7 +160,7 @@ def verdict(scenario: object, results: CompareResults) -> str:
         return f"{best.name} ranks first{note}; no other plan was compared."
     other = by_name[others[0]]
     reps = min(results.replications.get(best.name, 0), results.replications.get(other.name, 0))
-    delta, half = -(other.score.delta_vs_best or 0.0), other.score.delta_ci95 or 0.0
+    delta, half = -(other.score.delta_vs_best or 0.0), other.score.delta_ci95
     mine, theirs = _problems(best), _problems(other)
     if not mine and theirs:
         return (

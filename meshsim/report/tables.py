@@ -73,7 +73,8 @@ def _delta(o: Any, best: str) -> str:
         return "best"
     if s.delta_vs_best is None:
         return "-"
-    text = f"{s.delta_vs_best:+.1f} ± {s.delta_ci95 or 0.0:.1f}"
+    half = "" if s.delta_ci95 is None else f" ± {s.delta_ci95:.1f}"
+    text = f"{s.delta_vs_best:+.1f}{half}"
     if s.tied_with_best:
         text += ' <span class="tag">not distinguishable</span>'
     return text

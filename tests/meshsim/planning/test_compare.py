@@ -298,3 +298,12 @@ def test_cli_explain_prints_points_per_term_and_the_reason(tmp_path, capsys):
     assert "Δ vs best" in out and "Points per term" in out and "Why: " in out
     assert main([*args, "--max-replications", "0"]) == 2
     assert "--max-replications must be at least 1" in capsys.readouterr().err
+
+
+def test_one_replication_gives_no_interval_rather_than_plus_minus_zero():
+    s = shop()
+    s = s.model_copy(update={"simulation": s.simulation.model_copy(update={"replications": 1})})
+    results = compare(s, strategies=["as-written", "leaves-first"], workers=1)
+    others = [o for o in results.orderings if o.name != results.ranking[0]]
+    assert others and all(o.score.delta_ci95 is None for o in others)
+    assert "no interval" in results.verdict or "not distinguishable" not in results.verdict
