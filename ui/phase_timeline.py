@@ -75,13 +75,20 @@ class PhaseTimeline(QWidget):
         self.written_button = QPushButton("Show the written plan")
         self.written_button.setToolTip("Show (and edit) the scenario's own rollout plan")
         self.written_button.clicked.connect(self._on_written_button_clicked)
+        self.use_button = QPushButton("Use this plan")
+        self.use_button.setToolTip(
+            "Make this plan the scenario's rollout plan (one step: Undo reverts it)"
+        )
+        self.use_button.clicked.connect(self._on_use_button_clicked)
         self.plan_note.hide()
         self.written_button.hide()
+        self.use_button.hide()
         top = QHBoxLayout()
         top.addWidget(QLabel("Phase on display:"))
         top.addWidget(self.slider, 1)
         top.addWidget(self.slider_label)
         top.addWidget(self.plan_note)
+        top.addWidget(self.use_button)
         top.addWidget(self.written_button)
         top.addWidget(self.add_button)
         self._row = QHBoxLayout()
@@ -177,6 +184,7 @@ class PhaseTimeline(QWidget):
             self.plan_note.setText(f"Plan <b>{plan}</b> (read-only)")
         self.plan_note.setVisible(shown)
         self.written_button.setVisible(shown)
+        self.use_button.setVisible(shown)
         self.add_button.setVisible(not shown)
 
     def _add_column(self, index: int | None, title: str, names: list[str], scenario) -> None:
@@ -357,6 +365,9 @@ class PhaseTimeline(QWidget):
 
     def _on_written_button_clicked(self) -> None:
         self._session.set_plan("")
+
+    def _on_use_button_clicked(self) -> None:
+        self._session.use_plan()
 
     def _update_slider_label(self) -> None:
         scenario = self._session.display_scenario

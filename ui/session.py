@@ -195,6 +195,24 @@ class Session(QObject):
             name = written.name if written is not None else ""
         self._show_plan(name)
 
+    def use_plan(self) -> bool:
+        """Make the comparison's plan on display the scenario's own, as one undo step.
+
+        Returns False (and says why) when there is nothing to adopt or the plan no
+        longer fits the edited scenario.
+        """
+        ordering, scenario = self.ordering, self.document.scenario
+        if ordering is None or scenario is None or self.shows_written_plan:
+            return False
+        adopted = _with_plan(scenario, ordering.plan)
+        if adopted is scenario:
+            self.tell("error", f"Plan {ordering.name} no longer fits the edited scenario.")
+            return False
+        self.document.apply(adopted, f"use plan {ordering.name}")
+        self.set_plan("")  # the written plan is now that plan: show it, editable
+        self.note(f"The rollout plan is now {ordering.name}'s (Undo reverts it)")
+        return True
+
     def set_phase(self, index: int, *, chosen: bool | None = None) -> None:
         """Show phase ``index``; ``chosen``: the user picked it (None keeps the flag)."""
         if chosen is not None:

@@ -152,3 +152,21 @@ def test_new_clears_every_old_result(window, qtbot, tmp_path):
     fill_every_result(window, qtbot)
     window.files.new()
     assert_no_results(window)
+
+
+def test_use_this_plan_adopts_the_plan_on_display_as_one_undo_step(compared):
+    window, results = compared
+    session, timeline = window.session, window.timeline
+    written = session.document.scenario
+    other = next(o for o in results.orderings if o.strategy != "as-written")
+    session.set_plan(other.name)
+    assert timeline.use_button.isVisibleTo(window) and not timeline.editable
+    timeline.use_button.click()
+    adopted = session.document.scenario
+    assert [p.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+            for p in adopted.rollout.phases] == other.plan  # fmt: skip
+    assert session.document.is_dirty and session.stale
+    assert timeline.editable and not timeline.use_button.isVisibleTo(window)
+    assert window.action("undo").text().endswith(f"use plan {other.name}")
+    session.document.undo_stack.undo()
+    assert session.document.scenario == written
