@@ -190,6 +190,16 @@ class CompareResults(_Result):
     )
     verdict: str = Field("", description="One sentence on why the best ordering wins.")
 
+    def has_interval(self, name: str) -> bool:
+        """Whether ``name``'s difference to the best has a 95% interval (≥ 2 paired runs).
+
+        With one paired replication ``deltaCi95`` is 0 only for want of a spread:
+        tables then show no interval rather than a confident "± 0.0".
+        """
+        best = self.ranking[0] if self.ranking else name
+        pairs = min(self.replications.get(best, 0), self.replications.get(name, 0))
+        return pairs >= 2
+
 
 class BlastEntry(_Result):
     """Blast radius of one service (SPEC §11.4)."""

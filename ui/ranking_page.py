@@ -64,25 +64,25 @@ _SHORT_LIMITS = {
 }
 
 
-def delta_text(score: OrderingScore, best: bool = False) -> str:
+def delta_text(score: OrderingScore, best: bool = False, interval: bool = True) -> str:
     """The paired difference to the best with its half-width ("≈" when tied), or "best"."""
     if best:
         return "best"
     if score.delta_vs_best is None:
         return "–"
     tie = "≈" if score.tied_with_best else ""
-    half = "" if score.delta_ci95 is None else f"±{score.delta_ci95:.1f}"
+    half = f"±{score.delta_ci95 or 0.0:.1f}" if interval else ""
     return f"{score.delta_vs_best:+.1f}{half}{tie}"
 
 
-def ranking_row(rank: int, ordering: OrderingResult) -> list[str]:
+def ranking_row(rank: int, ordering: OrderingResult, interval: bool = True) -> list[str]:
     """The texts of one row of the ranking, in the order of ``COLUMNS``."""
     score = ordering.score
     return [
         str(rank),
         ordering.name,
         f"{score.score:.1f}",
-        delta_text(score, rank == 1),
+        delta_text(score, rank == 1, interval),
         str(score.breakages),
         str(score.slo_violations),
         ", ".join(_SHORT_LIMITS.get(v, v) for v in score.violations) or "ok",
@@ -139,7 +139,7 @@ class RankingPage(QWidget):
             ordering = by_name[name]
             score = ordering.score
             failing = score.slo_violations or score.breakages or score.violations
-            texts = ranking_row(row + 1, ordering)
+            texts = ranking_row(row + 1, ordering, results.has_interval(name))
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if column not in (1, len(texts) - 1):

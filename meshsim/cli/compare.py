@@ -122,12 +122,12 @@ def _plan_lines(ordering: OrderingResult) -> list[str]:
     return lines
 
 
-def _delta(score: OrderingScore) -> str:
+def _delta(score: OrderingScore, interval: bool = True) -> str:
     """The paired difference to the best with its 95% half-width; "≈" when tied."""
     if score.delta_vs_best is None:
         return "-"
     mark = " ≈" if score.tied_with_best else ""
-    half = "" if score.delta_ci95 is None else f" ± {score.delta_ci95:.1f}"
+    half = f" ± {score.delta_ci95 or 0.0:.1f}" if interval else ""
     return f"{score.delta_vs_best:+.1f}{half}{mark}"
 
 
@@ -179,7 +179,7 @@ def format_ranking(results: CompareResults, scenario: str = "") -> str:
                 name,
                 o.strategy,
                 f"{s.score:.1f}",
-                "best" if name == best else _delta(s),
+                "best" if name == best else _delta(s, results.has_interval(name)),
                 ", ".join(s.violations) or "ok",
                 str(s.breakages),
                 str(s.slo_violations),

@@ -225,11 +225,6 @@ def _score(scenario: Scenario, plans: Sequence[_Plan]) -> tuple[Scorer, list[str
     return scorer, names
 
 
-def _pairs(scorer: Scorer, best: str, other: str) -> int:
-    """Replications both plans were simulated in (the pairs of their difference)."""
-    return min(len(scorer.scores(best)), len(scorer.scores(other)))
-
-
 def _tied(scorer: Scorer, best: str, other: str) -> tuple[float, float, bool]:
     """(score difference vs the best, its 95% half-width, whether the interval holds 0).
 
@@ -331,8 +326,7 @@ def compare(
         score = scorer.score(p.name).model_copy(
             update={
                 "delta_vs_best": 0.0 if p.name == best else round(delta, 6),
-                # one paired replication has no interval: say so rather than "± 0"
-                "delta_ci95": round(half, 6) if _pairs(scorer, best, p.name) >= 2 else None,
+                "delta_ci95": round(half, 6),
                 "tied_with_best": True if p.name == best else tie,
             }
         )

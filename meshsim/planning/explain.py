@@ -160,7 +160,8 @@ def verdict(scenario: object, results: CompareResults) -> str:
         return f"{best.name} ranks first{note}; no other plan was compared."
     other = by_name[others[0]]
     reps = min(results.replications.get(best.name, 0), results.replications.get(other.name, 0))
-    delta, half = -(other.score.delta_vs_best or 0.0), other.score.delta_ci95
+    delta = -(other.score.delta_vs_best or 0.0)
+    half = other.score.delta_ci95 if reps >= 2 else None
     mine, theirs = _problems(best), _problems(other)
     if not mine and theirs:
         return (

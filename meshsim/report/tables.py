@@ -67,13 +67,13 @@ def _failing(o: Any) -> bool:
     return bool(s.violations or s.breakages or s.slo_violations)
 
 
-def _delta(o: Any, best: str) -> str:
+def _delta(o: Any, best: str, interval: bool = True) -> str:
     s = o.score
     if o.name == best:
         return "best"
     if s.delta_vs_best is None:
         return "-"
-    half = "" if s.delta_ci95 is None else f" ± {s.delta_ci95:.1f}"
+    half = f" ± {s.delta_ci95 or 0.0:.1f}" if interval else ""
     text = f"{s.delta_vs_best:+.1f}{half}"
     if s.tied_with_best:
         text += ' <span class="tag">not distinguishable</span>'
@@ -101,7 +101,7 @@ def ranking_html(results: CompareResults, scenario: Scenario) -> str:
                 _e(o.name) + note,
                 _e(o.strategy),
                 f"{s.score:.1f}",
-                _delta(o, best),
+                _delta(o, best, results.has_interval(o.name)),
                 _e(", ".join(s.violations)) or "ok",
                 str(s.breakages),
                 str(s.slo_violations),

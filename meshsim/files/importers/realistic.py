@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
+from collections.abc import Set as AbstractSet
 
 from meshsim.files.importers.common import Graph, ServiceNode
 from meshsim.files.importers.values import format_duration_ms, round_sig
@@ -63,12 +64,7 @@ def is_load_tool(node: ServiceNode) -> bool:
     >>> is_load_tool(ServiceNode("uploader", "uploader"))
     False
     """
-    for text in _words(node):
-        if any(tool in text for tool in _LOAD_TOOLS):
-            return True
-        if _LOAD_TOKENS & set(_SPLIT.split(text)):
-            return True
-    return False
+    return _mentions(node, _LOAD_TOOLS, _LOAD_TOKENS)
 
 
 def is_gateway_like(node: ServiceNode) -> bool:
@@ -81,12 +77,15 @@ def is_gateway_like(node: ServiceNode) -> bool:
     >>> is_gateway_like(ServiceNode("build-service", "build-service"))
     False
     """
-    for text in _words(node):
-        if any(word in text for word in _GATEWAY_WORDS):
-            return True
-        if _GATEWAY_TOKENS & set(_SPLIT.split(text)):
-            return True
-    return False
+    return _mentions(node, _GATEWAY_WORDS, _GATEWAY_TOKENS)
+
+
+def _mentions(node: ServiceNode, parts: Iterable[str], tokens: AbstractSet[str]) -> bool:
+    """Whether a name, image or label contains one of ``parts`` or is split into ``tokens``."""
+    return any(
+        any(part in text for part in parts) or bool(tokens & set(_SPLIT.split(text)))
+        for text in _words(node)
+    )
 
 
 def drop_load_generators(graph: Graph) -> None:

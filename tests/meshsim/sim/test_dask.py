@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import distributed  # in the dev extra: a missing install fails, never skips
 import pytest
 
 from meshsim.cli import main
@@ -12,8 +13,6 @@ from meshsim.planning.sweep import parse_param, sweep
 from meshsim.sim.executors import executor_for
 from meshsim.sim.runner import RunRequest, run_many
 from tests.meshsim.planning.test_sweep import TEXT
-
-distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
