@@ -44,7 +44,12 @@ from meshsim.rollout.capacity import capacity  # noqa: E402
 from meshsim.sim.runner import run_scenario  # noqa: E402
 from models import Scenario  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+# the project's shared data beside a developer's checkout; a user's clone has the copies
+# the tests carry
+DATA = next(
+    (d for d in (ROOT.parent / "shared" / "data", ROOT / "tests" / "data") if d.is_dir()),
+    ROOT / "tests" / "data",
+)
 
 
 def train_ticket_graphml(path: Path, seed: int = 12) -> None:
