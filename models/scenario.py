@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from models.base import Document
 from models.checks import Checks
+from models.lessons import Lesson
 from models.mesh import Mesh
 from models.rollout import Fault, Ordering, Phase, Rollout, Simulation
 from models.services import Entrypoint, ParallelGroup, Service, Slo
@@ -79,6 +80,9 @@ class Scenario(Document):
     checks: Checks | None = Field(
         None, description="Limits `meshsim check` asserts in CI pipelines (SPEC §16)."
     )
+    lessons: list[Lesson] = Field(
+        default_factory=list, description="Steps a trainer walks through (docs/lessons.md)."
+    )
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Scenario:
@@ -142,6 +146,15 @@ def _check(doc: Scenario) -> Iterator[tuple[Loc, str]]:
     for i, policy in enumerate(doc.mesh.policies):
         if policy.host not in names:
             yield ("mesh", "policies", i, "host"), f"unknown service {policy.host!r}"
+    phase_names = {p.name for p in doc.rollout.phases}
+    for i, lesson in enumerate(doc.lessons):
+        for j, name in enumerate(lesson.highlight):
+            if name not in names:
+                yield ("lessons", i, "highlight", j), f"unknown service {name!r}"
+        if isinstance(lesson.phase, str) and lesson.phase not in phase_names | {"baseline"}:
+            yield ("lessons", i, "phase"), f"unknown phase {lesson.phase!r}"
+        elif isinstance(lesson.phase, int) and not 0 <= lesson.phase <= len(doc.rollout.phases):
+            yield ("lessons", i, "phase"), f"no phase {lesson.phase} (0 = baseline)"
     for i, fault in enumerate(doc.faults):
         if fault.service not in names:
             yield ("faults", i, "service"), f"unknown service {fault.service!r}"
