@@ -18,7 +18,6 @@ from meshsim.cli.options import add_executor_options, add_set_option, executor_o
 from meshsim.errors import SimulationError
 from meshsim.planning.compare import DEFAULT_MAX_REPLICATIONS, compare
 from meshsim.planning.explain import LABELS
-from meshsim.report.html import write_report
 from models import STRATEGIES
 from models.results import CompareResults, OrderingResult, OrderingScore
 
@@ -97,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         close()
     if args.report:
+        from meshsim.report.html import write_report  # matplotlib: only for a report
+
         write_report(results, scenario, args.report)
         print(f"report written to {args.report}", file=sys.stderr)
     if args.json:
