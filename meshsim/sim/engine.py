@@ -20,6 +20,7 @@ import simpy
 from meshsim.errors import SimulationCancelled
 from meshsim.sim.clientview import ClientView
 from meshsim.sim.compile import CallSpec, PhasePlan, PolicyRT
+from meshsim.sim.events import Race, timeout, won
 from meshsim.sim.model import EntryRT, Link, Model, Request
 from meshsim.sim.outcomes import OUTLIER_FAILURES, Outcome, flags
 from meshsim.sim.recorder import Recorder
@@ -116,7 +117,7 @@ class Simulation:
         gap = self.rt.arrival_gap[e]
         warmup, duration = model.warmup, model.duration
         while True:
-            yield env.timeout(gap())
+            yield timeout(env, gap())
             now = env.now
             if now >= duration:
                 return
@@ -222,8 +223,8 @@ class Simulation:
                     per_try = None if view is None else view.policy.per_try_timeout
                     if per_try is not None:
                         proc = env.process(self._attempt(link, cmeshed, picked, depth, req))
-                        done = yield proc | env.timeout(per_try)
-                        outcome = done[proc] if proc in done else TIMEOUT
+                        yield Race(env, proc, timeout(env, per_try))
+                        outcome = proc._value if won(proc) else TIMEOUT
                     else:
                         # --- the attempt (as _attempt) ---
                         smeshed = plan.meshed[server]
@@ -239,7 +240,7 @@ class Simulation:
                         refused = plan.strict[server] and not cmeshed
                         if refused or replica.down:
                             if delay > 0:
-                                yield env.timeout(delay)
+                                yield timeout(env, delay)
                             if refused and measured:
                                 rec.breakage(client, server)
                             outcome = CONNECT_FAILURE
@@ -247,7 +248,7 @@ class Simulation:
                             if net is not None:
                                 delay += net()
                             if delay > 0:
-                                yield env.timeout(delay)
+                                yield timeout(env, delay)
                             if replica.down:  # the outage began on the way there
                                 outcome = CONNECT_FAILURE
                             else:
@@ -288,7 +289,7 @@ class Simulation:
                 retry_held = True
                 if view.shared:
                     view.backoff_rng = link.backoff
-                yield env.timeout(view.backoff(retry))
+                yield timeout(env, view.backoff(retry))
         if measured and outcome != OK:
             rec.call_failed(client, server)
         return outcome
@@ -304,17 +305,17 @@ class Simulation:
         proxy: Views,
     ) -> Steps:
         env = self.env
-        timeout, tries, backoff = spec.timeout_s, spec.retries + 1, spec.backoff_s
+        limit, tries, backoff = spec.timeout_s, spec.retries + 1, spec.backoff_s
         outcome = ERROR
         for k in range(tries):
-            if timeout is None:
+            if limit is None:
                 outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy)
             else:
                 flag = [False]
                 proc = env.process(self._mesh(link, cmeshed, policy, depth, req, flag, proxy))
-                done = yield proc | env.timeout(timeout)
-                if proc in done:
-                    outcome = done[proc]
+                yield Race(env, proc, timeout(env, limit))
+                if won(proc):
+                    outcome = proc._value
                 else:
                     flag[0] = True
                     outcome = TIMEOUT
@@ -323,7 +324,7 @@ class Simulation:
             if outcome == OK:
                 return OK
             if k + 1 < tries and backoff > 0:
-                yield env.timeout(backoff)
+                yield timeout(env, backoff)
         return outcome
 
     def _mesh(
@@ -347,9 +348,9 @@ class Simulation:
         flag = abandoned if abandoned is not None else [False]
         env = self.env
         proc = env.process(self._retry_loop(link, view, depth, req, flag, current))
-        done = yield proc | env.timeout(policy.route_timeout)
-        if proc in done:
-            return cast(Outcome, done[proc])
+        yield Race(env, proc, timeout(env, policy.route_timeout))
+        if won(proc):
+            return cast(Outcome, proc._value)
         flag[0] = True
         self._reset(link.server, view, current, req)
         return TIMEOUT
@@ -435,7 +436,7 @@ class Simulation:
             current.retry_held = True
             if view.shared:
                 view.backoff_rng = link.backoff
-            yield self.env.timeout(view.backoff(retry))
+            yield timeout(self.env, view.backoff(retry))
             if current.aborted:
                 return outcome
             if abandoned is not None and abandoned[0]:
@@ -511,8 +512,8 @@ class Simulation:
             outcome = yield from attempt
         else:
             proc = env.process(attempt)
-            done = yield proc | env.timeout(per_try)
-            outcome = done[proc] if proc in done else TIMEOUT
+            yield Race(env, proc, timeout(env, per_try))
+            outcome = proc._value if won(proc) else TIMEOUT
         if current.aborted:
             return TIMEOUT  # the route timeout reset it and did its bookkeeping
         current.state = _IDLE
@@ -550,14 +551,14 @@ class Simulation:
         refused = plan.strict[server] and not cmeshed
         if refused or replica.down:
             if delay > 0:
-                yield env.timeout(delay)
+                yield timeout(env, delay)
             if refused and req.measured:
                 self.rec.breakage(link.client, server)
             return CONNECT_FAILURE
         if net is not None:
             delay += net()
         if delay > 0:
-            yield env.timeout(delay)
+            yield timeout(env, delay)
             if replica.down:  # the outage began while the request was on its way
                 return CONNECT_FAILURE
         if req.measured:
@@ -594,7 +595,7 @@ class Simulation:
             if link.fault_hits.random() < fault.probability:
                 work += link.fault_delay(fault)()
         if work > 0:
-            yield env.timeout(work)
+            yield timeout(env, work)
         error_rate = service.error_rate + replica.extra_error
         failed = error_rate > 0 and link.errors.random() < error_rate
         script = service.script
