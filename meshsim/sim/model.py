@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from meshsim.sim.compile import PhasePlan, Script, script_of
+from meshsim.sim.load import LoadCurve, arrival_gaps, load_curve
 from meshsim.sim.profiles import ProfileNumbers, profile_numbers
 from meshsim.sim.sampling import Sampler, Streams, is_zero, make_sampler
 from models import Scenario
@@ -52,6 +53,7 @@ class EntryRT:
     gateway: bool
     latency_slo_s: float | None
     error_slo: float | None
+    load: LoadCurve | None = None  # the rate over time (SPEC §14); None: always rate_rps
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,7 @@ class Model:
                     e.client == "gateway",
                     slo.latency_p99 if slo else None,
                     slo.error_rate if slo else None,
+                    None if e.load is None else load_curve(e.rate, e.load),
                 )
             )
         self.faults = [
@@ -232,6 +235,8 @@ class Runtime:
     @staticmethod
     def _gap(entry: EntryRT, streams: Streams) -> Sampler:
         rng = streams.get("arrivals", entry.name)
+        if entry.load is not None:
+            return arrival_gaps(entry.load, rng, entry.poisson)
         rate = entry.rate_rps
         if entry.poisson:
             expo = rng.expovariate
