@@ -219,4 +219,3 @@ def _free(name: str, taken: set[str]) -> str:
 
 def _phase_dict(phase: Any) -> dict[str, Any]:
     return phase.model_dump(by_alias=True, exclude_defaults=True, mode="json")
-

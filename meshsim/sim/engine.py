@@ -66,7 +66,10 @@ class Simulation:
         self.plan = plan
         self.rt = model.runtime(replication, plan)
         self.link = self.rt.link
-        self.rec = Recorder(model, plan)
+        self.rec = Recorder(model, plan) if model.series_s is None else self._series_recorder()
+        # what each request records into: measured ones the recorder, warm-up ones only
+        # the series (None: nothing), so the hot loop checks one attribute as before
+        self.unmeasured_rec = getattr(self.rec, "tap", None)
         self.replicas = [
             [Replica(env, s.concurrency) for _ in range(s.replicas)] for s in model.services
         ]
@@ -83,6 +86,11 @@ class Simulation:
             if fault.kind == "crash":
                 for replica in self.replicas[fault.service][: fault.replicas]:
                     replica.crash = env.event()
+
+    def _series_recorder(self) -> Recorder:
+        from meshsim.sim.series import SeriesRecorder
+
+        return SeriesRecorder(self.model, self.plan, self)
 
     # --- driving ---------------------------------------------------------------------
 
@@ -121,16 +129,17 @@ class Simulation:
             if now >= duration:
                 return
             req = Request(e, now, warmup <= now)
+            req.rec = self.rec if req.measured else self.unmeasured_rec
             env.process(self._entry_request(entry, req))
 
     def _entry_request(self, entry: EntryRT, req: Request) -> Generator[simpy.Event, Any, None]:
-        rec = self.rec
-        if req.measured:
+        rec = req.rec
+        if rec is not None:
             rec.entry_started(req)
         link = self.link(self.model.entry_client_id(entry.index), entry.service)
         meshed = entry.gateway and self.plan.gateway_meshed
         outcome = yield from self.call(link, meshed, None, 0, req, self.entry_views[entry.index])
-        if req.measured:
+        if rec is not None:
             rec.entry_done(req, outcome, self.env.now)
 
     # --- layers of one logical call (SPEC §10.2) -------------------------------------
@@ -149,9 +158,9 @@ class Simulation:
         ``proxy`` holds the views of the calling proxy: the client replica's sidecar, or
         the entrypoint's gateway.
         """
-        rec = self.rec
+        rec = req.rec
         server = link.server
-        if req.measured:
+        if rec is not None:
             rec.logical_call(link.client, server, cmeshed)
             req.touched |= self.bits[server]
         policy = self.plan.policies[server] if cmeshed else None
@@ -163,7 +172,7 @@ class Simulation:
         else:
             assert spec is not None
             outcome = yield from self._app_layer(link, cmeshed, policy, spec, depth, req, proxy)
-        if req.measured and outcome != OK:
+        if rec is not None and outcome != OK:
             rec.call_failed(link.client, server)
         return outcome
 
@@ -192,8 +201,8 @@ class Simulation:
                 else:
                     flag[0] = True
                     outcome = TIMEOUT
-                    if req.measured:
-                        self.rec.app_timeout(link.server)
+                    if req.rec is not None:
+                        req.rec.app_timeout(link.server)
             if outcome == OK:
                 return OK
             if k + 1 < tries and backoff > 0:
@@ -249,11 +258,11 @@ class Simulation:
                 view.conns.queue.remove(current.event)
             view.active -= 1
         else:  # between tries: no attempt to end
-            if req.measured:
-                self.rec.route_timeout(server)
+            if req.rec is not None:
+                req.rec.route_timeout(server)
             return
-        if req.measured:
-            self.rec.attempt_ended(server, TIMEOUT, self.env.now - current.start)
+        if req.rec is not None:
+            req.rec.attempt_ended(server, TIMEOUT, self.env.now - current.start)
 
     def _view(self, link: Link, policy: PolicyRT, proxy: Views) -> ClientView:
         server = link.server
@@ -328,10 +337,10 @@ class Simulation:
         current: _Try | None,
     ) -> Steps:
         """One attempt, as the client sees it (pool, per-try timeout, outlier record)."""
-        env, rec = self.env, self.rec
+        env, rec = self.env, req.rec
         client, server = link.client, link.server
         start = env.now
-        measured = req.measured
+        measured = rec is not None
         if view is None:
             if measured:
                 rec.attempt_started(client, server, cmeshed, cmeshed and self.plan.meshed[server])
@@ -425,8 +434,8 @@ class Simulation:
         if refused or replica.down:
             if delay > 0:
                 yield env.timeout(delay)
-            if refused and req.measured:
-                self.rec.breakage(link.client, server)
+            if refused and req.rec is not None:
+                req.rec.breakage(link.client, server)
             return CONNECT_FAILURE
         if net is not None:
             delay += net()
@@ -434,8 +443,8 @@ class Simulation:
             yield env.timeout(delay)
             if replica.down:  # the outage began while the request was on its way
                 return CONNECT_FAILURE
-        if req.measured:
-            self.rec.reached(link.client, server, cmeshed, smeshed)
+        if req.rec is not None:
+            req.rec.reached(link.client, server, cmeshed, smeshed)
         if replica.crash is None:
             outcome = yield from self._serve(link, replica, depth + 1, req)
             return outcome
@@ -459,6 +468,7 @@ class Simulation:
             and len(res.queue) >= service.queue_limit
         ):
             return UNAVAILABLE
+        arrived = env.now
         wait = res.acquire()
         if wait is not None:
             yield wait
@@ -473,14 +483,14 @@ class Simulation:
         failed = error_rate > 0 and link.errors.random() < error_rate
         if failed or not service.threads or not service.script:
             res.release()
-            self.rec.busy(server, held, busy_until(replica, epoch, env.now))
+            self.rec.busy(server, held, busy_until(replica, epoch, env.now), arrived)
             if failed or not service.script:
                 return ERROR if failed else OK
             outcome = yield from self._script(server, replica, depth, req)
             return outcome
         outcome = yield from self._script(server, replica, depth, req)
         res.release()
-        self.rec.busy(server, held, busy_until(replica, epoch, env.now))
+        self.rec.busy(server, held, busy_until(replica, epoch, env.now), arrived)
         return outcome
 
     def _script(self, server: int, replica: Replica, depth: int, req: Request) -> Steps:

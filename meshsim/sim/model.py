@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from meshsim.sim.compile import PhasePlan, Script, script_of
 from meshsim.sim.load import LoadCurve, arrival_gaps, load_curve
@@ -17,13 +18,14 @@ __all__ = ["EntryRT", "FaultRT", "Link", "Model", "Request", "Runtime", "Service
 class Request:
     """One entry request: when it arrived, whether it is measured, what it touched."""
 
-    __slots__ = ("entry", "start", "measured", "touched")
+    __slots__ = ("entry", "start", "measured", "touched", "rec")
 
     def __init__(self, entry: int, start: float, measured: bool) -> None:
         self.entry = entry
         self.start = start
         self.measured = measured
         self.touched = 0  # bit i set: the request's call tree addressed service i
+        self.rec: Any = None  # what it records into (the engine sets it; None: nothing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,7 @@ class Model:
         self.warmup = sim.warmup
         self.drain = max(60.0, sim.duration)
         self.max_depth = sim.max_depth
+        self.series_s = sim.series  # bucket width of the time series, None = off
         self.network = sim.network_latency
         self.profile: ProfileNumbers = profile_numbers(scenario.mesh)
         self.nodes = scenario.mesh.nodes
