@@ -16,8 +16,9 @@ from bisect import bisect_right
 from collections.abc import Callable
 
 from models.load import LoadPoint, SineLoad, SpikeLoad
+from models.services import Entrypoint
 
-__all__ = ["LoadCurve", "arrival_gaps", "load_curve"]
+__all__ = ["LoadCurve", "arrival_gaps", "load_curve", "mean_rate"]
 
 
 class LoadCurve:
@@ -110,6 +111,22 @@ def load_curve(base: float, load: list[LoadPoint] | SpikeLoad | SineLoad) -> Loa
             _add(knots, at, rate, 0.0)
         current = rate
     return LoadCurve(base, knots)
+
+
+def mean_rate(entry: Entrypoint, duration_s: float) -> float:
+    """An entrypoint's mean arrival rate over ``[0, duration_s)`` (its ``rate`` without load).
+
+    Examples
+    --------
+    >>> from models import Entrypoint
+    >>> e = Entrypoint.model_validate({"name": "w", "service": "a", "rate": 100,
+    ...     "load": {"shape": "spike", "peak": 300, "at": "10s", "duration": "10s"}})
+    >>> mean_rate(e, 40.0)
+    150.0
+    """
+    if entry.load is None or duration_s <= 0:
+        return entry.rate
+    return load_curve(entry.rate, entry.load).integral(0.0, duration_s) / duration_s
 
 
 def _add(knots: list[tuple[float, float, float]], at: float, rate: float, slope: float) -> None:

@@ -134,3 +134,16 @@ def test_a_scenario_without_load_draws_the_same_arrivals():
     )
     a, b = run_scenario(plain), run_scenario(flat)
     assert a.phases[0].entrypoints == b.phases[0].entrypoints
+
+
+def test_run_estimate_counts_the_load_over_time():
+    from meshsim.sim.sizing import estimate_run
+
+    spike = {"shape": "spike", "peak": "300/s", "at": "10s", "duration": "10s"}
+    s = build(
+        [{"name": "a"}],
+        entrypoints=[{"name": "web", "service": "a", "rate": "100/s", "load": spike}],
+        simulation={"duration": "40s"},
+    )
+    # 100/s for 30 s and 300/s for 10 s: 6,000 requests in one run of one phase
+    assert estimate_run(s, phases=1).requests == 6000.0
