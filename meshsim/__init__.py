@@ -1,8 +1,8 @@
 """meshsim: simulate a service-mesh rollout phase by phase.
 
-The public API used by the command line and the desktop app. The planning,
-import, export, report and plotting parts are loaded on first use (PEP 562), so
-``import meshsim`` and the simulation worker processes stay light.
+The public API used by the command line and the desktop app. Everything but the
+errors and the version is loaded on first use (PEP 562), so ``import meshsim``, each
+command and the simulation worker processes load only what they use.
 """
 
 from __future__ import annotations
@@ -17,19 +17,6 @@ from meshsim.errors import (
     SimulationCancelled,
     SimulationError,
 )
-from meshsim.files.scenario import (
-    RoundTripDocument,
-    dump_scenario,
-    format_path,
-    load_scenario,
-    parse_scenario,
-    save_scenario,
-    to_wire,
-    update_text,
-)
-from meshsim.rollout.state import PhaseState, join_phases, phase_names, phase_state, phase_states
-from meshsim.sim.runner import RunRequest, run_many, run_scenario
-from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run, fits_in_memory
 from meshsim.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,6 +24,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from meshsim.files.importers import FORMATS, ImportResult, detect_format, import_graph
     from meshsim.files.istio import export_istio
     from meshsim.files.overrides import load_with_sets
+    from meshsim.files.scenario import (
+        RoundTripDocument,
+        dump_scenario,
+        format_path,
+        load_scenario,
+        parse_scenario,
+        save_scenario,
+        to_wire,
+        update_text,
+    )
     from meshsim.planning.blast import blast_radius
     from meshsim.planning.compare import compare
     from meshsim.planning.sweep import parse_param, sweep
@@ -45,8 +42,39 @@ if TYPE_CHECKING:  # pragma: no cover
     from meshsim.report.sweep_plots import axis_values, plot_sweep
     from meshsim.rollout.graph import layered_layout
     from meshsim.rollout.lint import lint
+    from meshsim.rollout.state import (
+        PhaseState,
+        join_phases,
+        phase_names,
+        phase_state,
+        phase_states,
+    )
+    from meshsim.sim.runner import RunRequest, run_many, run_scenario
+    from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run, fits_in_memory
 
 _LAZY = {
+    **dict.fromkeys(
+        [
+            "RoundTripDocument",
+            "dump_scenario",
+            "format_path",
+            "load_scenario",
+            "parse_scenario",
+            "save_scenario",
+            "to_wire",
+            "update_text",
+        ],
+        "meshsim.files.scenario",
+    ),
+    **dict.fromkeys(
+        ["PhaseState", "join_phases", "phase_names", "phase_state", "phase_states"],
+        "meshsim.rollout.state",
+    ),
+    **dict.fromkeys(["RunRequest", "run_many", "run_scenario"], "meshsim.sim.runner"),
+    **dict.fromkeys(
+        ["RunEstimate", "available_memory", "estimate_run", "fits_in_memory"],
+        "meshsim.sim.sizing",
+    ),
     "add_gui_arguments": "meshsim.cli.gui",
     "compare": "meshsim.planning.compare",
     "blast_radius": "meshsim.planning.blast",

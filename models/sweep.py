@@ -8,7 +8,7 @@ from pydantic import Field
 
 from models.results import EntrypointResult, _Result
 
-__all__ = ["SweepBest", "SweepPoint", "SweepResults"]
+__all__ = ["METRICS", "SweepBest", "SweepPoint", "SweepResults"]
 
 
 class SweepPoint(_Result):
@@ -38,3 +38,14 @@ class SweepResults(_Result):
     replications: int = Field(description="Replications per point (common random numbers).")
     points: list[SweepPoint] = Field(description="Every combination.")
     best: SweepBest = Field(description="The best point and why.")
+
+
+METRICS: dict[str, tuple[str | None, str]] = {
+    "goodRate": ("goodRate", "good rate (ok within SLO latency)"),
+    "successRate": ("successRate", "success rate"),
+    "p99": ("latencyMs.p99", "p99 latency (ms)"),
+    "throughputRps": ("throughputRps", "throughput (requests/s)"),
+    "retryAmplification": (None, "retry amplification (attempts / calls)"),
+    "proxyCpuCores": (None, "proxy vCPU"),
+}
+"""Metric name → (entrypoint field path or None for a phase figure, axis label)."""

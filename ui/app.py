@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from ui.backend import add_gui_arguments
+from models import Scenario
+from ui.backend import ScenarioError, add_gui_arguments, load_with_sets
 from ui.main_window import APPLICATION, ORGANISATION, MainWindow
 
 
@@ -65,6 +66,21 @@ class _Automation:
             QApplication.exit(self.code)
 
 
+def scenario_with_sets(path: str | None, sets: Sequence[str]) -> Scenario | None:
+    """The scenario at ``path`` with ``--set`` changes made, or None without changes.
+
+    Raises ScenarioError naming the ``--set`` when a change is not valid.
+    """
+    if not sets or not path:
+        return None
+    return load_with_sets(path, sets)
+
+
+def apply_sets(window: MainWindow, changed: Scenario, sets: Sequence[str]) -> None:
+    """Make the ``--set`` changes one unsaved edit of the opened document (Undo takes it back)."""
+    window.document.apply(changed, "--set " + " ".join(sets))
+
+
 def run_gui(
     scenario_path: str | None,
     screenshot: str | None,
@@ -72,8 +88,21 @@ def run_gui(
     quit: bool,  # noqa: A002 - the CLI flag's name
     size: tuple[int, int] | None = None,
     settings: QSettings | None = None,
+    sets: Sequence[str] = (),
 ) -> int:
-    """Open the window (with a scenario), optionally run, screenshot and quit."""
+    """Open the window (with a scenario), optionally run, screenshot and quit.
+
+    ``sets`` are ``--set PATH=VALUE`` changes (SPEC §15) made after opening, as one
+    unsaved, undoable edit; a bad one exits 2 before any window opens.
+    """
+    if sets and not scenario_path:
+        print("meshsim gui: --set needs a scenario file to change", file=sys.stderr)
+        return 2
+    try:
+        changed = scenario_with_sets(scenario_path, sets)
+    except ScenarioError as err:
+        print(f"meshsim gui: {err}", file=sys.stderr)
+        return 2
     app = application()
     automated = bool(screenshot or run or quit)
     window = MainWindow(settings)
@@ -86,6 +115,8 @@ def run_gui(
         print(window.banner.text, file=sys.stderr)
         if quit:
             return 2
+    elif changed is not None:
+        apply_sets(window, changed, sets)
     if not automated:
         QTimer.singleShot(0, window.offer_recovery)
     automation = _Automation(window, screenshot, run, quit)
@@ -123,4 +154,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:
         print(f"--size must look like 1400x900, got {args.size!r}", file=sys.stderr)
         return 2
-    return run_gui(args.scenario, args.screenshot, args.run, args.quit, size=(width, height))
+    return run_gui(
+        args.scenario, args.screenshot, args.run, args.quit, size=(width, height), sets=args.sets
+    )

@@ -17,31 +17,38 @@ from meshsim.version import __version__
 
 __all__ = ["main"]
 
-_COMMANDS = (
-    "run",
-    "compare",
-    "blast",
-    "validate",
-    "capacity",
-    "importcmd",
-    "export",
-    "gui",
-    "edit",
-    "lint",
-    "check",
-    "sweep",
-)
+_COMMANDS = {  # subcommand → module of meshsim.cli that registers it, in help order
+    "run": "run",
+    "compare": "compare",
+    "blast": "blast",
+    "validate": "validate",
+    "capacity": "capacity",
+    "import": "importcmd",
+    "export": "export",
+    "gui": "gui",
+    "edit": "edit",
+    "lint": "lint",
+    "check": "check",
+    "sweep": "sweep",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand registered."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered (or only ``only``).
+
+    Each subcommand's module imports what that command needs (the engine, the
+    planner, matplotlib), so ``meshsim validate`` registers ``validate`` alone and
+    does not pay for the others' imports.
+    """
     parser = argparse.ArgumentParser(
         prog="meshsim",
         description="Simulate a service-mesh rollout phase by phase before it touches production.",
     )
     parser.add_argument("--version", action="version", version=f"meshsim {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMANDS:
+    for command, name in _COMMANDS.items():
+        if only is not None and command != only:
+            continue
         try:
             module = importlib.import_module(f"meshsim.cli.{name}")
         except ModuleNotFoundError as err:
@@ -54,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 bad input, 1 internal error)."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in _COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

@@ -12,7 +12,7 @@ from meshsim.cli.common import (
     refuse_if_too_big,
     write_output,
 )
-from meshsim.cli.options import add_set_option
+from meshsim.cli.options import add_executor_options, add_set_option, executor_of, workers_of
 from meshsim.planning.blast import blast_radius
 from models.results import BlastResults
 
@@ -44,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_sim_overrides(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_set_option(parser)
+    add_executor_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -54,13 +55,15 @@ def run(args: argparse.Namespace) -> int:
     refuse_if_too_big(scenario, args.workers, phases=1, plans=outages + 1)
     update, close = progress_bar("simulating outages", args.quiet or args.json == "-")
     try:
-        results = blast_radius(
-            scenario,
-            phase=args.phase,
-            services=args.service,
-            workers=args.workers,
-            on_progress=update,
-        )
+        with executor_of(args) as executor:
+            results = blast_radius(
+                scenario,
+                phase=args.phase,
+                services=args.service,
+                workers=workers_of(args),
+                on_progress=update,
+                executor=executor,
+            )
     finally:
         close()
     if args.json:

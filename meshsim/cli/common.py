@@ -6,15 +6,17 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from meshsim.errors import SimulationError
 from meshsim.files.atomic import write_text_atomically as write_atomic
 from meshsim.files.overrides import load_with_sets
-from meshsim.sim.runner import default_workers
-from meshsim.sim.sizing import RunEstimate, estimate_run, fits_in_memory
 from models import Scenario, parse_duration
+
+if TYPE_CHECKING:  # pragma: no cover
+    from meshsim.sim.sizing import RunEstimate
 
 __all__ = [
     "add_json_option",
@@ -87,6 +89,9 @@ def refuse_if_too_big(
 
     Called before anything is simulated or written, so a refused run leaves no file.
     """
+    from meshsim.sim.runner import default_workers  # the engine: only for simulating commands
+    from meshsim.sim.sizing import estimate_run, fits_in_memory
+
     estimate = estimate_run(
         scenario,
         phases=phases,

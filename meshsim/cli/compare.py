@@ -14,11 +14,10 @@ from meshsim.cli.common import (
     refuse_if_too_big,
     write_output,
 )
-from meshsim.cli.options import add_set_option
+from meshsim.cli.options import add_executor_options, add_set_option, executor_of, workers_of
 from meshsim.errors import SimulationError
 from meshsim.planning.compare import DEFAULT_MAX_REPLICATIONS, compare
 from meshsim.planning.explain import LABELS
-from meshsim.report.html import write_report
 from models import STRATEGIES
 from models.results import CompareResults, OrderingResult, OrderingScore
 
@@ -68,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_sim_overrides(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_set_option(parser)
+    add_executor_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -83,17 +83,21 @@ def run(args: argparse.Namespace) -> int:
     refuse_if_too_big(scenario, args.workers, phases=args.phase_count + 1, plans=plans)
     update, close = progress_bar("comparing", args.quiet or args.json == "-")
     try:
-        results = compare(
-            scenario,
-            strategies=args.strategy,
-            phase_count=args.phase_count,
-            workers=args.workers,
-            on_progress=update,
-            max_replications=max_reps,
-        )
+        with executor_of(args) as executor:
+            results = compare(
+                scenario,
+                strategies=args.strategy,
+                phase_count=args.phase_count,
+                workers=workers_of(args),
+                on_progress=update,
+                max_replications=max_reps,
+                executor=executor,
+            )
     finally:
         close()
     if args.report:
+        from meshsim.report.html import write_report  # matplotlib: only for a report
+
         write_report(results, scenario, args.report)
         print(f"report written to {args.report}", file=sys.stderr)
     if args.json:

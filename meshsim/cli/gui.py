@@ -20,6 +20,15 @@ def add_gui_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParse
     parser.add_argument("--run", action="store_true", help="run the default comparison first")
     parser.add_argument("--quit", action="store_true", help="exit when done")
     parser.add_argument("--size", default="1400x900", help="window size, e.g. 1366x768")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="open the scenario with this change made (repeatable; SPEC §15); the change "
+        "is an unsaved edit that Undo takes back",
+    )
     return parser
 
 
@@ -33,6 +42,8 @@ def gui_argv(args: argparse.Namespace) -> list[str]:
     if args.quit:
         argv.append("--quit")
     argv += ["--size", args.size]
+    for item in args.sets:
+        argv += ["--set", item]
     return argv
 
 

@@ -14,8 +14,7 @@ from meshsim.cli.options import add_executor_options, add_set_option, executor_o
 from meshsim.errors import Problem, ScenarioError
 from meshsim.files.overrides import Override, parse_override, read_text
 from meshsim.planning.sweep import Param, parse_param, sweep
-from meshsim.report.sweep_plots import METRICS, write_sweep_plot
-from models.sweep import SweepResults
+from models.sweep import METRICS, SweepResults
 
 __all__ = ["format_sweep", "register", "run", "sweep_csv"]
 
@@ -102,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         write_output(args.csv, sweep_csv(result))
     if args.plot:
+        from meshsim.report.sweep_plots import write_sweep_plot  # matplotlib: only for a plot
+
         write_sweep_plot(result, args.plot, args.metric)
     if args.json:
         write_output(args.json, result.model_dump_json(by_alias=True, indent=2))

@@ -15,6 +15,7 @@ compiles each scenario once and simulates each distinct job once (its ``JobCache
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 
 from meshsim.errors import SimulationError
 from meshsim.rollout.graph import CallTable
@@ -61,6 +62,7 @@ def blast_radius(
     workers: int | None = None,
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    executor: Executor | None = None,
 ) -> BlastResults:
     """Dynamic and structural blast radius of services in one phase (SPEC §11.4).
 
@@ -72,7 +74,7 @@ def blast_radius(
         Phase of ``rollout.phases`` by name or index (0 = baseline); default the last.
     services : sequence of str, optional
         Services to measure; default all.
-    workers, on_progress, should_stop
+    workers, on_progress, should_stop, executor
         As for :func:`meshsim.sim.runner.run_many`.
 
     Returns
@@ -106,7 +108,13 @@ def blast_radius(
             )
             for n in names
         )
-    results = run_many(requests, workers=workers, on_progress=on_progress, should_stop=should_stop)
+    results = run_many(
+        requests,
+        workers=workers,
+        on_progress=on_progress,
+        should_stop=should_stop,
+        executor=executor,
+    )
     structural = CallTable.from_scenario(scenario).structural_blast_radius()
     entries = {
         n: BlastEntry(

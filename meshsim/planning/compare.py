@@ -13,6 +13,7 @@ simulated once per replication.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from meshsim.errors import SimulationCancelled, SimulationError
@@ -120,6 +121,7 @@ class _Run:
     should_stop: Callable[[], bool] | None
     progress: _Progress
     estimator: Estimator
+    executor: Executor | None = None  # SPEC §19: None = the local runner
     cache: JobCache = field(default_factory=JobCache)  # shared by the batches
 
 
@@ -156,6 +158,7 @@ def _simulate(
         should_stop=run.should_stop,
         on_progress=run.progress.batch(jobs),
         cache=run.cache,
+        executor=run.executor,
     )
     baseline = baseline or results[-1].phases[0]
     for p, simulated in zip(plans, results[: len(plans)], strict=True):
@@ -207,7 +210,13 @@ def _replicate(scenario: Scenario, plans: Sequence[_Plan], count: int, run: _Run
         requests += [RunRequest(scenario, phases, indexes, p.name, (r,)) for r in range(count)]
         requests.append(RunRequest(scenario, phases, indexes, p.name, tuple(range(count))))
     results = iter(
-        run_many(requests, workers=run.workers, should_stop=run.should_stop, cache=run.cache)
+        run_many(
+            requests,
+            workers=run.workers,
+            should_stop=run.should_stop,
+            cache=run.cache,
+            executor=run.executor,
+        )
     )
     for p in plans:
         p.replicated = [next(results).phases for _ in range(count)]
@@ -245,6 +254,7 @@ def compare(
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     max_replications: int | None = None,
+    executor: Executor | None = None,
 ) -> CompareResults:
     """Simulate and rank rollout orderings (SPEC §7.2-§7.3, §11.5).
 
@@ -267,6 +277,9 @@ def compare(
         Adaptive replications: while the best ordering is not ahead of every other with
         95% confidence, the best and the orderings tied with it get one more replication
         each, up to this many (None: no more than ``simulation.replications``).
+    executor : concurrent.futures.Executor, optional
+        Where the jobs run (SPEC §19, e.g. a Dask client's executor); None = the
+        local runner. Results are identical either way.
 
     Returns
     -------
@@ -285,7 +298,7 @@ def compare(
     # an estimate: jobs the cache finds already simulated make progress jump ahead
     jobs = 1 + sum(len(p.phases or []) for p in fixed) + sum(2 * p.phase_count for p in optimized)
     progress = _Progress(on_progress, jobs * scenario.simulation.replications)
-    run = _Run(workers, should_stop, progress, Estimator(scenario))
+    run = _Run(workers, should_stop, progress, Estimator(scenario), executor=executor)
     baseline = _simulate(scenario, fixed, None, run)
     for plan in optimized:
         if should_stop is not None and should_stop():

@@ -14,7 +14,7 @@ from matplotlib.patches import Rectangle
 
 from meshsim.report.plots import PALETTE
 from models import parse_duration
-from models.sweep import SweepPoint, SweepResults
+from models.sweep import METRICS, SweepPoint, SweepResults
 
 __all__ = [
     "METRICS",
@@ -24,16 +24,6 @@ __all__ = [
     "plot_sweep_heatmap",
     "plot_sweep_line",
 ]
-
-METRICS = {
-    "goodRate": ("goodRate", "good rate (ok within SLO latency)"),
-    "successRate": ("successRate", "success rate"),
-    "p99": ("latencyMs.p99", "p99 latency (ms)"),
-    "throughputRps": ("throughputRps", "throughput (requests/s)"),
-    "retryAmplification": (None, "retry amplification (attempts / calls)"),
-    "proxyCpuCores": (None, "proxy vCPU"),
-}
-"""Metric name → (entrypoint field path or None for a phase figure, axis label)."""
 
 
 def metric_of(point: SweepPoint, metric: str, entrypoint: str | None = None) -> tuple[float, float]:

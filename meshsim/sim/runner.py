@@ -24,6 +24,7 @@ from meshsim.sim.compile import PhasePlan, compile_phases
 from meshsim.sim.engine import simulate
 from meshsim.sim.model import Model
 from meshsim.sim.samples import PhaseSample
+from meshsim.sim.sizing import estimate_run
 from meshsim.sim.stats import aggregate_phase, phase_metrics
 from meshsim.version import __version__
 from models import Phase, Scenario
@@ -192,6 +193,14 @@ def _compile(requests: Sequence[RunRequest]) -> list[_Compiled]:
     return out
 
 
+SMALL_RUN_SECONDS = 1.5
+"""Runs estimated under this many seconds in one process are simulated in this process:
+starting a pool of worker processes would cost more than it saves."""
+
+_PRELOAD = ["meshsim.sim.engine", "meshsim.sim.stats", "meshsim.sim.runner"]
+"""Modules the fork server imports once, so each pool worker starts with the engine loaded."""
+
+
 def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -213,7 +222,8 @@ def run_many(
         The plans. Every request uses the same random streams for the same
         replication (common random numbers), so differences between them are paired.
     workers : int, optional
-        Processes to use; ``None`` = all cores, 1 = in this process.
+        Processes to use; ``None`` = all cores, or this process alone when the jobs
+        are estimated to take under :data:`SMALL_RUN_SECONDS`; 1 = in this process.
     on_progress : callable, optional
         Called with the fraction done, at most about 100 times.
     should_stop : callable, optional
@@ -227,12 +237,24 @@ def run_many(
     cache = JobCache() if cache is None else cache
     compiled = _compile(requests)
     todo = cache.missing(compiled)
-    workers = default_workers() if workers is None else max(1, workers)
+    if workers is None:
+        workers = 1 if _serial_seconds(compiled, todo) < SMALL_RUN_SECONDS else default_workers()
+    workers = max(1, workers)
     if executor is None and (workers == 1 or len(todo) <= 1):
         cache.add(_run_serial(todo, on_progress, should_stop))
     else:
         cache.add(_run_pool(todo, workers, executor, on_progress, should_stop))
     return [_results(c, cache) for c in compiled]
+
+
+def _serial_seconds(compiled: Sequence[_Compiled], todo: dict[JobKey, _Job]) -> float:
+    """Wall-clock seconds the jobs in ``todo`` would take in one process, roughly."""
+    per_job: dict[int, float] = {}
+    for c in compiled:
+        if id(c.model) not in per_job:
+            one = estimate_run(c.request.scenario, phases=1, replications=1)
+            per_job[id(c.model)] = one.seconds
+    return sum(per_job.get(id(job.model), 0.0) for job in todo.values())
 
 
 def _run_serial(todo: dict[JobKey, _Job], on_progress, should_stop) -> dict[JobKey, PhaseSample]:
@@ -256,6 +278,7 @@ def _run_pool(
     own = executor is None
     if own:
         context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
         executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_ignore_sigint
         )

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain
+
+import numpy as np
 
 from models import Constant, Empirical, Exponential, Gamma, LogNormal, Uniform
 from models.distributions import Distribution
@@ -53,35 +56,60 @@ def is_zero(dist: Distribution) -> bool:
     return isinstance(dist, Constant) and dist.value == 0.0
 
 
+BLOCK = 64
+"""Draws made at once per sampler: numpy fills a block, the engine takes them one by one."""
+
+
 def make_sampler(dist: Distribution, rng: random.Random) -> Sampler:
-    """A function drawing durations in seconds from ``dist`` with ``rng``.
+    """A function drawing durations in seconds from ``dist``, seeded by ``rng``.
+
+    Random durations are drawn by numpy in blocks of :data:`BLOCK` from a generator
+    seeded once from ``rng`` (one 64-bit draw when the sampler is made), and handed
+    out one at a time by ``itertools.chain``: a draw costs a C-level ``next`` instead
+    of Python's ``random.gauss`` (a fifth of the time on lognormal service times).
+    ``rng`` is the sampler's own stream, so the numbers stay independent of every
+    other stream and the same in every process.
 
     Examples
     --------
     >>> from models import Constant
     >>> make_sampler(Constant.model_validate({"value": "5ms"}), random.Random(1))()
     0.005
+    >>> d = LogNormal.model_validate({"dist": "lognormal", "median": "3ms", "p99": "20ms"})
+    >>> a, b = make_sampler(d, random.Random(7)), make_sampler(d, random.Random(7))
+    >>> [a() for _ in range(100)] == [b() for _ in range(100)]
+    True
     """
     if isinstance(dist, Constant):
         value = dist.value
         return lambda: value
+    if isinstance(dist, Exponential) and not dist.mean > 0:
+        return lambda: 0.0
+    gen = np.random.Generator(np.random.PCG64(rng.getrandbits(64)))
+    return chain.from_iterable(_blocks(dist, gen)).__next__
+
+
+def _blocks(dist: Distribution, gen: np.random.Generator) -> Iterator[list[float]]:
+    """Endless blocks of draws from ``dist`` (lazy: nothing is drawn before the first)."""
+    n = BLOCK
     if isinstance(dist, Exponential):
-        rate = 1.0 / dist.mean if dist.mean > 0 else math.inf
-        if rate == math.inf:
-            return lambda: 0.0
-        expo = rng.expovariate
-        return lambda: expo(rate)
+        mean = dist.mean
+        while True:
+            yield gen.exponential(mean, n).tolist()
     if isinstance(dist, Uniform):
-        low, high, uni = dist.low, dist.high, rng.uniform
-        return lambda: uni(low, high)
+        low, high = dist.low, dist.high
+        while True:
+            yield gen.uniform(low, high, n).tolist()
     if isinstance(dist, LogNormal):
-        # exp(mu + sigma * N(0,1)) with gauss(): same law as lognormvariate, faster
-        mu, sigma, gauss, exp = math.log(dist.median), dist.sigma, rng.gauss, math.exp
-        return lambda: exp(mu + sigma * gauss())
+        mu, sigma = math.log(dist.median), dist.sigma
+        while True:
+            yield np.exp(mu + sigma * gen.standard_normal(n)).tolist()
     if isinstance(dist, Gamma):
-        shape, scale, gam = 1.0 / dist.cv**2, dist.mean * dist.cv**2, rng.gammavariate
-        return lambda: gam(shape, scale)
+        shape, scale = 1.0 / dist.cv**2, dist.mean * dist.cv**2
+        while True:
+            yield gen.gamma(shape, scale, n).tolist()
     if isinstance(dist, Empirical):
-        samples, choice = list(dist.samples), rng.choice
-        return lambda: choice(samples)
+        samples = np.asarray(dist.samples, dtype=float)
+        while True:
+            yield samples[gen.integers(0, len(samples), n)].tolist()
     raise TypeError(f"unknown distribution {dist!r}")

@@ -349,3 +349,36 @@ def test_inherited_values_are_grey_placeholders_that_say_where_they_come_from(bo
     window.inspector.select_scenario()
     duration = window.inspector.editors["simulation.seed"]
     assert duration.widget.text() == "42"  # written in the file: shown as a value
+
+
+def test_gui_set_opens_the_change_as_one_unsaved_undoable_edit(window, tmp_path):
+    from ui.app import apply_sets, scenario_with_sets
+
+    path = tmp_path / "storm.yaml"
+    original = (REPO / "samples" / "retry-storm.yaml").read_text()
+    path.write_text(original)
+    sets = ["services[api].replicas=5"]
+    changed = scenario_with_sets(str(path), sets)
+    assert window.files.open_path(path)
+    apply_sets(window, changed, sets)
+    assert window.document.scenario.service("api").replicas == 5
+    assert window.document.is_dirty
+    assert window.document.undo_stack.undoText() == "--set services[api].replicas=5"
+    assert window.files.save()
+    saved = path.read_text().splitlines()
+    before = original.splitlines()
+    assert len(saved) == len(before)
+    changed_lines = [(i, b) for i, (a, b) in enumerate(zip(before, saved, strict=True)) if a != b]
+    assert changed_lines == [(73, "    replicas: 5")]  # api's replicas, nothing else
+    window.document.undo_stack.undo()
+    assert window.document.scenario.service("api").replicas == 2
+
+
+def test_gui_bad_set_exits_2_naming_the_path(tmp_path, settings, capsys):
+    from ui.app import run_gui
+
+    path = tmp_path / "storm.yaml"
+    path.write_text((REPO / "samples" / "retry-storm.yaml").read_text())
+    code = run_gui(str(path), None, False, True, settings=settings, sets=["services[nope].x=1"])
+    assert code == 2
+    assert "--set services[nope].x=1" in capsys.readouterr().err

@@ -63,3 +63,24 @@ def test_without_dask_says_how_to_install(monkeypatch, tmp_path, capsys):
     path.write_text(TEXT)
     assert main(["run", str(path), "--quiet", "--executor", "dask"]) == 2
     assert "pip install 'meshsim[dask]'" in capsys.readouterr().err
+
+
+def test_compare_and_blast_on_dask_are_the_serial_ones(dask_executor):
+    from meshsim.files.overrides import apply_overrides
+    from meshsim.planning.blast import blast_radius
+    from meshsim.planning.compare import compare
+
+    scenario = apply_overrides(TEXT, "t.yaml", [])
+    serial = compare(scenario, strategies=["as-written", "risk-ascending"], workers=1)
+    spread = compare(scenario, strategies=["as-written", "risk-ascending"], executor=dask_executor)
+    assert spread.model_dump_json(by_alias=True) == serial.model_dump_json(by_alias=True)
+    assert blast_radius(scenario, executor=dask_executor) == blast_radius(scenario, workers=1)
+
+
+@pytest.mark.parametrize("command", ["compare", "blast"])
+def test_compare_and_blast_take_the_executor_options(command, tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(TEXT)
+    assert main([command, str(path), "--quiet", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert capsys.readouterr().err == "meshsim: --scheduler needs --executor dask\n"
+    assert main([command, str(path), "--quiet", "--executor", "serial", "--json", "-"]) == 0

@@ -138,3 +138,33 @@ def test_mean_ci_skips_what_is_undefined():
     assert est["calls"].values == (4, 0) and est["calls"].mean == 2.0
     assert est["mtls"].values == (0.5,) and est["mtls"].ci95 == 0.0
     assert mean_ci([None, None]) == {}
+
+
+@pytest.mark.parametrize(
+    ("df", "quantile"),
+    # published two-sided 95% values (NIST/SEMATECH e-Handbook, table 1.3.6.7.2)
+    [
+        (1, 12.706),
+        (2, 4.303),
+        (3, 3.182),
+        (4, 2.776),
+        (5, 2.571),
+        (7, 2.365),
+        (10, 2.228),
+        (15, 2.131),
+        (20, 2.086),
+        (30, 2.042),
+        (50, 2.009),
+        (100, 1.984),
+    ],
+)
+def test_student_t_quantile_matches_the_published_table(df, quantile):
+    from meshsim.sim.stats import _t975
+
+    assert round(_t975(df), 3) == quantile
+
+
+def test_student_t_quantile_of_two_degrees_is_the_closed_form():
+    from meshsim.sim.stats import _t975
+
+    assert _t975(2) == pytest.approx(T975[2], abs=1e-12)
