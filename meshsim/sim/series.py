@@ -155,60 +155,90 @@ class SeriesRecorder(Recorder):
         assert width is not None
         self.sim = sim
         self.tap = tap = SeriesTap(sim, width)
+        # the tap's clock and arrays, read by the hot hooks without a second lookup
+        self.env, self.inv, self.buckets = tap.env, tap.inv, tap.buckets
+        self.attempts, self.series_edges = tap.attempts, tap.edges
         nb, services = tap.buckets, len(model.services)
         self.busy_b = [[0.0] * nb for _ in range(services)]
         self.wait_b = [[0.0] * nb for _ in range(services)]
         self.ejected_b = [[0.0] * nb for _ in range(services)]
         self.flushed = 0  # buckets whose end-of-bucket ejections are taken
-        sim.env.process(self._flush())
+        # destinations whose policy ejects outliers in this phase: without any, nothing
+        # is ever ejected and no bucket needs a look at the proxies
+        self.detected = [
+            i for i, p in enumerate(plan.policies) if p is not None and p.outlier is not None
+        ]
+        if self.detected:
+            sim.env.process(self._flush())
+        else:
+            self.flushed = nb
 
-    # measured requests: the totals, then the series
+    # Measured requests: the totals, then the series. The series part is written out
+    # here rather than calling the tap: one Python call less per hook keeps the cost of
+    # series within its budget (benchmarks/series.py).
     def entry_started(self, req: Request) -> None:  # noqa: D102
-        super().entry_started(req)
+        Recorder.entry_started(self, req)
         self.tap.entry_started(req)
 
     def entry_done(self, req: Request, outcome: Outcome, now: float) -> None:  # noqa: D102
-        super().entry_done(req, outcome, now)
+        Recorder.entry_done(self, req, outcome, now)
         self.tap.entry_done(req, outcome, now)
 
     def logical_call(self, client: int, server: int, cmeshed: bool) -> None:  # noqa: D102
-        super().logical_call(client, server, cmeshed)
-        self.tap.logical_call(client, server, cmeshed)
+        Recorder.logical_call(self, client, server, cmeshed)
+        i = int(self.env.now * self.inv)
+        if i < self.buckets:
+            edge = self.series_edges.get(client * self.n + server)
+            if edge is None:
+                edge = self.tap._edge(client, server)
+            edge.calls[i] += 1
 
     def call_failed(self, client: int, server: int) -> None:  # noqa: D102
-        super().call_failed(client, server)
+        Recorder.call_failed(self, client, server)
         self.tap.call_failed(client, server)
 
     def attempt_started(  # noqa: D102
         self, client: int, server: int, cmeshed: bool, mtls: bool
     ) -> None:
-        super().attempt_started(client, server, cmeshed, mtls)
-        self.tap.attempt_started(client, server, cmeshed, mtls)
+        Recorder.attempt_started(self, client, server, cmeshed, mtls)
+        i = int(self.env.now * self.inv)
+        if i < self.buckets:
+            self.attempts[server][i] += 1
+            edge = self.series_edges.get(client * self.n + server)
+            if edge is None:
+                edge = self.tap._edge(client, server)
+            edge.attempts[i] += 1
 
     def attempt_ended(  # noqa: D102
         self, server: int, outcome: Outcome, latency_s: float | None
     ) -> None:
-        super().attempt_ended(server, outcome, latency_s)
-        self.tap.attempt_ended(server, outcome, latency_s)
+        Recorder.attempt_ended(self, server, outcome, latency_s)
+        if outcome != _OK:
+            self.tap.attempt_ended(server, outcome, latency_s)
 
     def app_timeout(self, server: int) -> None:  # noqa: D102
-        super().app_timeout(server)
+        Recorder.app_timeout(self, server)
         self.tap.timeout(server)
 
     def route_timeout(self, server: int) -> None:  # noqa: D102
-        super().route_timeout(server)
+        Recorder.route_timeout(self, server)
         self.tap.timeout(server)
 
     def busy(self, server: int, start: float, end: float, arrived: float | None = None) -> None:
         """Busy and waiting time of a worker of ``server``, spread over the buckets."""
-        super().busy(server, start, end)
-        self._spread(self.busy_b[server], start, end)
+        Recorder.busy(self, server, start, end)
+        inv = self.inv
+        i = int(start * inv)
+        if i == int(end * inv) and i < self.buckets:  # within one bucket: most of them
+            self.busy_b[server][i] += end - start
+        else:
+            self._spread(self.busy_b[server], start, end)
         if arrived is not None and arrived < start:
             self._spread(self.wait_b[server], arrived, start)
 
     def _spread(self, into: list[float], start: float, end: float) -> None:
         width, nb = self.tap.width, self.tap.buckets
-        i = int(start * self.tap.inv)
+        i = int(start * self.inv)
         while i < nb and start < end:
             edge = min(end, (i + 1) * width)
             into[i] += edge - start
@@ -226,7 +256,7 @@ class SeriesRecorder(Recorder):
     def _take_ejections(self, now: float, due: int) -> None:
         """Buckets up to ``due`` (exclusive) end with the ejections of ``now``."""
         counts = [0] * len(self.model.services)
-        for server, views in _views_by_server(self.sim):
+        for server, views in _views_by_server(self.sim, self.detected):
             out: set[int] = set()
             for view in views:
                 if view.ejected_count:
@@ -285,15 +315,15 @@ def ejected_at(view: ClientView, replica: int, now: float) -> bool:
     return tick > now + 1e-9
 
 
-def _views_by_server(sim: Simulation) -> Iterator[tuple[int, list[ClientView]]]:
-    by_server: dict[int, list[ClientView]] = {}
+def _views_by_server(
+    sim: Simulation, servers: list[int]
+) -> Iterator[tuple[int, list[ClientView]]]:
+    """The proxies' views of each of ``servers`` that run outlier detection."""
     proxies = [*sim.entry_views, sim.waypoint_views]
-    proxies += [r.views for replicas in sim.replicas for r in replicas]
-    for proxy in proxies:
-        for server, view in proxy.items():
-            if view.detector:
-                by_server.setdefault(server, []).append(view)
-    return iter(sorted(by_server.items()))
+    proxies += [r.views for replicas in sim.replicas for r in replicas if r.views]
+    for server in servers:
+        views = [v for proxy in proxies if (v := proxy.get(server)) is not None and v.detector]
+        yield server, views
 
 
 def _sample(rec: SeriesRecorder, upto: int) -> SeriesSample:
