@@ -17,6 +17,8 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_DURATION_S",
     "MAX_EMPIRICAL_SAMPLES",
+    "MAX_LOAD_POINTS",
+    "MAX_SERIES_BUCKETS",
     "MAX_NODES",
     "MAX_PHASE_COUNT",
     "MAX_POOL_LIMIT",
@@ -57,3 +59,7 @@ MAX_POOL_LIMIT = 2**31 - 1
 """Connection-pool thresholds (Istio's fields are int32)."""
 MAX_EMPIRICAL_SAMPLES = 1_000_000
 """Samples of one empirical distribution."""
+MAX_LOAD_POINTS = 10_000
+"""Points of one entrypoint's ``load`` (SPEC §14)."""
+MAX_SERIES_BUCKETS = 100_000
+"""Buckets of a time series (``simulation.duration / simulation.series``)."""

@@ -15,13 +15,17 @@ __all__ = [
     "BlastResults",
     "CompareResults",
     "EdgeResult",
+    "EdgeSeries",
+    "EntrySeries",
     "EntrypointResult",
     "LatencyStats",
     "OrderingResult",
     "OrderingScore",
     "PhaseResult",
     "Results",
+    "Series",
     "ServiceResult",
+    "ServiceSeries",
 ]
 
 
@@ -99,6 +103,48 @@ class EdgeResult(_Result):
     )
 
 
+class EntrySeries(_Result):
+    """One entrypoint per bucket, by the bucket of each request's arrival (SPEC §14)."""
+
+    requests: list[float] = Field(description="Entry requests that arrived in the bucket.")
+    ok: list[float] = Field(description="Of those, the ones whose final outcome was ok.")
+    failed: list[float] = Field(description="requests - ok (unfinished ones included).")
+    p50_ms: list[float | None] = Field(description="Median latency of the bucket's requests.")
+    p99_ms: list[float | None] = Field(description="99th percentile of the bucket's requests.")
+
+
+class ServiceSeries(_Result):
+    """One service per bucket (SPEC §14)."""
+
+    attempts: list[float] = Field(description="Tries addressed to it that started.")
+    rejected: list[float] = Field(description="Tries ended unavailable/overflow/connect-failure.")
+    timeouts: list[float] = Field(description="Timeouts that fired on calls or tries to it.")
+    in_flight: list[float] = Field(description="Time-average requests at its replicas.")
+    queued: list[float] = Field(description="Time-average requests waiting for a worker.")
+    utilization: list[float] = Field(description="Busy worker time / worker capacity.")
+    ejected: list[float] = Field(description="Replicas ejected by a calling proxy at the end.")
+
+
+class EdgeSeries(_Result):
+    """One caller → callee edge per bucket (SPEC §14)."""
+
+    from_: str = Field(alias="from", description="Caller ('@entry' for an entry client).")
+    to: str = Field(description="Callee.")
+    calls: list[float] = Field(description="Logical calls that started.")
+    attempts: list[float] = Field(description="Tries that started.")
+    failures: list[float] = Field(description="Logical calls that ended not ok.")
+
+
+class Series(_Result):
+    """The time series of a phase: means over replications per bucket (SPEC §14)."""
+
+    bucket_s: float = Field(alias="bucketS", description="Bucket width (s).")
+    t: list[float] = Field(description="Start of each bucket (s), warm-up included.")
+    entrypoints: dict[str, EntrySeries] = Field(description="Per entrypoint.")
+    services: dict[str, ServiceSeries] = Field(description="Per service.")
+    edges: list[EdgeSeries] = Field(description="Per caller → callee edge.")
+
+
 class PhaseResult(_Result):
     """Everything measured in one phase."""
 
@@ -119,6 +165,17 @@ class PhaseResult(_Result):
     exposure: float = Field(description="Share of entry requests touching a service onboarded now.")
     breakages: float = Field(0.0, description="Attempts refused by STRICT mTLS (plaintext client).")
     ci95: dict[str, float] = Field(default_factory=dict, description="95% half-widths by metric.")
+    series: Series | None = Field(
+        None, description="Time series (SPEC §14), when simulation.series or run --series."
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_no_series(self, handler: SerializerFunctionWrapHandler) -> dict:
+        # a run without series writes no "series" key at all (documents stay as before)
+        out = handler(self)
+        if out.get("series", 0) is None:
+            del out["series"]
+        return out
 
 
 class Results(_Result):

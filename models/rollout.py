@@ -204,11 +204,21 @@ class Simulation(Document):
     max_depth: Annotated[int, Field(ge=1, le=limits.MAX_DEPTH)] = Field(
         32, description="Call nesting limit."
     )
+    series: OptDuration = Field(
+        None, description="Bucket width of the time series (SPEC §14); none = off."
+    )
 
     @model_validator(mode="after")
     def _window(self) -> Simulation:
         if self.duration <= 0:
             raise ValueError("duration must be > 0")
+        if self.series is not None and self.series <= 0:
+            raise ValueError(f"series must be a bucket width > 0, got {self.series!r}")
+        if self.series is not None and self.duration / self.series > limits.MAX_SERIES_BUCKETS:
+            raise ValueError(
+                f"series {self.series:g}s makes {self.duration / self.series:,.0f} buckets of "
+                f"a {self.duration:g}s run; at most {limits.MAX_SERIES_BUCKETS:,} (widen it)"
+            )
         if self.warmup >= self.duration:
             raise ValueError(
                 f"warmup ({self.warmup:g}s) must be shorter than duration ({self.duration:g}s)"

@@ -10,6 +10,7 @@ from pydantic import Discriminator, Field, Tag, field_validator
 from models import limits
 from models.base import Document
 from models.distributions import Constant, Distribution
+from models.load import Load
 from models.values import Duration, OptDuration, Probability, Rate
 
 __all__ = [
@@ -145,3 +146,8 @@ class Entrypoint(Document):
         "external", description="external: never meshed; gateway: meshed from its phase."
     )
     slo: Slo | None = Field(None, description="Overrides the document's slo.")
+    load: Load | None = Field(
+        None,
+        description="The rate over simulated time (SPEC §14): points {at, rate, ramp}, "
+        "or {shape: spike, peak, at, duration}, or {shape: sine, amplitude, period}.",
+    )

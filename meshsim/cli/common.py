@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "add_json_option",
     "add_sim_overrides",
+    "duration_arg",
     "load_with_overrides",
     "progress_bar",
     "refuse_if_too_big",
@@ -34,7 +35,8 @@ def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH|-", help="write the results document (- = stdout)")
 
 
-def _duration(text: str) -> float:
+def duration_arg(text: str) -> float:
+    """An argparse type: a duration like ``30s`` in seconds."""
     try:
         return parse_duration(text)
     except ValueError as err:
@@ -46,7 +48,7 @@ def add_sim_overrides(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="override simulation.seed")
     parser.add_argument("--replications", type=int, help="override simulation.replications")
     parser.add_argument(
-        "--duration", type=_duration, help="override simulation.duration (e.g. 30s)"
+        "--duration", type=duration_arg, help="override simulation.duration (e.g. 30s)"
     )
     parser.add_argument(
         "--workers", type=int, default=None, help="processes to use (default: all cores)"

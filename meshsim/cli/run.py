@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from pydantic import ValidationError
+
 from meshsim.cli.capacity import warn_overload
 from meshsim.cli.common import (
     add_json_option,
     add_sim_overrides,
+    duration_arg,
     load_with_overrides,
     progress_bar,
     refuse_if_too_big,
@@ -16,9 +19,10 @@ from meshsim.cli.common import (
 )
 from meshsim.cli.options import add_executor_options, add_set_option, executor_of, workers_of
 from meshsim.errors import SimulationError
+from meshsim.report.series import series_csv
 from meshsim.rollout.state import resolve_phase
 from meshsim.sim.runner import RunRequest, run_many
-from models import Scenario
+from models import Scenario, format_duration
 from models.results import PhaseResult, Results
 
 __all__ = [
@@ -28,6 +32,7 @@ __all__ = [
     "format_table",
     "register",
     "run",
+    "with_series",
     "worst_entrypoints",
 ]
 
@@ -48,6 +53,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_sim_overrides(parser)
     add_json_option(parser)
+    parser.add_argument(
+        "--series",
+        nargs="?",
+        const="1s",
+        type=duration_arg,
+        metavar="WIDTH",
+        help="record time series with buckets of WIDTH (default 1s; SPEC §14)",
+    )
+    parser.add_argument(
+        "--series-csv",
+        metavar="PATH",
+        help="write the time series as rows phase,t,kind,name,metric,value ('-' = stdout)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_entrypoint_options(parser)
     add_set_option(parser)
@@ -57,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the scenario and print the results."""
-    scenario = load_with_overrides(args)
+    scenario = with_series(load_with_overrides(args), args)
     warn_overload(scenario)
     choice = entrypoint_choice(args, [e.name for e in scenario.entrypoints])
     indexes = None
@@ -69,12 +87,33 @@ def run(args: argparse.Namespace) -> int:
         results = _simulate(args, scenario, indexes, update)
     finally:
         close()
+    if args.series_csv:
+        write_output(args.series_csv, series_csv(results))
     if args.json:
         write_output(args.json, results.model_dump_json(by_alias=True, indent=2))
-        if args.json == "-":
-            return 0
+    if args.json == "-" or args.series_csv == "-":
+        return 0
     print(format_table(results, **choice))
     return 0
+
+
+def with_series(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    """The scenario with ``simulation.series`` set by ``--series`` (or ``--series-csv``).
+
+    ``--series-csv`` alone keeps the scenario's width, or 1 s when it has none.
+    """
+    width = getattr(args, "series", None)
+    if width is None and getattr(args, "series_csv", None):
+        width = scenario.simulation.series or 1.0
+    if width is None or width == scenario.simulation.series:
+        return scenario
+    data = scenario.model_dump(by_alias=True, exclude_unset=True)
+    data.setdefault("simulation", {})["series"] = format_duration(width)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors())
+        raise SimulationError(f"{args.scenario}: with --series: {reasons}") from err
 
 
 def _simulate(

@@ -20,6 +20,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from meshsim.report import plots
+from meshsim.report import series as series_plots
 from meshsim.report.tables import assumptions_html, plans_html, ranking_html
 from meshsim.rollout.graph import layered_layout
 from models import Phase, Scenario
@@ -139,6 +140,41 @@ def _graph_chart(scenario: Scenario, best: OrderingResult, phases: list[Phase]) 
     )
 
 
+_SERIES_PHASES = 6
+"""Phases of the best ordering drawn over time (the first ones; the JSON has them all)."""
+
+
+def _series_charts(best: OrderingResult, scenario: Scenario) -> str:
+    """Entry success and p99, and attempts per edge, over time in each phase (SPEC §14)."""
+    phases = [p for p in best.phases if p.series is not None][:_SERIES_PHASES]
+    if not phases:
+        return ""
+    marks = series_plots.time_marks(scenario)
+    parts = []
+    for phase in phases:
+        series = phase.series
+        assert series is not None
+        entry = _worst_entry(phase)
+        fig = Figure(figsize=(11.5, 3.4), layout="constrained")
+        left, right = fig.subplots(1, 2)
+        series_plots.plot_entry_series(left, series, entry, marks)
+        series_plots.plot_edge_attempts(right, series, 5, marks)
+        parts.append(
+            _figure(
+                _png(fig),
+                f"<b>{html.escape(phase.name)}</b> (phase {phase.index}) under "
+                f"<b>{html.escape(best.name)}</b>: buckets of {series.bucket_s:g} s, warm-up "
+                "included. Red bands: fault windows; blue: load changes (dashed: a step).",
+            )
+        )
+    return "\n".join(parts)
+
+
+def _worst_entry(phase) -> str:  # noqa: ANN001
+    """The entrypoint with the lowest success rate in ``phase`` (first on a tie)."""
+    return min(phase.entrypoints, key=lambda n: phase.entrypoints[n].success_rate)
+
+
 def _verdict(results: CompareResults, scenario: Scenario) -> str:
     by_name = {o.name: o for o in results.orderings}
     best = by_name[results.ranking[0]]
@@ -192,6 +228,8 @@ def render_report(
         plans_html(results),
         "<h2>Phase by phase</h2>",
         _phase_charts(results, scenario),
+        "<h2>Over time</h2>" if any(p.series for p in best.phases) else "",
+        _series_charts(best, scenario),
         "<h2>Blast radius</h2>",
         _blast_chart(scenario, best, phases, blast),
         "<h2>Dependency graph</h2>",

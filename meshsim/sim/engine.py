@@ -67,7 +67,10 @@ class Simulation:
         self.plan = plan
         self.rt = model.runtime(replication, plan)
         self.link = self.rt.link
-        self.rec = Recorder(model, plan)
+        self.rec = Recorder(model, plan) if model.series_s is None else self._series_recorder()
+        # what each request records into: measured ones the recorder, warm-up ones only
+        # the series (None: nothing), so the hot loop checks one attribute as before
+        self.unmeasured_rec = getattr(self.rec, "tap", None)
         self.replicas = [
             [Replica(env, s.concurrency) for _ in range(s.replicas)] for s in model.services
         ]
@@ -84,6 +87,11 @@ class Simulation:
             if fault.kind == "crash":
                 for replica in self.replicas[fault.service][: fault.replicas]:
                     replica.crash = env.event()
+
+    def _series_recorder(self) -> Recorder:
+        from meshsim.sim.series import SeriesRecorder
+
+        return SeriesRecorder(self.model, self.plan, self)
 
     # --- driving ---------------------------------------------------------------------
 
@@ -122,16 +130,17 @@ class Simulation:
             if now >= duration:
                 return
             req = Request(e, now, warmup <= now)
+            req.rec = self.rec if req.measured else self.unmeasured_rec
             env.process(self._entry_request(entry, req))
 
     def _entry_request(self, entry: EntryRT, req: Request) -> Generator[simpy.Event, Any, None]:
-        rec = self.rec
-        if req.measured:
+        rec = req.rec
+        if rec is not None:
             rec.entry_started(req)
         link = self.link(self.model.entry_client_id(entry.index), entry.service)
         meshed = entry.gateway and self.plan.gateway_meshed
         outcome = yield from self.call(link, meshed, None, 0, req, self.entry_views[entry.index])
-        if req.measured:
+        if rec is not None:
             rec.entry_done(req, outcome, self.env.now)
 
     # --- layers of one logical call (SPEC §10.2) -------------------------------------
@@ -160,9 +169,9 @@ class Simulation:
         ways make the same draws and the same events in the same order, so the results
         are identical bit for bit (checked on every sample and mesh profile).
         """
-        env, rec, plan = self.env, self.rec, self.plan
+        env, rec, plan = self.env, req.rec, self.plan
         client, server = link.client, link.server
-        measured = req.measured
+        measured = rec is not None
         if measured:
             rec.logical_call(client, server, cmeshed)
             req.touched |= self.bits[server]
@@ -319,8 +328,8 @@ class Simulation:
                 else:
                     flag[0] = True
                     outcome = TIMEOUT
-                    if req.measured:
-                        self.rec.app_timeout(link.server)
+                    if req.rec is not None:
+                        req.rec.app_timeout(link.server)
             if outcome == OK:
                 return OK
             if k + 1 < tries and backoff > 0:
@@ -376,11 +385,11 @@ class Simulation:
                 view.conns.queue.remove(current.event)
             view.active -= 1
         else:  # between tries: no attempt to end
-            if req.measured:
-                self.rec.route_timeout(server)
+            if req.rec is not None:
+                req.rec.route_timeout(server)
             return
-        if req.measured:
-            self.rec.attempt_ended(server, TIMEOUT, self.env.now - current.start)
+        if req.rec is not None:
+            req.rec.attempt_ended(server, TIMEOUT, self.env.now - current.start)
 
     def _view(self, link: Link, policy: PolicyRT, proxy: Views) -> ClientView:
         server = link.server
@@ -455,10 +464,10 @@ class Simulation:
         current: _Try | None,
     ) -> Steps:
         """One attempt, as the client sees it (pool, per-try timeout, outlier record)."""
-        env, rec = self.env, self.rec
+        env, rec = self.env, req.rec
         client, server = link.client, link.server
         start = env.now
-        measured = req.measured
+        measured = rec is not None
         if view is None:
             if measured:
                 rec.attempt_started(client, server, cmeshed, cmeshed and self.plan.meshed[server])
@@ -552,8 +561,8 @@ class Simulation:
         if refused or replica.down:
             if delay > 0:
                 yield timeout(env, delay)
-            if refused and req.measured:
-                self.rec.breakage(link.client, server)
+            if refused and req.rec is not None:
+                req.rec.breakage(link.client, server)
             return CONNECT_FAILURE
         if net is not None:
             delay += net()
@@ -561,8 +570,8 @@ class Simulation:
             yield timeout(env, delay)
             if replica.down:  # the outage began while the request was on its way
                 return CONNECT_FAILURE
-        if req.measured:
-            self.rec.reached(link.client, server, cmeshed, smeshed)
+        if req.rec is not None:
+            req.rec.reached(link.client, server, cmeshed, smeshed)
         if replica.crash is None:
             outcome = yield from self._serve(link, replica, depth + 1, req)
             return outcome
@@ -586,6 +595,7 @@ class Simulation:
             and len(res.queue) >= service.queue_limit
         ):
             return UNAVAILABLE
+        arrived = env.now
         wait = res.acquire()
         if wait is not None:
             yield wait
@@ -603,7 +613,7 @@ class Simulation:
         early = failed or not service.threads or not script
         if early:
             res.release()
-            self.rec.busy(server, held, busy_until(replica, epoch, env.now))
+            self.rec.busy(server, held, busy_until(replica, epoch, env.now), arrived)
             if failed or not script:
                 return ERROR if failed else OK
         # the script (see _script and _item), inline: one frame per call level
@@ -635,7 +645,7 @@ class Simulation:
                 break
         if not early:
             res.release()
-            self.rec.busy(server, held, busy_until(replica, epoch, env.now))
+            self.rec.busy(server, held, busy_until(replica, epoch, env.now), arrived)
         return outcome
 
     def _item(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from meshsim.sim.compile import PhasePlan, Script, script_of
+from meshsim.sim.load import LoadCurve, arrival_gaps, load_curve
 from meshsim.sim.profiles import ProfileNumbers, profile_numbers
 from meshsim.sim.sampling import Sampler, Streams, is_zero, make_sampler
 from models import Scenario
@@ -16,13 +18,14 @@ __all__ = ["EntryRT", "FaultRT", "Link", "Model", "Request", "Runtime", "Service
 class Request:
     """One entry request: when it arrived, whether it is measured, what it touched."""
 
-    __slots__ = ("entry", "start", "measured", "touched")
+    __slots__ = ("entry", "start", "measured", "touched", "rec")
 
     def __init__(self, entry: int, start: float, measured: bool) -> None:
         self.entry = entry
         self.start = start
         self.measured = measured
         self.touched = 0  # bit i set: the request's call tree addressed service i
+        self.rec: Any = None  # what it records into (the engine sets it; None: nothing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class EntryRT:
     gateway: bool
     latency_slo_s: float | None
     error_slo: float | None
+    load: LoadCurve | None = None  # the rate over time (SPEC §14); None: always rate_rps
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,7 @@ class Model:
                     e.client == "gateway",
                     slo.latency_p99 if slo else None,
                     slo.error_rate if slo else None,
+                    None if e.load is None else load_curve(e.rate, e.load),
                 )
             )
         self.faults = [
@@ -131,6 +136,7 @@ class Model:
         self.warmup = sim.warmup
         self.drain = max(60.0, sim.duration)
         self.max_depth = sim.max_depth
+        self.series_s = sim.series  # bucket width of the time series, None = off
         self.network = sim.network_latency
         self.profile: ProfileNumbers = profile_numbers(scenario.mesh)
         self.nodes = scenario.mesh.nodes
@@ -232,6 +238,8 @@ class Runtime:
     @staticmethod
     def _gap(entry: EntryRT, streams: Streams) -> Sampler:
         rng = streams.get("arrivals", entry.name)
+        if entry.load is not None:
+            return arrival_gaps(entry.load, rng, entry.poisson)
         rate = entry.rate_rps
         if entry.poisson:
             expo = rng.expovariate

@@ -7,7 +7,7 @@ checks ``req.measured`` before calling in here).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meshsim.sim.compile import PhasePlan
 from meshsim.sim.outcomes import REJECTED, Outcome, flags
@@ -136,8 +136,12 @@ class Recorder:
         """A mesh route timeout fired on a call to server."""
         self.svc_timeouts[server] += 1
 
-    def busy(self, server: int, start: float, end: float) -> None:
-        """A worker of server was held from start to end (clipped to the window)."""
+    def busy(self, server: int, start: float, end: float, arrived: float | None = None) -> None:
+        """A worker of server was held from start to end (clipped to the window).
+
+        ``arrived``: when the request reached the replica (before any queueing); the
+        time series uses it (:class:`meshsim.sim.series.SeriesRecorder`).
+        """
         start = max(start, self.window_start)
         end = min(end, self.window_end)
         if end > start:
@@ -164,6 +168,10 @@ class Recorder:
             if entry.latency_slo_s is None or latency <= entry.latency_slo_s:
                 self.entry_good[req.entry] += 1
         self.touched.append(req.touched)
+
+    def series(self) -> Any:
+        """The time series of this run (SPEC §14); None when it was not recorded."""
+        return None
 
     def finish(self, now: float) -> None:
         """Close the run: measured requests still open count as failed at ``now``."""

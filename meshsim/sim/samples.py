@@ -22,6 +22,7 @@ __all__ = [
     "EntrySample",
     "LatencySample",
     "PhaseSample",
+    "SeriesSample",
     "ServiceSample",
     "numeric_fields",
 ]
@@ -81,6 +82,23 @@ NO_TRAFFIC = EdgeSample(calls=0, attempts=0, failures=0, mtls=None, policy=None,
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesSample:
+    """The time series of one replication (SPEC §14): one value per bucket.
+
+    ``entrypoints[name]`` holds requests, ok, failed, p50Ms, p99Ms (None where no
+    request of the bucket finished); ``services[name]`` attempts, rejected, timeouts,
+    inFlight, queued, utilization, ejected; ``edges[(from, to)]`` calls, attempts,
+    failures. Keys are the wire names of :class:`models.results.Series`.
+    """
+
+    bucket_s: float
+    t: list[float]
+    entrypoints: dict[str, dict[str, list[float | None]]]
+    services: dict[str, dict[str, list[float]]]
+    edges: dict[tuple[str, str], dict[str, list[float]]]
+
+
+@dataclass(frozen=True, slots=True)
 class PhaseSample:
     """Everything one replication of one phase measured.
 
@@ -101,6 +119,7 @@ class PhaseSample:
     proxy_memory_mi_b: float
     breakages: int
     touched: list[int]
+    series: SeriesSample | None = None
 
 
 @cache

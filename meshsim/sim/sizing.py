@@ -7,7 +7,8 @@ Everything here is analytic, from the scenario alone (no simulation):
   made); cycles (allowed when uncertain) are cut at ``simulation.maxDepth``. Retries are
   not counted: with healthy services they are rare, and in an outage each try that
   fails fast costs less than a successful visit. The estimate is of the expected work.
-* **visits of one phase run** = Σ over entrypoints of ``rate × duration × V(entry)``;
+* **visits of one phase run** = Σ over entrypoints of ``rate × duration × V(entry)``
+  (``rate`` the mean of its ``load`` over the run when it has one);
   the measurement window (``duration − warmup``) is what the run keeps in memory (the
   latency of every measured visit and request, as floats in lists).
 * **memory of one phase run** = bytes per measured visit and request (+ one bit per
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from meshsim.sim.load import mean_rate
 from models import ParallelGroup, Scenario
 
 __all__ = ["RunEstimate", "available_memory", "estimate_run", "fits_in_memory"]
@@ -193,8 +195,10 @@ def estimate_run(
     runs = phase_count * reps * max(1, plans)
     per_request = visits_per_request(scenario)
     by_entry = {e.name: per_request.get(e.service, 1.0) for e in scenario.entrypoints}
-    rate = sum(e.rate for e in scenario.entrypoints)
-    visit_rate = sum(e.rate * by_entry[e.name] for e in scenario.entrypoints)
+    # with a load over time (SPEC §14) its mean over the run
+    rates = {e.name: mean_rate(e, sim.duration) for e in scenario.entrypoints}
+    rate = sum(rates.values())
+    visit_rate = sum(rates[e.name] * by_entry[e.name] for e in scenario.entrypoints)
     window = max(sim.duration - sim.warmup, 0.0)
     run_bytes = (
         visit_rate * window * BYTES_PER_VISIT

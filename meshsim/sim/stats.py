@@ -25,6 +25,7 @@ from meshsim.sim.samples import (
     ServiceSample,
     numeric_fields,
 )
+from meshsim.sim.series import mean_series
 from models.results import EdgeResult, EntrypointResult, LatencyStats, PhaseResult, ServiceResult
 
 __all__ = [
@@ -222,6 +223,7 @@ def phase_metrics(rec: Recorder) -> PhaseSample:
         proxy_memory_mi_b=memory,
         breakages=breakages,
         touched=rec.touched,
+        series=rec.series(),
     )
 
 
@@ -375,5 +377,6 @@ def aggregate_phase(
         services=services,
         edges=edges,
         ci95=_cis(PhaseResult, est, _PHASE_CI) if many else {},
+        series=mean_series([r.series for r in reps]),
         **_means(est),
     )
