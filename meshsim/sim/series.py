@@ -315,9 +315,7 @@ def ejected_at(view: ClientView, replica: int, now: float) -> bool:
     return tick > now + 1e-9
 
 
-def _views_by_server(
-    sim: Simulation, servers: list[int]
-) -> Iterator[tuple[int, list[ClientView]]]:
+def _views_by_server(sim: Simulation, servers: list[int]) -> Iterator[tuple[int, list[ClientView]]]:
     """The proxies' views of each of ``servers`` that run outlier detection."""
     proxies = [*sim.entry_views, sim.waypoint_views]
     proxies += [r.views for replicas in sim.replicas for r in replicas if r.views]
