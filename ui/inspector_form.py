@@ -62,9 +62,16 @@ class FieldForm(QWidget):
     committed = Signal(object, object)
     """(path, value): a field's new value (``UNSET`` removes it)."""
 
-    def __init__(self, sections: list[Section], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        sections: list[Section],
+        parent: QWidget | None = None,
+        choices: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("FieldForm")
+        self._choices = choices or {}
+        """Fields (by model name) edited as a choice among these values (a fault's service)."""
         self.editors: dict[str, FieldEditor] = {}
         self.groups: dict[str, QGroupBox] = {}
         outer = QVBoxLayout(self)
@@ -84,6 +91,8 @@ class FieldForm(QWidget):
             path = (*loc, wire_key(name, info))
             label = LABELS.get(name, name.replace("_", " ").capitalize())
             kind, extra = field_kind(info.annotation)
+            if name in self._choices:
+                kind, extra = "choice", self._choices[name]
             if kind == "group":
                 box = QGroupBox(label)
                 box.setToolTip(info.description or "")
