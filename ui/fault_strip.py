@@ -119,6 +119,11 @@ class FaultStrip(QWidget):
         painter.fillRect(QRectF(LABEL_W, 0, span, self.height()), QColor("#eceff1"))
         warm = span * self._warmup / self._end
         painter.fillRect(QRectF(LABEL_W, 0, warm, self.height()), QColor("#cfd8dc"))
+        painter.setPen(QColor("#78909c"))
+        ends = QRectF(LABEL_W + 2, 0, span - 4, LANE_H + GAP)
+        painter.drawText(ends, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, "0")
+        right = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
+        painter.drawText(ends, right, format_duration(self._end))
         for index, fault in enumerate(self._faults):
             rect = self.window_rect(index)
             colour = QColor(COLOURS.get(fault.type, "#455a64"))

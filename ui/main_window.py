@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         self.graph.entrypoint_clicked.connect(self.inspector.select_entrypoint)
         self.timeline.service_clicked.connect(session.select_service)
         self.timeline.phase_clicked.connect(self.inspector.select_phase)
+        self.timeline.fault_clicked.connect(self.inspector.select_fault)
         self.results.service_clicked.connect(session.select_service)
 
     # --- commands ---------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Drag a service from one column to another to change the phase in which it joins
 the mesh; each column's header renames, moves, removes the phase and sets its
-mTLS changes. The slider picks the phase on display (the session's), which the graph
+mTLS changes. A strip above the columns shows the injected faults' windows over the
+simulated time every phase runs (click one to edit it). The slider picks the phase on display (the session's), which the graph
 and the results show too. After Compare it draws the plan picked in the ranking; a
 plan other than the scenario's own is shown read-only.
 """
@@ -30,6 +31,7 @@ from meshsim import phase_names
 from models import Scenario
 from ui import edits
 from ui.backend import ScenarioError
+from ui.fault_strip import FaultStrip
 from ui.palette import phase_colour
 from ui.phase_list import ElidedLabel, PhaseList, mtls_button, mtls_summary
 from ui.session import Session
@@ -44,6 +46,7 @@ class PhaseTimeline(QWidget):
     phase_displayed = Signal(int)
     phase_clicked = Signal(int)
     service_clicked = Signal(str)
+    fault_clicked = Signal(int)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,7 +107,10 @@ class PhaseTimeline(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.setSpacing(2)
+        self.fault_strip = FaultStrip()
+        self.fault_strip.fault_clicked.connect(self.fault_clicked)
         layout.addLayout(top)
+        layout.addWidget(self.fault_strip)
         layout.addWidget(self.scroll, 1)
         session.display_changed.connect(self._on_session_display_changed)
         session.phase_changed.connect(self._on_session_phase_changed)
@@ -160,6 +166,7 @@ class PhaseTimeline(QWidget):
         self._show_plan_note(scenario)
         self.slider.setEnabled(scenario is not None)
         self.add_button.setEnabled(scenario is not None and self._editable)
+        self.fault_strip.set_scenario(scenario)
         if scenario is None:
             self._update_slider_label()
             return
