@@ -3,9 +3,10 @@
 Drag a service from one column to another to change the phase in which it joins
 the mesh; each column's header renames, moves, removes the phase and sets its
 mTLS changes. A strip above the columns shows the injected faults' windows over the
-simulated time every phase runs (click one to edit it). The slider picks the phase on display (the session's), which the graph
-and the results show too. After Compare it draws the plan picked in the ranking; a
-plan other than the scenario's own is shown read-only.
+simulated time every phase runs (click one to edit it). The slider picks the phase
+on display (the session's), which the graph and the results show too. After Compare
+it draws the plan picked in the ranking; a plan other than the scenario's own is
+shown read-only.
 """
 
 from __future__ import annotations
