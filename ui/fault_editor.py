@@ -53,7 +53,6 @@ class FaultList(Extras):
         end = scenario.simulation.duration
         for fault in scenario.faults:
             QListWidgetItem(fault_text(fault, end), self.fault_list)
-        self.fault_list.setVisible(bool(scenario.faults))
         self.fault_list.itemClicked.connect(self._on_fault_list_item_clicked)
         self.fault_service = QComboBox()
         self.fault_service.setSizeAdjustPolicy(
@@ -75,6 +74,7 @@ class FaultList(Extras):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(box)
+        self.fault_list.setHidden(not scenario.faults)
 
     def add_fault(self) -> None:
         service = self.fault_service.currentText()

@@ -41,6 +41,11 @@ def fault_window(fault: Fault, end_s: float) -> tuple[float, float]:
 
 def fault_text(fault: Fault, end_s: float) -> str:
     """The fault and its window in words, for lists and tooltips."""
+    if fault.start >= end_s:
+        return (
+            f"{fault_title(fault)}, from {format_duration(fault.start)}: after the run's "
+            f"{format_duration(end_s)}, so it never applies"
+        )
     start, stop = fault_window(fault, end_s)
     until = "the end" if fault.duration is None else format_duration(stop)
     return f"{fault_title(fault)}, {format_duration(start)} to {until}"
@@ -82,6 +87,7 @@ class FaultStrip(QWidget):
         lanes = []
         for fault in self._faults:
             start, stop = fault_window(fault, self._end)
+            stop = max(stop, start + self._end / 100)  # a marker takes room too
             lane = next((i for i, end in enumerate(ends) if end <= start), len(ends))
             if lane == len(ends):
                 ends.append(stop)

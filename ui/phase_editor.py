@@ -90,7 +90,6 @@ class NameListEditor(QGroupBox):
         self.list = QListWidget()
         self.list.setMaximumHeight(70)
         self.list.addItems(self.names)
-        self.list.setVisible(bool(self.names))
         self.picker = name_combo([c for c in candidates if c not in self.names])
         self.picker.setToolTip(tip)
         self.picker.lineEdit().setPlaceholderText(f"pick or type a {noun}")
@@ -110,6 +109,7 @@ class NameListEditor(QGroupBox):
         layout.addWidget(self.list)
         layout.addLayout(row)
         layout.addWidget(self.error)
+        self.list.setHidden(not self.names)  # once parented: never a window of its own
 
     def _on_add_button_clicked(self) -> None:
         name = self.picker.currentText().strip()
@@ -118,6 +118,7 @@ class NameListEditor(QGroupBox):
         elif name in self.names:
             set_error(self.error, f"{name} is already in the list")
         else:
+            set_error(self.error, None)
             self.changed.emit([*self.names, name])
 
     def _on_remove_button_clicked(self) -> None:
@@ -178,7 +179,6 @@ class MtlsRulesEditor(QGroupBox):
         grid.setColumnStretch(0, 1)
         self.empty = QLabel("No mTLS change in this phase.")
         self.empty.setStyleSheet(HINT)
-        self.empty.setVisible(not self.rules)
         self.add_button = tool_button("+ Add rule", "Add a STRICT rule for a meshed service")
         self.add_button.clicked.connect(self._on_add_button_clicked)
         self.error = error_label()
@@ -189,6 +189,7 @@ class MtlsRulesEditor(QGroupBox):
             layout.addLayout(grid)
         layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.error)
+        self.empty.setHidden(bool(self.rules))
 
     def _add_row(self, grid: QGridLayout, row: int, rule: dict) -> None:
         index = row - 1
@@ -281,6 +282,8 @@ class PhaseEditor(Extras):
         layout.setContentsMargins(0, 0, 0, 0)
         for box in (self.mtls, self.policies, self.namespaces, self.waypoints):
             layout.addWidget(box)
+        self._active = ""
+        """The editor of the last edit asked for: problems of the phase go under it."""
         self._errors = {
             "mtls": self.mtls.error,
             "policies": self.policy_error,
@@ -296,7 +299,6 @@ class PhaseEditor(Extras):
         hosts = [p.host for p in scenario.rollout.phases[index].policies]
         for host in hosts:
             QListWidgetItem(f"policy for {host}", self.policy_list)
-        self.policy_list.setVisible(bool(hosts))
         self.policy_list.itemClicked.connect(self._on_policy_list_item_clicked)
         self.policy_host = name_combo([s for s in services if s not in hosts])
         self.policy_host.setEditable(False)
@@ -313,12 +315,14 @@ class PhaseEditor(Extras):
         layout.addWidget(self.policy_list)
         layout.addLayout(row)
         layout.addWidget(self.policy_error)
+        self.policy_list.setHidden(not hosts)
         return box
 
     # --- requests to the panel ----------------------------------------------------------
 
     def _on_mtls_changed(self, rules: list[dict]) -> None:
         index = self.selection.key[0]
+        self._active = "mtls"
         self.edit_requested.emit(
             f"phase {self._name} mTLS → {_rules_in_words(rules)}",
             lambda data: edits.set_phase_mtls(data, index, rules),
@@ -327,6 +331,7 @@ class PhaseEditor(Extras):
 
     def _set_names(self, key: str, names: list[str]) -> None:
         index = self.selection.key[0]
+        self._active = key
         self.edit_requested.emit(
             f"phase {self._name} {key} → {', '.join(names) or 'none'}",
             lambda data: edits.set_phase_names(data, index, key, names),
@@ -355,6 +360,8 @@ class PhaseEditor(Extras):
         for problem in err.problems:
             rest = problem.path[len(prefix) :] if problem.path.startswith(prefix) else ""
             key = rest.split(".")[0].split("[")[0]
+            if rest and key not in self._errors:
+                key = self._active  # a rule of the phase the edit broke (a service twice)
             if key in self._errors:
                 found.setdefault(key, []).append(f"{rest}: {problem.message}")
             else:
