@@ -36,6 +36,7 @@ from ui.inspector_form import FieldForm, Loc, Section
 from ui.palette import ERROR_TEXT
 from ui.phase_editor import PhaseEditor, PhasePolicyButtons
 from ui.session import Session
+from ui.sweep_actions import spec_path
 from ui.wire_paths import assign
 
 SETTINGS_TITLE = "Scenario settings"
@@ -49,6 +50,8 @@ class InspectorPanel(QWidget):
     """Validated editing of the selected part of the scenario."""
 
     selection_changed = Signal(object)
+    sweep_requested = Signal(str, object)
+    """(SPEC §15 path, current value): "Sweep this…" on a field."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -227,6 +230,8 @@ class InspectorPanel(QWidget):
             sections, choices={"service": services} if self._selection.kind == "fault" else None
         )
         self.form.committed.connect(self._on_form_committed)
+        self.form.sweep_requested.connect(self._on_form_sweep_requested)
+        self.form.sweeps = not self._selection.kind.endswith("_draft")
         outer.addWidget(self.form)
         made = self._make_extras()
         self.extras, self.more_extras = (made[0] if made else None), made[1:]
@@ -310,6 +315,9 @@ class InspectorPanel(QWidget):
         words = edits.describe_edit(current, path, None if value is UNSET else value)
         if not self._edit(words, change, path):
             self._selection = selection
+
+    def _on_form_sweep_requested(self, path: Loc, value: Any) -> None:
+        self.sweep_requested.emit(spec_path(to_wire(self._document.scenario), path), value)
 
     def _on_extras_select_requested(self, selection: Selection) -> None:
         self.select(selection)

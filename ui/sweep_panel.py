@@ -93,22 +93,36 @@ class SweepPanel(QWidget):
         self._phase = ""
 
     def _layout(self) -> None:
+        """Inputs on the left, the chart on the right: a bottom dock is wide, not tall."""
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for k in range(2):
+            self.paths[k].setMinimumWidth(120)
+            self.values[k].setMinimumWidth(80)
             row = QHBoxLayout()
             row.addWidget(self.paths[k], 3)
             row.addWidget(self.values[k], 2)
             form.addRow(f"field {k + 1} / values", row)
         self.values[0].setPlaceholderText("V1,V2,... or LOW..HIGH:COUNT")
+        self.paths[0].setPlaceholderText("field, e.g. mesh.defaults.retries.attempts")
         form.addRow("chart", self.metric)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        controls = QVBoxLayout()
+        controls.addLayout(form)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.progress, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.status)
-        layout.addWidget(self.canvas, 1)
+        controls.addLayout(buttons)
+        controls.addWidget(self.status)
+        controls.addStretch(1)
+        left = QWidget()
+        left.setLayout(controls)
+        left.setMaximumWidth(460)
+        self.canvas.setMinimumSize(240, 120)
+        self.canvas.setToolTip("Click a point to load its setting into the scenario (Undo reverts)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(left, 2)
+        layout.addWidget(self.canvas, 3)
 
     def sweep_field(self, path: str, value: Any) -> None:
         """Sweep this…: sweep ``path`` over a range around its current ``value``."""
