@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from models import Fault, Scenario, format_duration
 
-LANE_H, GAP, LABEL_W = 14, 2, 58
+LANE_H, GAP, LABEL_W = 13, 2, 58
 COLOURS = {"outage": "#c62828", "crash": "#6a1b9a", "error": "#ef6c00", "latency": "#1565c0"}
 
 
@@ -86,6 +86,9 @@ class FaultStrip(QWidget):
         ends: list[float] = []
         lanes = []
         for fault in self._faults:
+            if fault.start >= self._end:
+                lanes.append(0)  # never applies: a marker at the end, taking no lane
+                continue
             start, stop = fault_window(fault, self._end)
             stop = max(stop, start + self._end / 100)  # a marker takes room too
             lane = next((i for i, end in enumerate(ends) if end <= start), len(ends))
@@ -135,7 +138,7 @@ class FaultStrip(QWidget):
             colour = QColor(COLOURS.get(fault.type, "#455a64"))
             painter.setPen(QPen(colour.darker(130), 1))
             fill = QColor(colour)
-            fill.setAlpha(190)
+            fill.setAlpha(190 if fault.start < self._end else 60)  # faint: never applies
             painter.setBrush(fill)
             painter.drawRoundedRect(rect, 3, 3)
             painter.setPen(QColor("white"))

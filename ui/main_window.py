@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         self.timeline.fault_clicked.connect(self.inspector.select_fault)
         self.inspector.sweep_requested.connect(self._on_inspector_sweep_requested)
         self.results.service_clicked.connect(session.select_service)
+        self.results.ranking_page.settings_requested.connect(self.plan_settings)
 
     # --- commands ---------------------------------------------------------------------
 
@@ -239,6 +240,11 @@ class MainWindow(QMainWindow):
             )
             return
         self.select_service(name)
+
+    def plan_settings(self) -> None:
+        """Edit the score's weights and the rollout constraints (one undo step)."""
+        if self.session.loaded and dialogs.edit_plan_settings(self, self.session):
+            self.session.note("Score weights and constraints changed: Compare again to rank")
 
     def about(self) -> None:
         dialogs.show_info(
