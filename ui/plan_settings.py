@@ -143,6 +143,14 @@ class PlanSettingsDialog(QDialog):
                 tip += ", separated by commas"
             self.fields[f"constraints.{key}"] = field = Field(placeholder, tip)
             form.addRow(label, field)
+        note = QLabel(
+            "Pilot max exposure: the share of entry requests phase 1 may touch (0.1 or 10%). "
+            "First and last: service names, separated by commas. A plan that breaks a limit "
+            "is marked in the ranking with what it breaks."
+        )
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #607d8b; font-size: 11px;")
+        form.addRow(note)
         return box
 
     def _weights_box(self, scenario: Scenario) -> QGroupBox:
