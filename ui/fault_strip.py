@@ -1,8 +1,9 @@
 """FaultStrip: the scenario's faults as windows over simulated time, above the phases.
 
 Every phase (and the baseline) simulates the same span of time with the same faults, so
-one strip serves them all: a lane per fault (overlapping ones stack), the warm-up
-shaded, each window labelled and explained by its tooltip. Clicking a window asks for
+one strip (beside the timeline's slider) serves them all: a lane per fault
+(overlapping ones stack), the warm-up shaded, each window labelled and explained by
+its tooltip. Clicking a window asks for
 that fault to be edited (``fault_clicked``).
 """
 
@@ -60,6 +61,7 @@ class FaultStrip(QWidget):
         super().__init__(parent)
         self.setObjectName("FaultStrip")
         self.setMouseTracking(True)
+        self.setMinimumWidth(160)
         self._faults: list[Fault] = []
         self._end = 60.0
         self._warmup = 0.0

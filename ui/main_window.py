@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
             "Sweep", "sweep_dock", self.sweep_panel, area.BottomDockWidgetArea
         )
         self.tabifyDockWidget(self.timeline_dock, self.sweep_dock)
-        self.timeline_dock.raise_()
+        self.sweep_dock.hide()  # until "Sweep this…" or View › Sweep: no tab bar
 
     def _apply_default_sizes(self) -> None:
         """The default dock sizes: the graph in the middle gets the most room."""
@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
             dock.show()
         self.sweep_dock.setFloating(False)
         self.tabifyDockWidget(self.timeline_dock, self.sweep_dock)
-        self.timeline_dock.raise_()
+        self.sweep_dock.hide()
         self._apply_default_sizes()
 
     def add_service(self) -> None:

@@ -2,7 +2,7 @@
 
 Drag a service from one column to another to change the phase in which it joins
 the mesh; each column's header renames, moves, removes the phase and sets its
-mTLS changes. A strip above the columns shows the injected faults' windows over the
+mTLS changes. A strip beside the slider shows the injected faults' windows over the
 simulated time every phase runs (click one to edit it). The slider picks the phase
 on display (the session's), which the graph and the results show too. After Compare
 it draws the plan picked in the ranking; a plan other than the scenario's own is
@@ -87,10 +87,14 @@ class PhaseTimeline(QWidget):
         self.plan_note.hide()
         self.written_button.hide()
         self.use_button.hide()
+        # The faults share the top row with the slider: the columns keep their height.
+        self.fault_strip = FaultStrip()
+        self.fault_strip.fault_clicked.connect(self.fault_clicked)
         top = QHBoxLayout()
         top.addWidget(QLabel("Phase on display:"))
         top.addWidget(self.slider, 1)
         top.addWidget(self.slider_label)
+        top.addWidget(self.fault_strip, 1)
         top.addWidget(self.plan_note)
         top.addWidget(self.use_button)
         top.addWidget(self.written_button)
@@ -108,10 +112,7 @@ class PhaseTimeline(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.setSpacing(2)
-        self.fault_strip = FaultStrip()
-        self.fault_strip.fault_clicked.connect(self.fault_clicked)
         layout.addLayout(top)
-        layout.addWidget(self.fault_strip)
         layout.addWidget(self.scroll, 1)
         session.display_changed.connect(self._on_session_display_changed)
         session.phase_changed.connect(self._on_session_phase_changed)
