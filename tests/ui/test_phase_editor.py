@@ -229,3 +229,23 @@ def test_fault_text_says_the_window():
     endless = Fault.model_validate({"service": "db", "type": "outage", "start": "50s"})
     assert fault_text(endless, 60) == "db outage, 50s to the end"
     assert fault_text(endless, 20).endswith("after the run's 20s, so it never applies")
+
+
+def test_wheel_over_unfocused_fault_editors_changes_nothing(window, tmp_path):
+    bookinfo(window, tmp_path)
+    before = window.document.scenario
+    for select in (lambda: window.inspector.select_fault(0), window.inspector.select_scenario):
+        select()
+        window.graph.setFocus()
+        combos = window.inspector.findChildren(QComboBox)
+        if window.inspector.selection.kind == "fault":  # the form's service and type
+            editors = window.inspector.editors
+            assert {editors[f"faults[0].{k}"].widget for k in ("service", "type")} <= set(combos)
+        else:  # the service of a new fault
+            assert window.inspector.more_extras[0].fault_service in combos
+        for combo in combos:
+            text = combo.currentText()
+            wheel(combo, -1)
+            wheel(combo, 2)
+            assert combo.currentText() == text
+    assert window.document.scenario == before
