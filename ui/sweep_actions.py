@@ -97,8 +97,8 @@ class SweepActions(QObject):
         phase = self._session.phase if self._session.shows_written_plan else 0
         scenario = self._session.scenario
         names = [p.name for p in scenario.rollout.phases] if scenario is not None else []
-        which = f"phase {names[phase - 1]}" if phase and names else "the last phase"
-        self.panel.status.setText(
-            f"Sweeps {path} in {which} (the phase on display, or the last one when the "
-            "baseline is shown): adjust the values, then Run sweep."
-        )
+        if phase and names:
+            which = f"phase {names[phase - 1]} (on display)"
+        else:
+            which = f"phase {names[-1]} (the last)" if names else "the scenario"
+        self.panel.status.setText(f"Sweeps {path} in {which}. Adjust the values, then Run sweep.")
