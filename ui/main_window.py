@@ -39,6 +39,8 @@ from ui.recovery import Recovery, orphans, recovery_dir
 from ui.results_panel import ResultsPanel
 from ui.run_actions import RunActions
 from ui.session import Session
+from ui.sweep_actions import SweepActions
+from ui.sweep_panel import SweepPanel
 
 ORGANISATION, APPLICATION = "meshsim", "meshsim"
 STATE_VERSION = 2
@@ -64,6 +66,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.files = FileActions(self.session, self.settings, self, self.results.charts)
         self.runs = RunActions(self.session, self)
+        self.sweeps = SweepActions(self.session, self.sweep_panel)
         self.recovery = Recovery(self.session, recovery_dir(self.settings))
         self.commands = build_actions(self, self.session, self)
         self.menus = build_menus(self, self.commands, self._menu_groups())
@@ -121,6 +124,12 @@ class MainWindow(QMainWindow):
             "Rollout phases", "timeline_dock", self.timeline, area.BottomDockWidgetArea
         )
         self.inspector_dock.setMinimumWidth(260)
+        self.sweep_panel = SweepPanel()
+        self.sweep_dock = self._dock(
+            "Sweep", "sweep_dock", self.sweep_panel, area.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.timeline_dock, self.sweep_dock)
+        self.sweep_dock.hide()  # until "Sweep this…" or View › Sweep: no tab bar
 
     def _apply_default_sizes(self) -> None:
         """The default dock sizes: the graph in the middle gets the most room."""
@@ -167,7 +176,12 @@ class MainWindow(QMainWindow):
                 export.addAction(self.commands[action_id])
 
         def docks(menu: QMenu) -> None:
-            for dock in (self.inspector_dock, self.timeline_dock, self.results_dock):
+            for dock in (
+                self.inspector_dock,
+                self.timeline_dock,
+                self.results_dock,
+                self.sweep_dock,
+            ):
                 menu.addAction(dock.toggleViewAction())
 
         return {"recent": recent, "import": imports, "export": exports, "docks": docks}
@@ -189,7 +203,10 @@ class MainWindow(QMainWindow):
         self.graph.entrypoint_clicked.connect(self.inspector.select_entrypoint)
         self.timeline.service_clicked.connect(session.select_service)
         self.timeline.phase_clicked.connect(self.inspector.select_phase)
+        self.timeline.fault_clicked.connect(self.inspector.select_fault)
+        self.inspector.sweep_requested.connect(self._on_inspector_sweep_requested)
         self.results.service_clicked.connect(session.select_service)
+        self.results.ranking_page.settings_requested.connect(self.plan_settings)
 
     # --- commands ---------------------------------------------------------------------
 
@@ -206,6 +223,9 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             self.addDockWidget(area, dock)
             dock.show()
+        self.sweep_dock.setFloating(False)
+        self.tabifyDockWidget(self.timeline_dock, self.sweep_dock)
+        self.sweep_dock.hide()
         self._apply_default_sizes()
 
     def add_service(self) -> None:
@@ -220,6 +240,11 @@ class MainWindow(QMainWindow):
             )
             return
         self.select_service(name)
+
+    def plan_settings(self) -> None:
+        """Edit the score's weights and the rollout constraints (one undo step)."""
+        if self.session.loaded and dialogs.edit_plan_settings(self, self.session):
+            self.session.note("Score weights and constraints changed: Compare again to rank")
 
     def about(self) -> None:
         dialogs.show_info(
@@ -275,6 +300,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.runs.shutdown()
+        self.sweeps.shutdown()
         self.recovery.stop()
         self._save_state()
         event.accept()
@@ -318,6 +344,13 @@ class MainWindow(QMainWindow):
 
     def _on_document_dirty_changed(self, dirty: bool) -> None:
         self.setWindowModified(dirty)
+
+    def _on_inspector_sweep_requested(self, path: str, value) -> None:
+        self.sweeps.sweep_field(path, value)
+        self.sweep_dock.show()
+        self.sweep_dock.raise_()
+        height = max(self.sweep_dock.height(), int(self.height() * 0.3))
+        self.resizeDocks([self.sweep_dock], [height], Qt.Orientation.Vertical)
 
     def _on_graph_call_clicked(self, caller: str, callee: str) -> None:
         self.inspector.select_call(caller, callee)
