@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "ReplicaGroupResult",
     "BlastEntry",
     "BlastResults",
     "CompareResults",
@@ -29,6 +30,16 @@ class _Result(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
     )
+
+
+def _drop_unset(data: dict, model: type[BaseModel], names: tuple[str, ...]) -> dict:
+    """``data`` without the SPEC §20 keys ``names`` whose value is None.
+
+    They appear only where a scenario uses canaries, authorization or cost, so every
+    other scenario's results document stays exactly what it was.
+    """
+    keys = set(names) | {model.model_fields[n].alias or n for n in names}
+    return {k: v for k, v in data.items() if not (k in keys and v is None)}
 
 
 class LatencyStats(_Result):
@@ -66,6 +77,14 @@ class EntrypointResult(_Result):
     )
 
 
+class ReplicaGroupResult(_Result):
+    """What the meshed or the plain replicas of a canary service saw (SPEC §20)."""
+
+    replicas: int = Field(description="Replicas in the group.")
+    attempts: float = Field(description="Tries that went to a replica of the group.")
+    failures: float = Field(description="Those tries whose outcome was not ok.")
+
+
 class ServiceResult(_Result):
     """Metrics of one service in one phase (SPEC §11.2)."""
 
@@ -78,6 +97,16 @@ class ServiceResult(_Result):
     utilization: float = Field(description="Busy worker time / worker capacity.")
     ejections: float = Field(description="Outlier ejections of its replicas.")
     latency_ms: LatencyStats = Field(description="Latency of its attempts as clients see them.")
+    meshed: ReplicaGroupResult | None = Field(
+        None, description="A canary: its replicas with a sidecar (absent otherwise)."
+    )
+    plain: ReplicaGroupResult | None = Field(
+        None, description="A canary: its replicas without a sidecar (absent otherwise)."
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_split(self, handler: SerializerFunctionWrapHandler) -> dict:
+        return _drop_unset(handler(self), ServiceResult, ("meshed", "plain"))
 
 
 class EdgeResult(_Result):
@@ -97,6 +126,14 @@ class EdgeResult(_Result):
     breakages: float = Field(
         0.0, description="Attempts refused because a plaintext client met STRICT."
     )
+    denials: float | None = Field(
+        None,
+        description="Attempts refused with 403 by AuthorizationPolicy (absent: none in force).",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_denials(self, handler: SerializerFunctionWrapHandler) -> dict:
+        return _drop_unset(handler(self), EdgeResult, ("denials",))
 
 
 class PhaseResult(_Result):
@@ -119,6 +156,23 @@ class PhaseResult(_Result):
     exposure: float = Field(description="Share of entry requests touching a service onboarded now.")
     breakages: float = Field(0.0, description="Attempts refused by STRICT mTLS (plaintext client).")
     ci95: dict[str, float] = Field(default_factory=dict, description="95% half-widths by metric.")
+    canary: dict[str, float] | None = Field(
+        None, description="Canary share of each service meshed in part (absent: no canary)."
+    )
+    denials: float | None = Field(
+        None, description="Attempts refused by AuthorizationPolicy (absent: none in force)."
+    )
+    proxy_cost_per_month: float | None = Field(
+        None,
+        description="(proxyCpuCores × vcpuHour + proxyMemoryMiB / 1024 × gibHour) × 730; "
+        "absent without `cost`.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_beyond(self, handler: SerializerFunctionWrapHandler) -> dict:
+        return _drop_unset(
+            handler(self), PhaseResult, ("canary", "denials", "proxy_cost_per_month")
+        )
 
 
 class Results(_Result):

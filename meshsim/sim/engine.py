@@ -20,7 +20,7 @@ import simpy
 from meshsim.errors import SimulationCancelled
 from meshsim.sim.clientview import ClientView
 from meshsim.sim.compile import CallSpec, PhasePlan, PolicyRT
-from meshsim.sim.model import EntryRT, Link, Model, Request
+from meshsim.sim.model import EntryRT, FaultRT, Link, Model, Request
 from meshsim.sim.outcomes import OUTLIER_FAILURES, Outcome, flags
 from meshsim.sim.recorder import Recorder
 from meshsim.sim.replica import Replica, busy_until, run_fault
@@ -33,6 +33,7 @@ Steps = Generator[simpy.Event, Any, Outcome]
 # module globals: the hot loop reads them without an attribute lookup on the enum
 OK, ERROR, UNAVAILABLE, TIMEOUT = Outcome.OK, Outcome.ERROR, Outcome.UNAVAILABLE, Outcome.TIMEOUT
 RESET, CONNECT_FAILURE, OVERFLOW = Outcome.RESET, Outcome.CONNECT_FAILURE, Outcome.OVERFLOW
+DENIED = Outcome.DENIED
 _FAILED_FOR_OUTLIER = flags(OUTLIER_FAILURES)
 _CHUNKS = 50
 # where the current try of a call is; _NO_HOST: it found every replica ejected ("no
@@ -68,7 +69,17 @@ class Simulation:
         self.link = self.rt.link
         self.rec = Recorder(model, plan)
         self.replicas = [
-            [Replica(env, s.concurrency) for _ in range(s.replicas)] for s in model.services
+            [
+                Replica(env, s.concurrency, plan.smeshed(i, r), model.replica_cluster[i][r])
+                for r in range(s.replicas)
+            ]
+            for i, s in enumerate(model.services)
+        ]
+        # SPEC §20: services whose certificate has expired (> 0), who splits its metrics
+        self.cert_expired = [0] * len(model.services)
+        self.split = [
+            plan.replica_meshed is not None and plan.replica_meshed[i] is not None
+            for i in range(len(model.services))
         ]
         # one proxy per entrypoint (the gateway), per client replica (its sidecar, kept on
         # the Replica) and per ambient waypoint (shared by all its callers): SPEC §10.1
@@ -80,9 +91,23 @@ class Simulation:
         # set of onboarded services is computed from it afterwards (SPEC §11.3)
         self.bits = [1 << i for i in range(len(model.services))]
         for fault in model.faults:
-            if fault.kind == "crash":
-                for replica in self.replicas[fault.service][: fault.replicas]:
+            if fault.kind in ("crash", "proxy-crash"):
+                for replica in self._hit(fault)[: fault.replicas]:
                     replica.crash = env.event()
+
+    def _hit(self, fault: FaultRT) -> list[Replica]:
+        """Replicas a fault can hit: a proxy crash only those that run a proxy."""
+        replicas = self.replicas[fault.service]
+        return [r for r in replicas if r.meshed] if fault.kind == "proxy-crash" else replicas
+
+    def _cert_expiry(self, fault: FaultRT) -> Generator[simpy.Event, Any, None]:
+        """A certificate expiry: mTLS to and from the service fails in its window."""
+        if fault.start > 0:
+            yield self.env.timeout(fault.start)
+        self.cert_expired[fault.service] += 1
+        if fault.duration is not None:
+            yield self.env.timeout(fault.duration)
+            self.cert_expired[fault.service] -= 1
 
     # --- driving ---------------------------------------------------------------------
 
@@ -94,7 +119,10 @@ class Simulation:
         """Run arrivals until ``duration``, then drain the measured requests."""
         env, model = self.env, self.model
         for fault in model.faults:
-            env.process(run_fault(env, fault, self.replicas[fault.service]))
+            if fault.kind == "cert-expiry":
+                env.process(self._cert_expiry(fault))
+            else:
+                env.process(run_fault(env, fault, self._hit(fault)))
         for e in range(len(model.entrypoints)):
             env.process(self._arrivals(e))
         end = model.duration + model.drain
@@ -129,7 +157,7 @@ class Simulation:
             rec.entry_started(req)
         link = self.link(self.model.entry_client_id(entry.index), entry.service)
         meshed = entry.gateway and self.plan.gateway_meshed
-        outcome = yield from self.call(link, meshed, None, 0, req, self.entry_views[entry.index])
+        outcome = yield from self.call(link, meshed, None, 0, req, self.entry_views[entry.index], 0)
         if req.measured:
             rec.entry_done(req, outcome, self.env.now)
 
@@ -143,11 +171,12 @@ class Simulation:
         depth: int,
         req: Request,
         proxy: Views,
+        src: int,
     ) -> Steps:
         """A logical call: application layer, then mesh layer, then attempts.
 
         ``proxy`` holds the views of the calling proxy: the client replica's sidecar, or
-        the entrypoint's gateway.
+        the entrypoint's gateway; ``src`` is the cluster the client runs in.
         """
         rec = self.rec
         server = link.server
@@ -157,12 +186,14 @@ class Simulation:
         policy = self.plan.policies[server] if cmeshed else None
         app = spec is not None and (spec.timeout_s is not None or spec.retries > 0)
         if policy is None and not app:
-            outcome = yield from self._try(link, cmeshed, None, depth, req, [], None)
+            outcome = yield from self._try(link, cmeshed, None, depth, req, [], None, src)
         elif not app:
-            outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy)
+            outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy, src)
         else:
             assert spec is not None
-            outcome = yield from self._app_layer(link, cmeshed, policy, spec, depth, req, proxy)
+            outcome = yield from self._app_layer(
+                link, cmeshed, policy, spec, depth, req, proxy, src
+            )
         if req.measured and outcome != OK:
             rec.call_failed(link.client, server)
         return outcome
@@ -176,16 +207,17 @@ class Simulation:
         depth: int,
         req: Request,
         proxy: Views,
+        src: int,
     ) -> Steps:
         env = self.env
         timeout, tries, backoff = spec.timeout_s, spec.retries + 1, spec.backoff_s
         outcome = ERROR
         for k in range(tries):
             if timeout is None:
-                outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy)
+                outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy, src)
             else:
                 flag = [False]
-                proc = env.process(self._mesh(link, cmeshed, policy, depth, req, flag, proxy))
+                proc = env.process(self._mesh(link, cmeshed, policy, depth, req, flag, proxy, src))
                 done = yield proc | env.timeout(timeout)
                 if proc in done:
                     outcome = done[proc]
@@ -194,8 +226,8 @@ class Simulation:
                     outcome = TIMEOUT
                     if req.measured:
                         self.rec.app_timeout(link.server)
-            if outcome == OK:
-                return OK
+            if outcome == OK or outcome == DENIED:
+                return outcome  # a 403 is about the caller: asking again cannot help
             if k + 1 < tries and backoff > 0:
                 yield env.timeout(backoff)
         return outcome
@@ -209,18 +241,19 @@ class Simulation:
         req: Request,
         abandoned: list[bool] | None,
         proxy: Views,
+        src: int,
     ) -> Steps:
         if policy is None:
-            outcome = yield from self._try(link, cmeshed, None, depth, req, [], None)
+            outcome = yield from self._try(link, cmeshed, None, depth, req, [], None, src)
             return outcome
-        view = self._view(link, policy, proxy)
+        view = self._view(link, policy, proxy, src)
         current = _Try()
         if policy.route_timeout is None:
-            outcome = yield from self._retry_loop(link, view, depth, req, abandoned, current)
+            outcome = yield from self._retry_loop(link, view, depth, req, abandoned, current, src)
             return outcome
         flag = abandoned if abandoned is not None else [False]
         env = self.env
-        proc = env.process(self._retry_loop(link, view, depth, req, flag, current))
+        proc = env.process(self._retry_loop(link, view, depth, req, flag, current, src))
         done = yield proc | env.timeout(policy.route_timeout)
         if proc in done:
             return cast(Outcome, done[proc])
@@ -255,7 +288,7 @@ class Simulation:
         if req.measured:
             self.rec.attempt_ended(server, TIMEOUT, self.env.now - current.start)
 
-    def _view(self, link: Link, policy: PolicyRT, proxy: Views) -> ClientView:
+    def _view(self, link: Link, policy: PolicyRT, proxy: Views, src: int) -> ClientView:
         server = link.server
         if self.ambient and self.plan.waypoint[server]:
             proxy = self.waypoint_views  # one waypoint in front of the server, for all
@@ -270,6 +303,9 @@ class Simulation:
                 partial(self.rec.ejected, server),
             )
             view.shared = proxy is self.waypoint_views
+            if self.model.locality_lb and not view.shared:
+                clusters = self.model.replica_cluster[server]
+                view.local = [i for i, c in enumerate(clusters) if c == src]
             proxy[server] = view
         return view
 
@@ -281,12 +317,13 @@ class Simulation:
         req: Request,
         abandoned: list[bool] | None,
         current: _Try,
+        src: int,
     ) -> Steps:
         policy = view.policy
         tried: list[int] = []
         retry = 0
         while True:
-            outcome = yield from self._try(link, True, view, depth, req, tried, current)
+            outcome = yield from self._try(link, True, view, depth, req, tried, current, src)
             if current.retry_held:
                 view.active_retries -= 1
                 current.retry_held = False
@@ -326,19 +363,32 @@ class Simulation:
         req: Request,
         tried: list[int],
         current: _Try | None,
+        src: int,
     ) -> Steps:
         """One attempt, as the client sees it (pool, per-try timeout, outlier record)."""
         env, rec = self.env, self.rec
         client, server = link.client, link.server
         start = env.now
         measured = req.measured
+        split = self.split[server]
         if view is None:
             if measured:
-                rec.attempt_started(client, server, cmeshed, cmeshed and self.plan.meshed[server])
-            replica = link.route.randrange(len(self.replicas[server]))
-            outcome = yield from self._attempt(link, cmeshed, replica, depth, req)
+                mtls = cmeshed and self.plan.meshed[server] and not split
+                rec.attempt_started(client, server, cmeshed, mtls)
+            if cmeshed or not self.model.multi_network:
+                replica = link.route.randrange(len(self.replicas[server]))
+            else:  # plaintext: only the endpoints of its own network are in reach (§20)
+                reach = self.model.reach[server][self.model.cluster_network[src]]
+                if not reach:
+                    if measured:
+                        rec.attempt_ended(server, CONNECT_FAILURE, 0.0)
+                    return CONNECT_FAILURE
+                replica = reach[link.route.randrange(len(reach))]
+            outcome = yield from self._attempt(link, cmeshed, replica, depth, req, src)
             if measured:
                 rec.attempt_ended(server, outcome, env.now - start)
+                if split:
+                    rec.replica_group(server, self.replicas[server][replica].meshed, outcome)
             return outcome
         assert current is not None
         if view.limited and view.overflows():
@@ -347,7 +397,7 @@ class Simulation:
                 rec.attempt_ended(server, OVERFLOW, None)
             return OVERFLOW
         if measured:
-            rec.attempt_started(client, server, cmeshed, self.plan.meshed[server])
+            rec.attempt_started(client, server, cmeshed, self.plan.meshed[server] and not split)
         view.active += 1  # active + pending requests, as Envoy's retry budget counts
         current.state = _IDLE
         current.start = start
@@ -380,7 +430,7 @@ class Simulation:
         current.state = _IN_FLIGHT
         current.replica = replica
         per_try = view.policy.per_try_timeout
-        attempt = self._attempt(link, cmeshed, replica, depth, req)
+        attempt = self._attempt(link, cmeshed, replica, depth, req, src)
         if per_try is None:
             outcome = yield from attempt
         else:
@@ -397,10 +447,12 @@ class Simulation:
             view.observe_rtt(replica, start)
         if measured:
             rec.attempt_ended(server, outcome, env.now - start)
+            if split:
+                rec.replica_group(server, self.replicas[server][replica].meshed, outcome)
         return outcome
 
     def _attempt(
-        self, link: Link, cmeshed: bool, replica_index: int, depth: int, req: Request
+        self, link: Link, cmeshed: bool, replica_index: int, depth: int, req: Request, src: int
     ) -> Steps:
         """Proxies and network there, the server replica, network back.
 
@@ -411,7 +463,8 @@ class Simulation:
         """
         env, plan = self.env, self.plan
         server = link.server
-        smeshed = plan.meshed[server]
+        replica = self.replicas[server][replica_index]
+        smeshed = replica.meshed
         net = link.net
         delay = 0.0 if net is None else net()
         if cmeshed:
@@ -420,28 +473,54 @@ class Simulation:
             delay += link.in_proxy()
         if self.ambient and cmeshed and plan.waypoint[server]:
             delay += link.waypoint()
-        replica = self.replicas[server][replica_index]
-        refused = plan.strict[server] and not cmeshed
-        if refused or replica.down:
+        crossing = cmeshed and self.model.multi_network and self._crosses(src, replica)
+        if crossing:  # through the east-west gateways, there (and back below)
+            delay += link.cross(replica.cluster)()
+        refused = plan.strict[server] and not cmeshed and smeshed
+        expired = cmeshed and smeshed and self._cert_failed(link.client, server)
+        if refused or replica.down or expired:
             if delay > 0:
                 yield env.timeout(delay)
             if refused and req.measured:
                 self.rec.breakage(link.client, server)
             return CONNECT_FAILURE
+        if req.measured and cmeshed and smeshed and self.split[server]:
+            self.rec.mtls_attempt(link.client, server)
         if net is not None:
             delay += net()
+        if crossing:
+            delay += link.cross(replica.cluster)()
         if delay > 0:
             yield env.timeout(delay)
             if replica.down:  # the outage began while the request was on its way
                 return CONNECT_FAILURE
         if req.measured:
             self.rec.reached(link.client, server, cmeshed, smeshed)
+        if smeshed and plan.authz is not None and self._denied(link.client, server, cmeshed):
+            if req.measured:  # the server's proxy answered 403 for the replica
+                self.rec.denial(link.client, server)
+            return DENIED
         if replica.crash is None:
             outcome = yield from self._serve(link, replica, depth + 1, req)
             return outcome
         proc = env.process(self._serve(link, replica, depth + 1, req))
         done = yield proc | replica.crash
         return done[proc] if proc in done else RESET
+
+    def _crosses(self, src: int, replica: Replica) -> bool:
+        network = self.model.cluster_network
+        return network[src] != network[replica.cluster]
+
+    def _cert_failed(self, client: int, server: int) -> bool:
+        """An expired certificate at either end fails the mTLS handshake (SPEC §20)."""
+        expired = self.cert_expired
+        return expired[server] > 0 or (client < len(expired) and expired[client] > 0)
+
+    def _denied(self, client: int, server: int, cmeshed: bool) -> bool:
+        """The server's AuthorizationPolicy refuses the caller (plaintext: no identity)."""
+        assert self.plan.authz is not None
+        allowed = self.plan.authz[server]
+        return allowed is not None and (not cmeshed or client not in allowed)
 
     # --- at the server replica (SPEC §10.3) -------------------------------------------
 
@@ -485,7 +564,7 @@ class Simulation:
 
     def _script(self, server: int, replica: Replica, depth: int, req: Request) -> Steps:
         service = self.model.services[server]
-        meshed = self.plan.meshed[server]
+        meshed = replica.meshed  # the calling replica's own sidecar (a canary may lack one)
         epoch = replica.epoch
         for parallel, calls in service.script:
             if replica.epoch != epoch:
@@ -516,7 +595,9 @@ class Simulation:
         if not drawn and probability < 1.0 and link.calls.random() >= probability:
             return OK
         for _ in range(spec.times):
-            outcome = yield from self.call(link, meshed, spec, depth, req, replica.views)
+            outcome = yield from self.call(
+                link, meshed, spec, depth, req, replica.views, replica.cluster
+            )
             if outcome != OK:
                 return OK if spec.optional else outcome
         return OK
