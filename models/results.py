@@ -194,7 +194,9 @@ class OrderingScore(_Result):
 
     score: float = Field(description="Higher is better; see docs/planning.md for the weights.")
     slo_violations: int = Field(description="Phases × entrypoints with sloMet false.")
-    breakages: int = Field(description="Phases with a connect-failure caused by STRICT.")
+    breakages: int = Field(
+        description="Phases with a connect-failure caused by STRICT, or with a 403 denial."
+    )
     max_exposure: float = Field(description="Largest per-phase exposure.")
     mean_exposure: float = Field(description="Mean per-phase exposure over phases 1..K.")
     mtls_auc: float = Field(description="Mean mtlsCoverage over phases 1..K.")
