@@ -14,8 +14,7 @@ from meshsim import parse_scenario, run_scenario
 from models.results import Results
 
 HEAD = (
-    "metadata: {name: beyond}\n"
-    "simulation: {duration: 10s, warmup: 0s, seed: 5, replications: 1}\n"
+    "metadata: {name: beyond}\nsimulation: {duration: 10s, warmup: 0s, seed: 5, replications: 1}\n"
 )
 PROXY_1MS = "mesh: {profile: custom, proxy: {latency: 1ms, cpuPer1kRps: 0.2, memoryMiB: 50}}\n"
 
