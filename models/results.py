@@ -270,3 +270,10 @@ class BlastResults(_Result):
 
     phase: str = Field(description="Phase the blast radius was measured in.")
     services: dict[str, BlastEntry] = Field(description="Per service.")
+    fault: str | None = Field(
+        None, description="Fault type injected (SPEC §20); absent for the default outage."
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_fault(self, handler: SerializerFunctionWrapHandler) -> dict:
+        return _drop_unset(handler(self), BlastResults, ("fault",))

@@ -138,3 +138,43 @@ def test_a_phase_with_denials_counts_as_a_breakage_in_the_score() -> None:
     assert res.phases[1].denials is None and res.phases[2].denials > 0
     assert res.phases[2].breakages == 0.0  # no STRICT refusal: only the 403s
     assert score_ordering(s, res.phases).breakages == 1
+
+
+CHAIN = {
+    "metadata": {"name": "chain"},
+    "simulation": {"duration": "6s", "warmup": "1s", "replications": 2},
+    "services": [
+        {"name": "c", "calls": [{"to": "a"}]},
+        {"name": "a"},
+    ],
+    "entrypoints": [{"name": "web", "service": "c", "rate": 20}],
+    "rollout": {
+        "phases": [
+            {"name": "a-only", "services": ["a"]},
+            {"name": "both", "services": ["c"]},
+        ]
+    },
+}
+
+
+def test_blast_under_cert_expiry_hits_only_mtls_calls() -> None:
+    from meshsim.planning.blast import blast_radius
+
+    s = Scenario.model_validate(CHAIN)
+    # c is plaintext in a-only: an expired certificate of a or c changes no call
+    early = blast_radius(s, phase="a-only", fault="cert-expiry")
+    assert {n: e.blast_radius for n, e in early.services.items()} == {"c": 0.0, "a": 0.0}
+    # once c -> a is mTLS, either expiry fails every measured request (retries all fail)
+    late = blast_radius(s, phase="both", fault="cert-expiry")
+    assert {n: e.blast_radius for n, e in late.services.items()} == {"c": 1.0, "a": 1.0}
+    assert late.fault == "cert-expiry"
+    assert "fault" not in blast_radius(s, phase="both", services=["a"]).model_dump(by_alias=True)
+
+
+def test_blast_under_proxy_crash_spares_unmeshed_services() -> None:
+    from meshsim.planning.blast import blast_radius
+
+    s = Scenario.model_validate(CHAIN)
+    res = blast_radius(s, phase="a-only", fault="proxy-crash")
+    # c has no sidecar to crash; a's crash refuses every call to it
+    assert res.services["c"].blast_radius == 0.0 and res.services["a"].blast_radius == 1.0
