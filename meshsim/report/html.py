@@ -20,7 +20,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from meshsim.report import plots
-from meshsim.report.tables import assumptions_html, plans_html, ranking_html
+from meshsim.report.tables import assumptions_html, beyond_html, plans_html, ranking_html
 from meshsim.rollout.graph import layered_layout
 from models import Phase, Scenario
 from models.results import BlastResults, CompareResults, OrderingResult
@@ -162,6 +162,18 @@ def _verdict(results: CompareResults, scenario: Scenario) -> str:
     )
 
 
+def _beyond(best: OrderingResult) -> str:
+    table = beyond_html(best)
+    if not table:
+        return ""
+    return (
+        "<h3>Cost, authorization and canaries of the best plan</h3>"
+        + table
+        + '<p class="meta">cost / month = (proxy vCPU × vcpuHour + proxy MiB / 1024 × '
+        "gibHour) × 730; denials = attempts refused with 403 by AuthorizationPolicy.</p>"
+    )
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -192,6 +204,7 @@ def render_report(
         plans_html(results),
         "<h2>Phase by phase</h2>",
         _phase_charts(results, scenario),
+        _beyond(best),
         "<h2>Blast radius</h2>",
         _blast_chart(scenario, best, phases, blast),
         "<h2>Dependency graph</h2>",
