@@ -275,6 +275,28 @@ def _notes(scenario: Scenario, policies: dict[str, Policy]) -> list[str]:
     return notes
 
 
+def _partial_notes(scenario: Scenario, state: PhaseState) -> list[str]:
+    """How to apply what only part of a service gets (SPEC §20): canaries and clusters.
+
+    Istio injects per pod, so a canary is a second Deployment of the same ``app``
+    label; a cluster onboarded on its own gets the injection applied in its context.
+    """
+    notes = []
+    for s in scenario.services:
+        flags = state.partial.get(s.name)
+        if flags is None or s.name not in state.canary:
+            continue
+        meshed = sum(flags)
+        notes.append(
+            f"canary {s.name}: run {meshed} of {s.replicas} replicas as a Deployment "
+            f'{s.name}-canary (label app: {s.name}, sidecar.istio.io/inject: "true") and '
+            f"scale {s.name} to {s.replicas - meshed}"
+        )
+    for name in sorted(state.clusters):
+        notes.append(f"cluster {name}: apply the injection with kubectl --context {name}")
+    return notes
+
+
 def export_istio(scenario: Scenario, phase: int | str | None = None) -> dict[str, str]:
     """The Istio manifests that put a phase of ``rollout.phases`` in force.
 
@@ -315,6 +337,7 @@ def export_istio(scenario: Scenario, phase: int | str | None = None) -> dict[str
         "60-destination-rules.yaml": [r for r in rules if r is not None],
     }
     head = f"# meshsim export istio: scenario {scenario.metadata.name}, phase {k} ({state.name})\n"
+    head += "".join(f"# note: {n}\n" for n in _partial_notes(scenario, state))
     notes = "".join(f"# note: {n}\n" for n in _notes(scenario, policies))
     return {
         file: head
