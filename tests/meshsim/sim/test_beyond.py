@@ -309,3 +309,29 @@ def test_proxy_cost_per_month_prices_cpu_and_memory_for_730_hours() -> None:
     expected = (rps * 0.2 / 1000.0 * 0.04 + 200.0 / 1024.0 * 0.005) * 730.0
     assert full.proxy_cost_per_month == pytest.approx(expected, rel=1e-12)
     assert results(body).phases[0].proxy_cost_per_month == 0.0  # the baseline has no proxy
+
+
+def test_locality_lb_fails_over_once_the_local_replicas_are_ejected() -> None:
+    # a's east replica always answers 500; outlier detection ejects it at the first
+    # failure (threshold 1, ejection 60 s > the run): from then on c's sidecar, with no
+    # healthy replica in east, uses west, 7 ms + 7 ms away
+    body = CLUSTERS.replace("PHASE", "{name: p, services: [c, a]}").replace("WESTNET", "n2")
+    body = body.replace(
+        "  - {name: a, clusters: ACLUSTERS, concurrency: 100000, serviceTime: 0ms}\n",
+        "  - {name: a, clusters: {east: 1, west: 1}, concurrency: 100000, serviceTime: 0ms}\n",
+    )
+    # the east replica fails through an error fault on replica 1 (the first, in east)
+    body += "faults: [{service: a, type: error, replicas: 1, errorRate: 1.0}]\n"
+    mesh = (
+        "mesh: {profile: custom, proxy: {latency: 0ms, cpuPer1kRps: 0.2, memoryMiB: 50},"
+        " localityLb: true, defaults: {retries: {attempts: 0}, outlierDetection:"
+        " {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 60s,"
+        " maxEjectionPercent: 100}}}\n"
+    )
+    phase = results(body, mesh).phases[1]
+    a = phase.services["a"]
+    assert a.errors == 1 and a.ejections == 1
+    assert a.latency_ms.max == pytest.approx(14.0, abs=1e-9)
+    assert phase.entrypoints["web"].success_rate == pytest.approx(
+        (phase.entrypoints["web"].requests - 1) / phase.entrypoints["web"].requests
+    )
