@@ -111,16 +111,15 @@ class Service(Document):
         description="Replicas per cluster (SPEC §20), instead of `replicas`; in document order.",
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _replicas_from_clusters(cls, data: Any) -> Any:
-        # `clusters: {east: 2, west: 1}` stands for `replicas: 3`; when both are written
-        # the scenario's cross-field rules report a mismatch at services[i].clusters
-        if isinstance(data, dict) and isinstance(data.get("clusters"), dict):
-            counts = list(data["clusters"].values())
-            if "replicas" not in data and counts and all(type(c) is int for c in counts):
-                data = {**data, "replicas": sum(counts)}
-        return data
+    @model_validator(mode="after")
+    def _replicas_from_clusters(self) -> Service:
+        # `clusters: {east: 2, west: 1}` stands for `replicas: 3`. Set without marking
+        # `replicas` as written, so a saved or overridden document keeps only `clusters`;
+        # when both are written the scenario's rules report a mismatch at
+        # services[i].clusters
+        if self.clusters and "replicas" not in self.model_fields_set:
+            object.__setattr__(self, "replicas", sum(self.clusters.values()))
+        return self
 
     def replica_clusters(self) -> list[str | None]:
         """The cluster of each replica, in order (``None`` without ``clusters``)."""
