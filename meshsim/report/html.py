@@ -147,7 +147,7 @@ def _verdict(results: CompareResults, scenario: Scenario) -> str:
     if s.violations or s.breakages or s.slo_violations:
         problems = [*s.violations]
         if s.breakages:
-            problems.append(f"{s.breakages} phase(s) with STRICT breakages")
+            problems.append(f"{s.breakages} phase(s) with STRICT breakages or 403 denials")
         if s.slo_violations:
             problems.append(f"{s.slo_violations} SLO violation(s)")
         return (
