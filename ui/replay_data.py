@@ -74,6 +74,11 @@ class PhaseSeries:
         self._requests = sum(
             (m.get("requests", 0.0) for m in self.entrypoints.values()), np.zeros(self.size)
         )
+        empty = np.zeros((0, self.size))
+        self._matrix = {
+            metric: np.vstack([getattr(e, metric) for e in self.edges]) if self.edges else empty
+            for metric in ("calls", "attempts", "failures")
+        }
 
     @classmethod
     def from_json(cls, series: dict, scenario: Scenario | None = None) -> PhaseSeries:
@@ -143,6 +148,15 @@ class PhaseSeries:
             min(1.0, float(edge.failures[index]) / calls),
             float(edge.attempts[index]) / calls,
         )
+
+    def edges_at(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``edge_at`` for every edge at once (in ``edges`` order), as arrays."""
+        calls = self._matrix["calls"][:, index]
+        some = calls > 0
+        safe = np.where(some, calls, 1.0)
+        shares = np.where(some, np.minimum(1.0, self._matrix["failures"][:, index] / safe), 0.0)
+        tries = np.where(some, self._matrix["attempts"][:, index] / safe, 0.0)
+        return calls / self.bucket_s, shares, tries
 
     def service_at(self, name: str, index: int) -> tuple[float, float, float]:
         """(utilization, mean queue, ejected replicas) of ``name`` in bucket ``index``."""

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from models import Scenario
 from ui.graph_view import GraphView
 from ui.replay_charts import ReplayCharts
-from ui.replay_data import PhaseSeries, windows_of
+from ui.replay_data import PhaseSeries, series_of, windows_of
 from ui.replay_overlay import ReplayOverlay
+from ui.session import Session
 
 __all__ = ["NO_RESULTS", "NO_SERIES", "SPEEDS", "ReplayView"]
 
@@ -71,6 +72,9 @@ class ReplayView(QWidget):
         self._nodes_seen: dict | None = None
         self._highlighted: list[str] = []
         self._sized = False
+        self._session: Session | None = None
+        self._stale = False
+        """The session changed while hidden: reload when shown."""
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -150,6 +154,33 @@ class ReplayView(QWidget):
             shortcut = QShortcut(QKeySequence(key), self.content)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
+
+    def follow(self, session: Session) -> None:
+        """Replay the session's plan on display and its phase from now on."""
+        self._session = session
+        for signal in (session.results_changed, session.scenario_replaced,
+                       session.display_changed, session.plan_changed):  # fmt: skip
+            signal.connect(self._on_session_changed)
+        session.phase_changed.connect(self._on_session_phase_changed)
+        self.phase_chosen.connect(lambda index: session.set_phase(index, chosen=True))
+
+    def reload(self) -> None:
+        """Take the session's phases, series and scenario again."""
+        session = self._session
+        if session is None:
+            return
+        self._stale = False
+        phases = [(p.name, series_of(p)) for p in session.plan_phases]
+        self.set_data(session.display_scenario, phases, session.phase)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.pause()
+        super().hideEvent(event)
 
     # --- what is replayed -------------------------------------------------------------
 
@@ -299,6 +330,15 @@ class ReplayView(QWidget):
         self.time_changed.emit(self.time)
 
     # --- slots ------------------------------------------------------------------------
+
+    def _on_session_changed(self, *_args) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.reload()
+
+    def _on_session_phase_changed(self, index: int) -> None:
+        if not self._stale and index != self.phase:
+            self.set_phase(index)
 
     def _on_splitter_moved(self, _pos: int, _index: int) -> None:
         self._sized = True
