@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings  # noqa: E402
+import yaml  # noqa: E402
+from PySide6.QtCore import QEvent, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from meshsim import load_scenario  # noqa: E402
@@ -51,7 +52,10 @@ def open_window(scenario: Scenario, results: Results, size: tuple[int, int], tmp
     window.resize(*size)
     window.reset_layout()
     window.show()
-    window.session.replace(scenario, "", dirty=False)
+    path = tmp / f"{scenario.metadata.name}.yaml"
+    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True,
+                                                       exclude_defaults=True)))  # fmt: skip
+    assert window.files.open_path(path), window.banner.text
     window.session.set_run(results)
     window.session.set_phase(len(results.phases) - 1, chosen=True)
     window.central_tabs.setCurrentWidget(window.replay)
@@ -114,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.screenshot:
             for at in args.at or [window.replay.end_s / 2]:
                 window.replay.seek(at)
+                QApplication.processEvents()
+                # Outside app.exec() widgets replaced by deleteLater() would still show.
+                QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
                 QApplication.processEvents()
                 path = args.screenshot.replace(".png", f"-{at:g}.png")
                 window.grab().save(path)

@@ -25,7 +25,7 @@ __all__ = [
     "shade_windows",
 ]
 
-LINES = 4
+LINES = 3
 """Edges and services charted at most: the busiest, so a 1,000-service graph stays legible."""
 SHADES = {"fault": ("#e53935", 0.13), "load": ("#1e88e5", 0.10), "warmup": ("#9e9e9e", 0.12)}
 CURSOR = "#263238"
@@ -40,16 +40,19 @@ def _small(ax: Axes, title: str) -> None:
 
 
 def _legend(ax: Axes, handles: list | None = None) -> None:
-    if handles or ax.get_lines():
+    """A one-row legend above the axes, right of the title (the width is scarce)."""
+    handles = handles or ax.get_lines()
+    if handles:
         ax.legend(
-            handles=handles, fontsize=FONT - 0.5, loc="upper left", bbox_to_anchor=(1.0, 1.05),
-            frameon=False, handlelength=1.2, borderaxespad=0.2, labelspacing=0.2,
+            handles=handles, fontsize=FONT - 0.5, loc="lower right", bbox_to_anchor=(1.0, 0.98),
+            ncols=len(handles), frameon=False, handlelength=1.2, borderaxespad=0.0,
+            columnspacing=0.9, handletextpad=0.4, borderpad=0.0,
         )  # fmt: skip
 
 
 def plot_entry_series(ax: Axes, series: PhaseSeries) -> Axes:
     """p99 latency (log scale, left) and success share (right) of every entrypoint."""
-    _small(ax, "Entry p99 latency and success")
+    _small(ax, "Entry p99 and success")
     twin = ax.twinx()
     handles = []
     for name in series.entrypoints:
@@ -63,14 +66,13 @@ def plot_entry_series(ax: Axes, series: PhaseSeries) -> Axes:
     twin.set_ylim(-5, 105)
     twin.set_ylabel("ok %", fontsize=FONT, labelpad=1)
     twin.tick_params(labelsize=FONT, length=2, pad=1)
-    _legend(ax, handles)
-    ax.legend_.set_bbox_to_anchor((1.06, 1.05))
+    _legend(twin, handles)
     return ax
 
 
 def plot_edge_attempts(ax: Axes, series: PhaseSeries) -> Axes:
     """Tries per second on the busiest arrows."""
-    _small(ax, "Tries per second on the busiest calls")
+    _small(ax, "Tries/s, busiest calls")
     for edge in series.busiest_edges(LINES):
         ax.plot(series.t, edge.attempts / series.bucket_s, lw=1.1, label=edge.label)
     ax.set_ylim(bottom=0)
@@ -80,7 +82,7 @@ def plot_edge_attempts(ax: Axes, series: PhaseSeries) -> Axes:
 
 def plot_queues(ax: Axes, series: PhaseSeries) -> Axes:
     """Mean queue length of the services whose queues grow longest."""
-    _small(ax, "Queued requests (longest queues)")
+    _small(ax, "Queued, longest queues")
     for name in series.longest_queues(LINES):
         ax.plot(series.t, series.services[name]["queued"], lw=1.1, label=name)
     if not ax.get_lines():
@@ -94,15 +96,19 @@ def plot_queues(ax: Axes, series: PhaseSeries) -> Axes:
 
 def shade_windows(ax: Axes, windows: list[Window], *, labels: bool = False) -> None:
     """Shade faults (red), load changes (blue) and the warm-up (grey) on ``ax``."""
+    end = ax.get_xlim()[1]
     for window in windows:
+        if window.start_s >= end:
+            continue
         colour, alpha = SHADES[window.kind]
         if window.end_s > window.start_s:
             ax.axvspan(window.start_s, window.end_s, color=colour, alpha=alpha, lw=0)
         else:
             ax.axvline(window.start_s, color=colour, alpha=0.6, lw=1, ls=":")
         if labels and window.kind != "warmup":
-            ax.text(window.start_s, 1.0, f" {window.label}", transform=ax.get_xaxis_transform(),
-                    fontsize=FONT - 0.5, color=colour, va="top", ha="left")  # fmt: skip
+            ax.text(window.start_s, 0.03, f" {window.label}", transform=ax.get_xaxis_transform(),
+                    fontsize=FONT - 0.5, color=colour, va="bottom", ha="left", in_layout=False,
+                    clip_on=True)  # fmt: skip
 
 
 class ReplayCharts(FigureCanvasQTAgg):
@@ -132,8 +138,8 @@ class ReplayCharts(FigureCanvasQTAgg):
             plot_edge_attempts(axes[1], series)
             plot_queues(axes[2], series)
             for i, ax in enumerate(axes):
-                shade_windows(ax, windows, labels=i == 0)
                 ax.set_xlim(0, series.end_s)
+                shade_windows(ax, windows, labels=i == 0)
                 self.cursors.append(ax.axvline(self.time, color=CURSOR, lw=1.2, animated=True))
         self.draw_idle()
 

@@ -28,10 +28,18 @@ from PySide6.QtWidgets import (
 )
 
 from models import Scenario
-from ui.graph_view import GraphView
+from ui.graph_view import MAX_FIT_SCALE, GraphView
 from ui.replay_charts import ReplayCharts
 from ui.replay_data import PhaseSeries, series_of, windows_of
-from ui.replay_overlay import ReplayOverlay
+from ui.replay_overlay import (
+    AMBER,
+    EJECTED_COLOUR,
+    HEALTHY,
+    QUEUE_COLOUR,
+    RED,
+    TRIES_COLOUR,
+    ReplayOverlay,
+)
 from ui.session import Session
 
 __all__ = ["NO_RESULTS", "NO_SERIES", "SPEEDS", "ReplayView"]
@@ -42,8 +50,17 @@ DOT_LAPS_PER_S = 0.5
 """Dots run along an arrow at one speed whatever the replay's speed: their number says
 the volume, and at 16× faster dots would only flicker."""
 SCRUB_STEPS_PER_S = 10
-CHARTS_MIN_H, CHARTS_SHARE, CONTROLS_H = 190, 0.42, 34
+CHARTS_MIN_H, CHARTS_SHARE, CHARTS_MAX_SHARE, CONTROLS_H = 190, 0.42, 0.62, 34
+GRAPH_PADDING = 30
 """The charts get this share of the height (at least this many pixels) at first."""
+LEGEND = (
+    "Arrows: width = calls/s, colour = failed share "
+    f"(<b style='color:{HEALTHY.name()}'>none</b> → <b style='color:{AMBER.name()}'>5%</b>"
+    f" → <b style='color:{RED.name()}'>½ or more</b>), dots = volume, "
+    f"<b style='color:{TRIES_COLOUR}'>×N</b> = tries per call.  Nodes: bar = busy workers, "
+    f"<b style='color:{QUEUE_COLOUR}'>queue</b>, <b style='color:{EJECTED_COLOUR}'>ejected</b>"
+    f" replicas, <b style='color:{TRIES_COLOUR}'>tries/req</b> when far above normal."
+)
 NO_RESULTS = "Run the scenario (▶ Run) to replay it over time here."
 NO_SERIES = (
     "These results have no time series, so there is nothing to replay.\n\n"
@@ -124,8 +141,18 @@ class ReplayView(QWidget):
         self.overlay = ReplayOverlay(self.graph)
         self.charts = ReplayCharts()
         self.charts.seek_requested.connect(self.seek)
+        self.legend = QLabel(LEGEND)
+        self.legend.setObjectName("ReplayLegend")
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("color: #455a64; font-size: 11px;")
+        graph_page = QWidget()
+        graph_layout = QVBoxLayout(graph_page)
+        graph_layout.setContentsMargins(0, 0, 0, 0)
+        graph_layout.setSpacing(2)
+        graph_layout.addWidget(self.graph, 1)
+        graph_layout.addWidget(self.legend)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.graph)
+        self.splitter.addWidget(graph_page)
         self.splitter.addWidget(self.charts)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
@@ -245,6 +272,7 @@ class ReplayView(QWidget):
         self.scrubber.blockSignals(False)
         self.highlight(self._highlighted)
         if rebuilt:
+            self._size_splitter()
             self.graph.fit()
         self.seek(min(self.time, end))
 
@@ -262,8 +290,14 @@ class ReplayView(QWidget):
         """Share the height between graph and charts, until the user drags the splitter."""
         if self._sized:
             return
-        height = max(self.height() - CONTROLS_H, 2 * CHARTS_MIN_H)
+        height = max(self.height() - CONTROLS_H - self.legend.sizeHint().height(), 2 * CHARTS_MIN_H)
         charts = max(CHARTS_MIN_H, int(height * CHARTS_SHARE))
+        rect = self.graph.sceneRect()
+        if not rect.isEmpty():
+            # A wide, flat graph (a chain) leaves the charts the height it does not need.
+            scale = min(MAX_FIT_SCALE, max(self.graph.viewport().width(), 1) / rect.width())
+            spare = height - int(rect.height() * scale) - GRAPH_PADDING
+            charts = max(charts, min(spare, int(height * CHARTS_MAX_SHARE)))
         self.splitter.setSizes([height - charts, charts])
 
     # --- playing ----------------------------------------------------------------------
