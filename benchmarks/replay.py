@@ -89,7 +89,10 @@ def measure(window: MainWindow, frames: int, seconds_per_frame: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("scenario", nargs="?", default=str(ROOT / "samples/online-boutique.yaml"))
-    parser.add_argument("--services", type=int, help="replay a generated tree of N services")
+    parser.add_argument("--services", type=int, help="replay a generated graph of N services")
+    parser.add_argument("--shape", choices=("tree", "star"), default="tree",
+                        help="of the generated graph: tree (4 callees each) or star "
+                        "(s0 calls all: every arrow crosses the view)")  # fmt: skip
     parser.add_argument("--results", help="a results document (JSON) to replay")
     parser.add_argument("--frames", type=int, default=150)
     parser.add_argument("--size", default="1400x900")
@@ -98,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phase", type=int, help="phase to replay (default: the last)")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    scenario = tree_scenario(args.services) if args.services else load_scenario(args.scenario)
+    scenario = (
+        tree_scenario(args.services, args.shape) if args.services else load_scenario(args.scenario)
+    )
     results = synthetic_run(scenario)
     if args.results:
         measured = Results.model_validate_json(Path(args.results).read_text())

@@ -48,10 +48,14 @@ class EdgeSeries:
         return f"{self.key[0].removeprefix('@')} → {self.key[1]}"
 
 
-def _array(values: Any, size: int) -> np.ndarray:
-    data = np.zeros(size)
+def _array(values: Any, size: int, *, gaps: bool = False) -> np.ndarray:
+    """``values`` as ``size`` floats; a missing value (None) is 0, or NaN with ``gaps``.
+
+    Latencies of a bucket without requests are None: NaN leaves a gap in a chart.
+    """
+    data = np.full(size, np.nan if gaps else 0.0)
     given = np.asarray(values if values is not None else [], dtype=float)[:size]
-    data[: len(given)] = np.nan_to_num(given)
+    data[: len(given)] = given if gaps else np.nan_to_num(given)
     return data
 
 
@@ -92,7 +96,10 @@ class PhaseSeries:
 
         def block(named: dict) -> dict[str, dict[str, np.ndarray]]:
             return {
-                name: {metric: _array(values, size) for metric, values in metrics.items()}
+                name: {
+                    metric: _array(values, size, gaps=metric.endswith("Ms"))
+                    for metric, values in metrics.items()
+                }
                 for name, metrics in (named or {}).items()
             }
 

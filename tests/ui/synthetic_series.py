@@ -168,19 +168,30 @@ def synthetic_run(scenario: Scenario) -> Results:
     )  # fmt: skip
 
 
-def tree_scenario(services: int) -> Scenario:
-    """A tree-like graph of ``services`` services, as importers give (see test_large_graph)."""
+def tree_scenario(services: int, shape: str = "tree") -> Scenario:
+    """A graph of ``services`` services with a 10 s outage in the middle of a 60 s run.
+
+    ``tree``: each service calls four below it. ``star``: s0 calls every other one, so
+    every arrow crosses the view (the worst case for drawing).
+    """
     rows = [{"name": f"s{i}", "serviceTime": "1ms", "calls": []} for i in range(services)]
     for i in range(1, services):
-        rows[(i * 7919) % i if i > 1 else 0]["calls"].append({"to": f"s{i}", "probability": 0.5})
+        parent = 0 if shape == "star" else (i - 1) // 4
+        rows[parent]["calls"].append({"to": f"s{i}", "probability": 0.5})
     return Scenario.model_validate(
         {
-            "metadata": {"name": f"tree-{services}"},
+            "metadata": {"name": f"{shape}-{services}"},
             "services": rows,
             "entrypoints": [{"name": "web", "service": "s0", "rate": "200/s"}],
             "rollout": {"phases": [{"name": "all", "services": [r["name"] for r in rows]}]},
-            "faults": [{"service": f"s{services // 2}", "type": "outage", "start": "20s",
-                        "duration": "10s"}],  # fmt: skip
+            "faults": [
+                {
+                    "service": f"s{services // 2}",
+                    "type": "outage",
+                    "start": "20s",
+                    "duration": "10s",
+                }
+            ],  # fmt: skip
             "simulation": {"duration": "60s", "warmup": "5s", "replications": 1, "seed": 1},
         }
     )

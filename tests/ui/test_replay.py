@@ -12,7 +12,7 @@ from meshsim import load_scenario
 from tests.ui.synthetic_series import synthetic_run
 from tests.ui.ui_testing import REPO
 from ui.replay_charts import ReplayCharts
-from ui.replay_data import PhaseSeries, windows_of
+from ui.replay_data import PhaseSeries, _load_windows, windows_of
 from ui.replay_overlay import (
     AMBER,
     HEALTHY,
@@ -35,23 +35,50 @@ def storm_series() -> dict:
         "bucketS": 1.0,
         "t": [0.0, 1.0, 2.0, 3.0],
         "entrypoints": {
-            "shop": {"requests": [200, 200, 200, 200], "ok": [200, 150, 0, 200],
-                     "failed": [0, 50, 200, 0], "p50Ms": [3, 4, 900, 3],
-                     "p99Ms": [10, 20, 2500, 12]},
+            "shop": {
+                "requests": [200, 200, 200, 200],
+                "ok": [200, 150, 0, 200],
+                "failed": [0, 50, 200, 0],
+                "p50Ms": [3, 4, 900, 3],
+                "p99Ms": [10, 20, 2500, 12],
+            },
         },  # fmt: skip
         "services": {
-            "web": {"attempts": [200, 200, 200, 200], "queued": [0, 4, 100, 0],
-                    "utilization": [0.1, 0.5, 1.0, 0.1], "ejected": zeros},
-            "inventory": {"attempts": [200, 200, 5400, 200], "queued": zeros,
-                          "utilization": [0.05, 0.05, 0.0, 0.05], "ejected": [0, 0, 2, 0]},
+            "web": {
+                "attempts": [200, 200, 200, 200],
+                "queued": [0, 4, 100, 0],
+                "utilization": [0.1, 0.5, 1.0, 0.1],
+                "ejected": zeros,
+            },
+            "inventory": {
+                "attempts": [200, 200, 5400, 200],
+                "queued": zeros,
+                "utilization": [0.05, 0.05, 0.0, 0.05],
+                "ejected": [0, 0, 2, 0],
+            },
         },  # fmt: skip
         "edges": [
-            {"from": "shop", "to": "web", "calls": [200, 200, 200, 200],
-             "attempts": [200, 200, 200, 200], "failures": [0, 50, 200, 0]},
-            {"from": "web", "to": "api", "calls": [200, 200, 200, 200],
-             "attempts": [200, 200, 600, 200], "failures": [0, 50, 200, 0]},
-            {"from": "orders", "to": "inventory", "calls": [200, 400, 1800, 200],
-             "attempts": [200, 400, 5400, 200], "failures": [0, 0, 1800, 0]},
+            {
+                "from": "shop",
+                "to": "web",
+                "calls": [200, 200, 200, 200],
+                "attempts": [200, 200, 200, 200],
+                "failures": [0, 50, 200, 0],
+            },
+            {
+                "from": "web",
+                "to": "api",
+                "calls": [200, 200, 200, 200],
+                "attempts": [200, 200, 600, 200],
+                "failures": [0, 50, 200, 0],
+            },
+            {
+                "from": "orders",
+                "to": "inventory",
+                "calls": [200, 400, 1800, 200],
+                "attempts": [200, 400, 5400, 200],
+                "failures": [0, 0, 1800, 0],
+            },
         ],  # fmt: skip
     }
 
@@ -92,6 +119,24 @@ def test_series_are_read_at_the_bucket_of_t(storm):
     rates, shares, tries = series.edges_at(1)
     assert rates.tolist() == [200.0, 200.0, 400.0]
     assert shares.tolist() == [0.25, 0.25, 0.0] and tries.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_bucket_without_requests_is_a_gap_in_latency_not_zero(storm):
+    data = storm_series()
+    data["entrypoints"]["shop"]["p99Ms"] = [10, None, 2500, 12]
+    series = PhaseSeries.from_json(data, storm)
+    assert np.isnan(series.entry_p99_ms("shop")[1])
+    assert series.entry_p99_ms("shop")[2] == 2500
+
+
+def test_load_changes_are_windows_too(storm):
+    entry = {"name": "shop", "load": [{"at": 20.0, "rate": 600.0, "ramp": 5.0},
+                                      {"at": 40.0, "rate": 200.0}]}  # fmt: skip
+    spike = {"name": "shop", "load": {"shape": "spike", "peak": 600.0, "at": 10.0,
+                                      "duration": 5.0}}  # fmt: skip
+    points = [(w.start_s, w.end_s, w.label) for w in _load_windows(entry, 60.0)]
+    assert points == [(20.0, 25.0, "shop → 600/s"), (40.0, 40.0, "shop → 200/s")]
+    assert [(w.start_s, w.end_s) for w in _load_windows(spike, 60.0)] == [(10.0, 15.0)]
 
 
 def test_fault_windows_and_warm_up_are_shaded(storm):
