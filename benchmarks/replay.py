@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshot", help="write PNGs (NAME-<t>.png) instead of measuring")
     parser.add_argument("--at", type=float, action="append", help="time of a screenshot (s)")
     parser.add_argument("--phase", type=int, help="phase to replay (default: the last)")
+    parser.add_argument("--lesson", type=int, help="with --screenshot: go to lesson step N")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     scenario = (
@@ -121,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.phase is not None:
             window.session.set_phase(args.phase, chosen=True)
         if args.screenshot:
-            for at in args.at or [window.replay.end_s / 2]:
+            if args.lesson:
+                window.lessons.go_to(args.lesson - 1)
+            for at in args.at or [window.replay.time if args.lesson else window.replay.end_s / 2]:
                 window.replay.seek(at)
                 QApplication.processEvents()
                 # Outside app.exec() widgets replaced by deleteLater() would still show.

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
-    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -24,6 +23,9 @@ from PySide6.QtWidgets import (
 from models.lessons import Lesson
 
 __all__ = ["LessonPanel", "where"]
+
+MAX_LISTED = 10
+"""Steps the list shows without scrolling; the text gets the rest of the height."""
 
 
 def where(lesson: Lesson) -> str:
@@ -63,14 +65,10 @@ class LessonPanel(QWidget):
         buttons.addWidget(self.previous_button)
         buttons.addWidget(self.position, 1, Qt.AlignmentFlag.AlignCenter)
         buttons.addWidget(self.next_button)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.steps)
-        split.addWidget(self.text)
-        split.setStretchFactor(1, 3)
-        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.steps)
+        layout.addWidget(self.text, 1)
         layout.addLayout(buttons)
         self.set_lessons([])
 
@@ -89,6 +87,8 @@ class LessonPanel(QWidget):
             self.steps.item(number - 1).setToolTip(where(lesson))
         self.steps.setCurrentRow(-1)
         self.steps.blockSignals(False)
+        rows = max(3, min(len(self.lessons), MAX_LISTED))
+        self.steps.setMaximumHeight(rows * self.steps.sizeHintForRow(0) + 8 if self.lessons else 60)
         self.text.setMarkdown(
             "Press **Next** to start the lesson: each step moves the replay to its moment "
             "and marks the services to watch."

@@ -9,6 +9,7 @@ dots; painting is all it costs per frame (no item is created or removed).
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from ui.graph_items import SUBTITLE_PT, EdgeItem, NodeItem, node_font
 from ui.graph_view import GraphView
-from ui.palette import heat_colour
+from ui.palette import HIGHLIGHT_COLOUR, heat_colour
 from ui.replay_data import TRIES_SHOWN_ABOVE, PhaseSeries
 
 __all__ = [
@@ -83,6 +84,18 @@ def traffic_width(rate: float, peak: float, widest: float = MAX_WIDTH) -> float:
     if rate <= 0 or peak <= 0:
         return 0.0
     return MIN_WIDTH + (widest - MIN_WIDTH) * min(1.0, rate / peak)
+
+
+def _distance(p: QPointF, a: QPointF, b: QPointF) -> float:
+    """Distance from ``p`` to the segment ``a``-``b``."""
+    dx, dy = b.x() - a.x(), b.y() - a.y()
+    length = dx * dx + dy * dy
+    f = (
+        0.0
+        if length == 0
+        else max(0.0, min(1.0, ((p.x() - a.x()) * dx + (p.y() - a.y()) * dy) / length))
+    )
+    return math.hypot(p.x() - a.x() - f * dx, p.y() - a.y() - f * dy)
 
 
 def _pill(painter: QPainter, left: QPointF, text: str, colour: str) -> float:
@@ -166,7 +179,20 @@ class TrafficLayer(QGraphicsItem):
         return self._bounds
 
     def shape(self) -> QPainterPath:
-        return QPainterPath()  # never catches the mouse: clicks and tooltips reach the arrows
+        return QPainterPath()  # never catches the mouse: clicks reach the nodes
+
+    def arrow_at(self, point: QPointF, slack: float = 6.0) -> tuple[str, str] | None:
+        """The arrow passing within ``slack`` (plus half its width) of ``point``, if any."""
+        best, best_distance = None, math.inf
+        for key, track in zip(self.keys, self.tracks, strict=True):
+            if not track.bounds.contains(point):
+                continue
+            reach = slack + self.traffic[key].width / 2
+            for a, b in itertools.pairwise(track.points):
+                distance = _distance(point, a, b)
+                if distance <= reach and distance < best_distance:
+                    best, best_distance = key, distance
+        return best
 
     def restyled(self) -> None:
         """The traffic changed: repaint the lines and recount the dots."""
@@ -350,7 +376,7 @@ class LoadItem(QGraphicsItem):
             self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
-        return QRectF(-2, -20, self.node.width + PILLS_OVERHANG, self.node.height + 22)
+        return QRectF(-8, -20, self.node.width + PILLS_OVERHANG, self.node.height + 28)
 
     def shape(self) -> QPainterPath:
         return QPainterPath()
@@ -358,6 +384,10 @@ class LoadItem(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         width, height = self.node.width, self.node.height
+        if self.node.highlighted:  # a lesson points here: a ring that cannot be missed
+            painter.setPen(QPen(QColor(HIGHLIGHT_COLOUR), 3.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(-5, -5, width + 10, height + 10), 11, 11)
         track = QRectF(6, height - 7, width - 12, 5)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 30))
@@ -394,8 +424,9 @@ class LoadItem(QGraphicsItem):
 class ReplayOverlay:
     """The replay's items on a ``GraphView``; made again when its scene is rebuilt.
 
-    While attached, the graph's own arrows are transparent (still there for clicks
-    and tooltips): the traffic layer draws every arrow.
+    While attached, the graph's own arrows are transparent (Qt then neither paints nor
+    hit-tests them): the traffic layer draws every arrow and finds the one under the
+    mouse (``arrow_at``).
     """
 
     def __init__(self, graph: GraphView) -> None:

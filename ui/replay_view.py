@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStyle,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from models import Scenario
+from ui.graph_items import NodeItem
 from ui.graph_view import MAX_FIT_SCALE, GraphView
 from ui.replay_charts import ReplayCharts
 from ui.replay_data import PhaseSeries, series_of, windows_of
@@ -138,6 +140,7 @@ class ReplayView(QWidget):
         controls.addWidget(self.time_label)
         self.graph = GraphView()
         self.graph.setObjectName("ReplayGraph")
+        self.graph.viewport().installEventFilter(self)
         self.overlay = ReplayOverlay(self.graph)
         self.charts = ReplayCharts()
         self.charts.seek_requested.connect(self.seek)
@@ -281,6 +284,8 @@ class ReplayView(QWidget):
         self._highlighted = list(names)
         for name, node in self.graph.nodes.items():
             node.set_highlighted(name in self._highlighted)
+        for item in self.overlay.loads.values():
+            item.update()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -299,6 +304,29 @@ class ReplayView(QWidget):
             spare = height - int(rect.height() * scale) - GRAPH_PADDING
             charts = max(charts, min(spare, int(height * CHARTS_MAX_SHARE)))
         self.splitter.setSizes([height - charts, charts])
+
+    def arrow_tip(self, key: tuple[str, str]) -> str:
+        """What the arrow ``key`` carries in the bucket on display, for its tooltip."""
+        traffic = self.overlay.traffic(key)
+        caller = key[0].removeprefix("@")
+        if traffic is None or traffic.width <= 0:
+            return f"{caller} → {key[1]} at t = {self.time:.1f} s: no calls"
+        return (
+            f"{caller} → {key[1]} at t = {self.time:.1f} s: {traffic.rate:,.0f} calls/s, "
+            f"{traffic.share:.0%} failed, {traffic.tries:.2f} tries per call"
+        )
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        """Tooltips of the arrows: the graph's own are hidden under the traffic layer."""
+        layer = self.overlay.layer
+        if event.type() == QEvent.Type.ToolTip and layer is not None:
+            point = self.graph.mapToScene(event.pos())
+            if not any(isinstance(i, NodeItem) for i in self.graph.scene().items(point)):
+                key = layer.arrow_at(point)
+                if key is not None:
+                    QToolTip.showText(event.globalPos(), self.arrow_tip(key), self.graph)
+                    return True
+        return super().eventFilter(watched, event)
 
     # --- playing ----------------------------------------------------------------------
 

@@ -180,6 +180,11 @@ def test_scrubbing_to_t_shows_that_buckets_traffic(view):
     assert web.amplification == 0.0  # 1 try per request, as usual
     assert view.scrubber.value() == 22 and "2.2 s" in view.time_label.text()
     assert all(list(c.get_xdata()) == [2.2, 2.2] for c in view.charts.cursors)
+    middle = view.overlay.layer.tracks[view.overlay.layer.keys.index(("orders", "inventory"))]
+    assert view.overlay.layer.arrow_at(middle.points[20]) == ("orders", "inventory")
+    assert view.arrow_tip(("orders", "inventory")) == (
+        "orders → inventory at t = 2.2 s: 1,800 calls/s, 100% failed, 3.00 tries per call"
+    )
     # What is painted: the red of the storm arrow is on screen, and gone a bucket later.
     assert _pixels_near(view.graph.grab().toImage(), RED) > 200
     view.seek(3.0)
