@@ -33,15 +33,8 @@ from ui.graph_items import NodeItem
 from ui.graph_view import MAX_FIT_SCALE, GraphView
 from ui.replay_charts import ReplayCharts
 from ui.replay_data import PhaseSeries, series_of, windows_of
-from ui.replay_overlay import (
-    AMBER,
-    EJECTED_COLOUR,
-    HEALTHY,
-    QUEUE_COLOUR,
-    RED,
-    TRIES_COLOUR,
-    ReplayOverlay,
-)
+from ui.replay_overlay import EJECTED_COLOUR, QUEUE_COLOUR, ReplayOverlay
+from ui.replay_traffic import AMBER, HEALTHY, RED, TRIES_COLOUR
 from ui.session import Session
 
 __all__ = ["NO_RESULTS", "NO_SERIES", "SPEEDS", "ReplayView"]

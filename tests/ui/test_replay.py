@@ -13,7 +13,7 @@ from tests.ui.synthetic_series import synthetic_run
 from tests.ui.ui_testing import REPO
 from ui.replay_charts import ReplayCharts
 from ui.replay_data import PhaseSeries, _load_windows, windows_of
-from ui.replay_overlay import (
+from ui.replay_traffic import (
     AMBER,
     HEALTHY,
     MAX_WIDTH,
