@@ -220,6 +220,8 @@ class MainWindow(QMainWindow):
         session.message.connect(self._on_session_message)
         session.status.connect(self._on_session_status)
         self.runs.progress.connect(self._on_runs_progress)
+        self.runs.series.connect(self.replay.stream)
+        self.runs.job_started.connect(lambda _title: self.replay.end_stream())
         self.cancel_button.clicked.connect(self.runs.cancel)
         self.graph.service_clicked.connect(session.select_service)
         self.graph.call_clicked.connect(self._on_graph_call_clicked)
