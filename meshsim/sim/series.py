@@ -33,13 +33,12 @@ from meshsim.sim.clientview import MAX_EJECTION_S, ClientView
 from meshsim.sim.outcomes import REJECTED, Outcome, flags
 from meshsim.sim.recorder import Recorder
 from meshsim.sim.samples import SeriesSample
-from models.results import EdgeSeries, EntrySeries, Series, ServiceSeries
 
 if TYPE_CHECKING:
     from meshsim.sim.engine import Simulation
     from meshsim.sim.model import Request
 
-__all__ = ["SeriesRecorder", "SeriesTap", "ejected_at", "mean_series"]
+__all__ = ["SeriesRecorder", "SeriesTap", "ejected_at"]
 
 _OK, _TIMEOUT = Outcome.OK, Outcome.TIMEOUT
 _REJECTED = flags(REJECTED)
@@ -315,9 +314,7 @@ def ejected_at(view: ClientView, replica: int, now: float) -> bool:
     return tick > now + 1e-9
 
 
-def _views_by_server(
-    sim: Simulation, servers: list[int]
-) -> Iterator[tuple[int, list[ClientView]]]:
+def _views_by_server(sim: Simulation, servers: list[int]) -> Iterator[tuple[int, list[ClientView]]]:
     """The proxies' views of each of ``servers`` that run outlier detection."""
     proxies = [*sim.entry_views, sim.waypoint_views]
     proxies += [r.views for replicas in sim.replicas for r in replicas if r.views]
@@ -376,51 +373,3 @@ def _sample(rec: SeriesRecorder, upto: int) -> SeriesSample:
             "failures": [float(x) for x in edge.failures[:upto]],
         }
     return SeriesSample(width, t, entries, services, edges)
-
-
-def mean_series(samples: list[SeriesSample | None]) -> Series | None:
-    """The series of R replications averaged bucket by bucket (None if none was kept).
-
-    A p50/p99 is the mean over the replications where the bucket had a finished
-    request (None in none); an edge missing from a replication counts 0 there.
-    """
-    present = [s for s in samples if s is not None]
-    if not present:
-        return None
-    first = present[0]
-
-    def mean(rows: list[list[float | None]]) -> list[float | None]:
-        out: list[float | None] = []
-        for values in zip(*rows, strict=True):
-            kept = [v for v in values if v is not None]
-            out.append(sum(kept) / len(kept) if kept else None)
-        return out
-
-    entries = {
-        name: EntrySeries(
-            **{m: mean([s.entrypoints[name][m] for s in present]) for m in first.entrypoints[name]}
-        )
-        for name in first.entrypoints
-    }
-    services = {
-        name: ServiceSeries(
-            **{m: mean([s.services[name][m] for s in present]) for m in first.services[name]}
-        )
-        for name in first.services
-    }
-    zeros = [0.0] * len(first.t)
-    keys = sorted({k for s in present for k in s.edges})
-    edges = [
-        EdgeSeries(
-            from_=key[0],
-            to=key[1],
-            **{
-                m: mean([s.edges[key][m] if key in s.edges else zeros for s in present])
-                for m in ("calls", "attempts", "failures")
-            },
-        )
-        for key in keys
-    ]
-    return Series(
-        bucket_s=first.bucket_s, t=first.t, entrypoints=entries, services=services, edges=edges
-    )

@@ -25,7 +25,7 @@ from meshsim.sim.samples import (
     ServiceSample,
     numeric_fields,
 )
-from meshsim.sim.series import mean_series
+from meshsim.sim.series_mean import mean_series
 from models.results import EdgeResult, EntrypointResult, LatencyStats, PhaseResult, ServiceResult
 
 __all__ = [
