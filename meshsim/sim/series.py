@@ -24,10 +24,11 @@ What goes in which bucket:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 
 from meshsim.sim.clientview import MAX_EJECTION_S, ClientView
 from meshsim.sim.outcomes import REJECTED, Outcome, flags
@@ -35,8 +36,9 @@ from meshsim.sim.recorder import Recorder
 from meshsim.sim.samples import SeriesSample
 
 if TYPE_CHECKING:
+    from meshsim.sim.compile import PhasePlan
     from meshsim.sim.engine import Simulation
-    from meshsim.sim.model import Request
+    from meshsim.sim.model import Model, Request
 
 __all__ = ["SeriesRecorder", "SeriesTap", "ejected_at"]
 
@@ -148,7 +150,7 @@ class SeriesRecorder(Recorder):
         The simulation it records (its clock, replicas and proxies).
     """
 
-    def __init__(self, model, plan, sim: Simulation) -> None:  # noqa: ANN001
+    def __init__(self, model: Model, plan: PhasePlan, sim: Simulation) -> None:
         super().__init__(model, plan)
         width = model.series_s
         assert width is not None
@@ -246,7 +248,7 @@ class SeriesRecorder(Recorder):
 
     # --- ejections at each bucket's end ------------------------------------------------
 
-    def _flush(self):  # noqa: ANN202
+    def _flush(self) -> Generator[simpy.Event, None, None]:
         env, width, nb = self.sim.env, self.tap.width, self.tap.buckets
         while self.flushed < nb:
             yield env.timeout(max(0.0, width * (self.flushed + 1) - env.now))
