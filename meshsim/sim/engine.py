@@ -20,6 +20,7 @@ import simpy
 from meshsim.errors import SimulationCancelled
 from meshsim.sim.clientview import ClientView
 from meshsim.sim.compile import CallSpec, PhasePlan, PolicyRT
+from meshsim.sim.events import Race, timeout, won
 from meshsim.sim.model import EntryRT, Link, Model, Request
 from meshsim.sim.outcomes import OUTLIER_FAILURES, Outcome, flags
 from meshsim.sim.recorder import Recorder
@@ -124,7 +125,7 @@ class Simulation:
         gap = self.rt.arrival_gap[e]
         warmup, duration = model.warmup, model.duration
         while True:
-            yield env.timeout(gap())
+            yield timeout(env, gap())
             now = env.now
             if now >= duration:
                 return
@@ -157,23 +158,149 @@ class Simulation:
 
         ``proxy`` holds the views of the calling proxy: the client replica's sidecar, or
         the entrypoint's gateway.
+
+        Without an application timeout or retries and without a route timeout, the mesh
+        layer's retry loop, each try and each attempt run inline in this one generator
+        (a per-try timeout races the attempt's own process, as in :meth:`_try`): a call
+        level then costs two frames (this and :meth:`_serve`) instead of six, and every
+        event resumes a shallow stack. The other calls go through the layered methods
+        (:meth:`_app_layer`, :meth:`_mesh`, :meth:`_retry_loop`, :meth:`_try`,
+        :meth:`_attempt`), which a route timeout needs to reset a try in flight. Both
+        ways make the same draws and the same events in the same order, so the results
+        are identical bit for bit (checked on every sample and mesh profile).
         """
-        rec = req.rec
-        server = link.server
-        if rec is not None:
-            rec.logical_call(link.client, server, cmeshed)
+        env, rec, plan = self.env, req.rec, self.plan
+        client, server = link.client, link.server
+        measured = rec is not None
+        if measured:
+            rec.logical_call(client, server, cmeshed)
             req.touched |= self.bits[server]
-        policy = self.plan.policies[server] if cmeshed else None
-        app = spec is not None and (spec.timeout_s is not None or spec.retries > 0)
-        if policy is None and not app:
-            outcome = yield from self._try(link, cmeshed, None, depth, req, [], None)
-        elif not app:
+        policy = plan.policies[server] if cmeshed else None
+        if spec is not None and (spec.timeout_s is not None or spec.retries > 0):
+            outcome = yield from self._app_layer(link, cmeshed, policy, spec, depth, req, proxy)
+        elif policy is not None and policy.route_timeout is not None:
             outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy)
         else:
-            assert spec is not None
-            outcome = yield from self._app_layer(link, cmeshed, policy, spec, depth, req, proxy)
-        if rec is not None and outcome != OK:
-            rec.call_failed(link.client, server)
+            outcome = ERROR
+            view = None if policy is None else self._view(link, policy, proxy)
+            tried: list[int] = []
+            retry = 0
+            retry_held = False  # a decided retry holds the retry breaker until its outcome
+            while True:
+                # --- a try (as _try) ---
+                start = env.now
+                picked = -1
+                if view is None:
+                    if measured:
+                        rec.attempt_started(
+                            client, server, cmeshed, cmeshed and plan.meshed[server]
+                        )
+                    picked = link.route.randrange(len(self.replicas[server]))
+                elif view.limited and view.overflows():
+                    if measured:
+                        rec.attempt_started(client, server, cmeshed, False)
+                        rec.attempt_ended(server, OVERFLOW, None)
+                    outcome = OVERFLOW
+                else:
+                    if measured:
+                        rec.attempt_started(client, server, cmeshed, plan.meshed[server])
+                    view.active += 1  # active + pending requests, as Envoy's budget counts
+                    conns = view.conns
+                    if conns is not None:
+                        wait = conns.acquire()
+                        if wait is not None:
+                            yield wait
+                    view.active_rq += 1
+                    if view.shared:  # a waypoint: each caller draws from its own stream
+                        view.route_rng = link.route
+                    choice = view.pick(tried)
+                    if choice is None:  # no healthy upstream: a local 503, never retried
+                        view.active_rq -= 1
+                        view.active -= 1
+                        if conns is not None:
+                            conns.release()
+                        if measured:
+                            rec.attempt_ended(server, UNAVAILABLE, env.now - start)
+                        if retry_held:
+                            view.active_retries -= 1
+                        outcome = UNAVAILABLE
+                        break
+                    picked = choice
+                    tried.append(picked)
+                    view.outstanding[picked] += 1
+                if picked >= 0:
+                    per_try = None if view is None else view.policy.per_try_timeout
+                    if per_try is not None:
+                        proc = env.process(self._attempt(link, cmeshed, picked, depth, req))
+                        yield Race(env, proc, timeout(env, per_try))
+                        outcome = proc._value if won(proc) else TIMEOUT
+                    else:
+                        # --- the attempt (as _attempt) ---
+                        smeshed = plan.meshed[server]
+                        net = link.net
+                        delay = 0.0 if net is None else net()
+                        if cmeshed:
+                            delay += link.out_proxy()
+                        if smeshed:
+                            delay += link.in_proxy()
+                        if self.ambient and cmeshed and plan.waypoint[server]:
+                            delay += link.waypoint()
+                        replica = self.replicas[server][picked]
+                        refused = plan.strict[server] and not cmeshed
+                        if refused or replica.down:
+                            if delay > 0:
+                                yield timeout(env, delay)
+                            if refused and measured:
+                                rec.breakage(client, server)
+                            outcome = CONNECT_FAILURE
+                        else:
+                            if net is not None:
+                                delay += net()
+                            if delay > 0:
+                                yield timeout(env, delay)
+                            if replica.down:  # the outage began on the way there
+                                outcome = CONNECT_FAILURE
+                            else:
+                                if measured:
+                                    rec.reached(client, server, cmeshed, smeshed)
+                                serve = self._serve(link, replica, depth + 1, req)
+                                if replica.crash is None:
+                                    outcome = yield from serve
+                                else:
+                                    proc = env.process(serve)
+                                    done = yield proc | replica.crash
+                                    outcome = done[proc] if proc in done else RESET
+                    # --- the end of the try ---
+                    if view is None:
+                        if measured:
+                            rec.attempt_ended(server, outcome, env.now - start)
+                        break
+                    view.release(picked)
+                    if view.detector:
+                        view.record(picked, _FAILED_FOR_OUTLIER[outcome])
+                    if view.ewma is not None:
+                        view.observe_rtt(picked, start)
+                    if measured:
+                        rec.attempt_ended(server, outcome, env.now - start)
+                # --- the retry decision (as _retry_loop) ---
+                assert view is not None and policy is not None
+                if retry_held:
+                    view.active_retries -= 1
+                    retry_held = False
+                if outcome == OK or outcome not in policy.retry_on:
+                    if view.budget is not None:
+                        view.not_retryable()
+                    break
+                if retry >= policy.attempts or not view.retry_allowed():
+                    break
+                retry += 1
+                view.active_retries += 1
+                retry_held = True
+                if view.shared:
+                    view.backoff_rng = link.backoff
+                yield timeout(env, view.backoff(retry))
+        if measured and outcome != OK:
+            rec.call_failed(client, server)
         return outcome
 
     def _app_layer(
@@ -187,17 +314,17 @@ class Simulation:
         proxy: Views,
     ) -> Steps:
         env = self.env
-        timeout, tries, backoff = spec.timeout_s, spec.retries + 1, spec.backoff_s
+        limit, tries, backoff = spec.timeout_s, spec.retries + 1, spec.backoff_s
         outcome = ERROR
         for k in range(tries):
-            if timeout is None:
+            if limit is None:
                 outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy)
             else:
                 flag = [False]
                 proc = env.process(self._mesh(link, cmeshed, policy, depth, req, flag, proxy))
-                done = yield proc | env.timeout(timeout)
-                if proc in done:
-                    outcome = done[proc]
+                yield Race(env, proc, timeout(env, limit))
+                if won(proc):
+                    outcome = proc._value
                 else:
                     flag[0] = True
                     outcome = TIMEOUT
@@ -206,7 +333,7 @@ class Simulation:
             if outcome == OK:
                 return OK
             if k + 1 < tries and backoff > 0:
-                yield env.timeout(backoff)
+                yield timeout(env, backoff)
         return outcome
 
     def _mesh(
@@ -230,9 +357,9 @@ class Simulation:
         flag = abandoned if abandoned is not None else [False]
         env = self.env
         proc = env.process(self._retry_loop(link, view, depth, req, flag, current))
-        done = yield proc | env.timeout(policy.route_timeout)
-        if proc in done:
-            return cast(Outcome, done[proc])
+        yield Race(env, proc, timeout(env, policy.route_timeout))
+        if won(proc):
+            return cast(Outcome, proc._value)
         flag[0] = True
         self._reset(link.server, view, current, req)
         return TIMEOUT
@@ -318,7 +445,7 @@ class Simulation:
             current.retry_held = True
             if view.shared:
                 view.backoff_rng = link.backoff
-            yield self.env.timeout(view.backoff(retry))
+            yield timeout(self.env, view.backoff(retry))
             if current.aborted:
                 return outcome
             if abandoned is not None and abandoned[0]:
@@ -394,8 +521,8 @@ class Simulation:
             outcome = yield from attempt
         else:
             proc = env.process(attempt)
-            done = yield proc | env.timeout(per_try)
-            outcome = done[proc] if proc in done else TIMEOUT
+            yield Race(env, proc, timeout(env, per_try))
+            outcome = proc._value if won(proc) else TIMEOUT
         if current.aborted:
             return TIMEOUT  # the route timeout reset it and did its bookkeeping
         current.state = _IDLE
@@ -433,14 +560,14 @@ class Simulation:
         refused = plan.strict[server] and not cmeshed
         if refused or replica.down:
             if delay > 0:
-                yield env.timeout(delay)
+                yield timeout(env, delay)
             if refused and req.rec is not None:
                 req.rec.breakage(link.client, server)
             return CONNECT_FAILURE
         if net is not None:
             delay += net()
         if delay > 0:
-            yield env.timeout(delay)
+            yield timeout(env, delay)
             if replica.down:  # the outage began while the request was on its way
                 return CONNECT_FAILURE
         if req.rec is not None:
@@ -478,37 +605,48 @@ class Simulation:
             if link.fault_hits.random() < fault.probability:
                 work += link.fault_delay(fault)()
         if work > 0:
-            yield env.timeout(work)
+            yield timeout(env, work)
         error_rate = service.error_rate + replica.extra_error
         failed = error_rate > 0 and link.errors.random() < error_rate
-        if failed or not service.threads or not service.script:
+        script = service.script
+        # async (or nothing left to do): the worker is free once the own work is done
+        early = failed or not service.threads or not script
+        if early:
             res.release()
             self.rec.busy(server, held, busy_until(replica, epoch, env.now), arrived)
-            if failed or not service.script:
+            if failed or not script:
                 return ERROR if failed else OK
-            outcome = yield from self._script(server, replica, depth, req)
-            return outcome
-        outcome = yield from self._script(server, replica, depth, req)
-        res.release()
-        self.rec.busy(server, held, busy_until(replica, epoch, env.now), arrived)
-        return outcome
-
-    def _script(self, server: int, replica: Replica, depth: int, req: Request) -> Steps:
-        service = self.model.services[server]
+        # the script (see _script and _item), inline: one frame per call level
+        outcome = OK
         meshed = self.plan.meshed[server]
-        epoch = replica.epoch
-        for parallel, calls in service.script:
-            if replica.epoch != epoch:
-                return RESET  # the pod crashed under this request: it makes no more calls
+        calling = replica.epoch  # the pod's life in which the calls start
+        for parallel, calls in script:
+            if replica.epoch != calling:
+                outcome = RESET  # the pod crashed under this request: no more calls
+                break
             if parallel:
-                outcome = yield from self._parallel(server, meshed, calls, depth, req, replica)
+                result = yield from self._parallel(server, meshed, calls, depth, req, replica)
             else:
-                outcome = yield from self._item(
-                    server, meshed, calls[0], depth, req, False, replica
-                )
-            if outcome != OK:
-                return ERROR  # a required call failed: this request answers 500 (SPEC §10.3)
-        return OK
+                spec = calls[0]
+                target = self.link(server, spec.target)
+                probability = spec.probability
+                result = OK
+                if probability >= 1.0 or target.calls.random() < probability:
+                    for _ in range(spec.times):
+                        result = yield from self.call(
+                            target, meshed, spec, depth, req, replica.views
+                        )
+                        if result != OK:
+                            if spec.optional:
+                                result = OK
+                            break
+            if result != OK:
+                outcome = ERROR  # a required call failed: this request answers 500 (§10.3)
+                break
+        if not early:
+            res.release()
+            self.rec.busy(server, held, busy_until(replica, epoch, env.now), arrived)
+        return outcome
 
     def _item(
         self,
