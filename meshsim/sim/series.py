@@ -70,7 +70,6 @@ class SeriesTap:
         self.requests = [[0] * nb for _ in range(entries)]
         self.ok = [[0] * nb for _ in range(entries)]
         self.latency: list[list[list[float]]] = [[[] for _ in range(nb)] for _ in range(entries)]
-        self.attempts = [[0] * nb for _ in range(services)]
         self.rejected = [[0] * nb for _ in range(services)]
         self.timeouts = [[0] * nb for _ in range(services)]
         self.edges: dict[int, _EdgeSeries] = {}
@@ -112,7 +111,6 @@ class SeriesTap:
         """A try addressed to ``server`` starts now."""
         i = int(self.env.now * self.inv)
         if i < self.buckets:
-            self.attempts[server][i] += 1
             self._edge(client, server).attempts[i] += 1
 
     def attempt_ended(self, server: int, outcome: Outcome, latency_s: float | None) -> None:
@@ -158,7 +156,7 @@ class SeriesRecorder(Recorder):
         self.tap = tap = SeriesTap(sim, width)
         # the tap's clock and arrays, read by the hot hooks without a second lookup
         self.env, self.inv, self.buckets = tap.env, tap.inv, tap.buckets
-        self.attempts, self.series_edges = tap.attempts, tap.edges
+        self.series_edges = tap.edges
         nb, services = tap.buckets, len(model.services)
         self.busy_b = [[0.0] * nb for _ in range(services)]
         self.wait_b = [[0.0] * nb for _ in range(services)]
@@ -203,8 +201,7 @@ class SeriesRecorder(Recorder):
     ) -> None:
         Recorder.attempt_started(self, client, server, cmeshed, mtls)
         i = int(self.env.now * self.inv)
-        if i < self.buckets:
-            self.attempts[server][i] += 1
+        if i < self.buckets:  # a service's attempts are its incoming edges' (_sample)
             edge = self.series_edges.get(client * self.n + server)
             if edge is None:
                 edge = self.tap._edge(client, server)
@@ -227,7 +224,11 @@ class SeriesRecorder(Recorder):
 
     def busy(self, server: int, start: float, end: float, arrived: float | None = None) -> None:
         """Busy and waiting time of a worker of ``server``, spread over the buckets."""
-        Recorder.busy(self, server, start, end)
+        # Recorder.busy written out: the totals clipped to the measurement window
+        lo = start if start > self.window_start else self.window_start
+        hi = end if end < self.window_end else self.window_end
+        if hi > lo:
+            self.busy_s[server] += hi - lo
         inv = self.inv
         i = int(start * inv)
         if i == int(end * inv) and i < self.buckets:  # within one bucket: most of them
@@ -350,13 +351,16 @@ def _sample(rec: SeriesRecorder, upto: int) -> SeriesSample:
             "p50Ms": p50,
             "p99Ms": p99,
         }
+    attempts = np.zeros((len(model.services), upto))
+    for key, edge in tap.edges.items():  # a service's attempts: those of its incoming edges
+        attempts[key % tap.n] += edge.attempts[:upto]
     services = {}
     for s, service in enumerate(model.services):
         workers = service.replicas * service.concurrency
         busy = np.array(rec.busy_b[s][:upto])
         wait = np.array(rec.wait_b[s][:upto])
         services[service.name] = {
-            "attempts": [float(x) for x in tap.attempts[s][:upto]],
+            "attempts": attempts[s].tolist(),
             "rejected": [float(x) for x in tap.rejected[s][:upto]],
             "timeouts": [float(x) for x in tap.timeouts[s][:upto]],
             "inFlight": ((busy + wait) / spans).tolist(),
