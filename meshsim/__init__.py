@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from meshsim.planning.blast import blast_radius
     from meshsim.planning.compare import compare
+    from meshsim.planning.scoring import weights_of
     from meshsim.planning.sweep import parse_param, sweep
     from meshsim.report import plots
     from meshsim.report.html import write_report
@@ -91,6 +92,7 @@ _LAZY = {
     "axis_values": "meshsim.report.sweep_plots",
     "parse_param": "meshsim.planning.sweep",
     "load_with_sets": "meshsim.files.overrides",
+    "weights_of": "meshsim.planning.scoring",
 }
 
 __all__ = [
@@ -136,6 +138,7 @@ __all__ = [
     "sweep",
     "to_wire",
     "update_text",
+    "weights_of",
     "write_report",
 ]
 

@@ -241,6 +241,11 @@ class Mesh(Document):
     policies: list[MeshPolicy] = Field(
         default_factory=list, description="Per-destination overrides, in force from phase 1."
     )
+    locality_lb: bool = Field(
+        False,
+        description="Meshed clients use replicas in their own cluster while any is healthy "
+        "there (SPEC §20).",
+    )
 
     @model_validator(mode="after")
     def _custom_complete(self) -> Mesh:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "ReplicaGroupResult",
     "BlastEntry",
     "BlastResults",
     "CompareResults",
@@ -33,6 +34,16 @@ class _Result(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
     )
+
+
+def _drop_unset(data: dict, model: type[BaseModel], names: tuple[str, ...]) -> dict:
+    """``data`` without the SPEC §20 keys ``names`` whose value is None.
+
+    They appear only where a scenario uses canaries, authorization or cost, so every
+    other scenario's results document stays exactly what it was.
+    """
+    keys = set(names) | {model.model_fields[n].alias or n for n in names}
+    return {k: v for k, v in data.items() if not (k in keys and v is None)}
 
 
 class LatencyStats(_Result):
@@ -70,6 +81,14 @@ class EntrypointResult(_Result):
     )
 
 
+class ReplicaGroupResult(_Result):
+    """What the meshed or the plain replicas of a canary service saw (SPEC §20)."""
+
+    replicas: int = Field(description="Replicas in the group.")
+    attempts: float = Field(description="Tries that went to a replica of the group.")
+    failures: float = Field(description="Those tries whose outcome was not ok.")
+
+
 class ServiceResult(_Result):
     """Metrics of one service in one phase (SPEC §11.2)."""
 
@@ -82,6 +101,16 @@ class ServiceResult(_Result):
     utilization: float = Field(description="Busy worker time / worker capacity.")
     ejections: float = Field(description="Outlier ejections of its replicas.")
     latency_ms: LatencyStats = Field(description="Latency of its attempts as clients see them.")
+    meshed: ReplicaGroupResult | None = Field(
+        None, description="A canary: its replicas with a sidecar (absent otherwise)."
+    )
+    plain: ReplicaGroupResult | None = Field(
+        None, description="A canary: its replicas without a sidecar (absent otherwise)."
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_split(self, handler: SerializerFunctionWrapHandler) -> dict:
+        return _drop_unset(handler(self), ServiceResult, ("meshed", "plain"))
 
 
 class EdgeResult(_Result):
@@ -101,6 +130,14 @@ class EdgeResult(_Result):
     breakages: float = Field(
         0.0, description="Attempts refused because a plaintext client met STRICT."
     )
+    denials: float | None = Field(
+        None,
+        description="Attempts refused with 403 by AuthorizationPolicy (absent: none in force).",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_denials(self, handler: SerializerFunctionWrapHandler) -> dict:
+        return _drop_unset(handler(self), EdgeResult, ("denials",))
 
 
 class EntrySeries(_Result):
@@ -165,17 +202,29 @@ class PhaseResult(_Result):
     exposure: float = Field(description="Share of entry requests touching a service onboarded now.")
     breakages: float = Field(0.0, description="Attempts refused by STRICT mTLS (plaintext client).")
     ci95: dict[str, float] = Field(default_factory=dict, description="95% half-widths by metric.")
+    canary: dict[str, float] | None = Field(
+        None, description="Canary share of each service meshed in part (absent: no canary)."
+    )
+    denials: float | None = Field(
+        None, description="Attempts refused by AuthorizationPolicy (absent: none in force)."
+    )
+    proxy_cost_per_month: float | None = Field(
+        None,
+        description="(proxyCpuCores × vcpuHour + proxyMemoryMiB / 1024 × gibHour) × 730; "
+        "absent without `cost`.",
+    )
+
     series: Series | None = Field(
         None, description="Time series (SPEC §14), when simulation.series or run --series."
     )
 
     @model_serializer(mode="wrap")
-    def _omit_no_series(self, handler: SerializerFunctionWrapHandler) -> dict:
-        # a run without series writes no "series" key at all (documents stay as before)
-        out = handler(self)
-        if out.get("series", 0) is None:
-            del out["series"]
-        return out
+    def _omit_unused(self, handler: SerializerFunctionWrapHandler) -> dict:
+        # a run without series, canaries, authz or cost writes none of their keys, so
+        # every other scenario's results document stays exactly what it was
+        return _drop_unset(
+            handler(self), PhaseResult, ("canary", "denials", "proxy_cost_per_month", "series")
+        )
 
 
 class Results(_Result):
@@ -197,7 +246,9 @@ class OrderingScore(_Result):
 
     score: float = Field(description="Higher is better; see docs/planning.md for the weights.")
     slo_violations: int = Field(description="Phases × entrypoints with sloMet false.")
-    breakages: int = Field(description="Phases with a connect-failure caused by STRICT.")
+    breakages: int = Field(
+        description="Phases with a connect-failure caused by STRICT, or with a 403 denial."
+    )
     max_exposure: float = Field(description="Largest per-phase exposure.")
     mean_exposure: float = Field(description="Mean per-phase exposure over phases 1..K.")
     mtls_auc: float = Field(description="Mean mtlsCoverage over phases 1..K.")
@@ -271,3 +322,10 @@ class BlastResults(_Result):
 
     phase: str = Field(description="Phase the blast radius was measured in.")
     services: dict[str, BlastEntry] = Field(description="Per service.")
+    fault: str | None = Field(
+        None, description="Fault type injected (SPEC §20); absent for the default outage."
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_fault(self, handler: SerializerFunctionWrapHandler) -> dict:
+        return _drop_unset(handler(self), BlastResults, ("fault",))

@@ -8,12 +8,14 @@ from pydantic import AfterValidator, Field, model_validator
 
 from models import limits
 from models.base import Document
+from models.beyond import AuthzRule
 from models.distributions import Constant, Distribution
 from models.mesh import MeshPolicy
 from models.values import Duration, OptDuration, Probability, format_duration
 
 __all__ = [
     "SCORE_TERMS",
+    "CanaryShare",
     "Constraints",
     "Fault",
     "MtlsRule",
@@ -51,6 +53,10 @@ class MtlsRule(Document):
         return self
 
 
+CanaryShare = Annotated[float, Field(gt=0, le=1)]
+"""Share of a service's replicas a canary meshes: 0 < share <= 1."""
+
+
 class Phase(Document):
     """One rollout phase; phases are cumulative."""
 
@@ -68,6 +74,16 @@ class Phase(Document):
     )
     waypoints: list[str] = Field(
         default_factory=list, description="istio-ambient: services that get an L7 waypoint."
+    )
+    canary: dict[str, CanaryShare] = Field(
+        default_factory=dict,
+        description="Mesh this share of a service's replicas (rounded up, at least one).",
+    )
+    authz: list[AuthzRule] = Field(
+        default_factory=list, description="AuthorizationPolicy changes made in this phase."
+    )
+    clusters: list[str] = Field(
+        default_factory=list, description="Mesh every replica that runs in these clusters."
     )
 
 
@@ -139,6 +155,15 @@ class Ordering(Document):
     phase_count: Annotated[int, Field(ge=1, le=limits.MAX_PHASE_COUNT)] | None = Field(
         None, description="Number of phases a strategy generates (default 4)."
     )
+    canary: CanaryShare | None = Field(
+        None,
+        description="A strategy starts each risky service (critical tier or sensitive) as a "
+        "canary of this share one phase before it meshes all of it.",
+    )
+    least_privilege: bool = Field(
+        False,
+        description="A strategy's last phase allows each service only its observed callers.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Ordering:
@@ -146,6 +171,8 @@ class Ordering(Document):
             raise ValueError("an ordering needs exactly one of 'phases' or 'strategy'")
         if self.phases is not None and self.phase_count is not None:
             raise ValueError("phaseCount goes with 'strategy', not with 'phases'")
+        if self.phases is not None and (self.canary is not None or self.least_privilege):
+            raise ValueError("canary and leastPrivilege go with 'strategy', not with 'phases'")
         return self
 
 
@@ -153,7 +180,9 @@ class Fault(Document):
     """An injected fault (SPEC §8)."""
 
     service: str = Field(description="The service hit.")
-    type: Literal["outage", "error", "latency", "crash"] = Field(description="Fault kind.")
+    type: Literal["outage", "error", "latency", "crash", "cert-expiry", "proxy-crash"] = Field(
+        description="Fault kind."
+    )
     start: Duration = Field(0.0, description="When the fault starts.")
     duration: OptDuration = Field(None, description="How long it lasts; none = until the end.")
     replicas: Annotated[int, Field(ge=1, le=limits.MAX_REPLICAS)] | None = Field(
@@ -173,6 +202,8 @@ class Fault(Document):
             raise ValueError(f"errorRate applies to type 'error', not {self.type!r}")
         if self.type != "latency" and self.delay is not None:
             raise ValueError(f"delay applies to type 'latency', not {self.type!r}")
+        if self.type == "cert-expiry" and self.replicas is not None:
+            raise ValueError("replicas does not apply to 'cert-expiry' (a service's identity)")
         return self
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from models.base import Document
+from models.beyond import GATEWAY_IDENTITY, Cluster, Cost
 from models.checks import Checks
 from models.lessons import Lesson
 from models.mesh import Mesh
@@ -82,6 +83,13 @@ class Scenario(Document):
     )
     lessons: list[Lesson] = Field(
         default_factory=list, description="Steps a trainer walks through (docs/lessons.md)."
+    )
+    clusters: list[Cluster] = Field(
+        default_factory=list,
+        description="Clusters of a multi-cluster mesh (SPEC §20); one cluster when absent.",
+    )
+    cost: Cost | None = Field(
+        None, description="Prices for the proxies' cost per month in results (SPEC §20)."
     )
 
     @model_validator(mode="after")
@@ -166,6 +174,7 @@ def _check(doc: Scenario) -> Iterator[tuple[Loc, str]]:
                     f"{doc.service(fault.service).replicas}"
                 ),
             )
+    yield from _check_clusters(doc)
     yield from _check_phases(doc, doc.rollout.phases, ("rollout", "phases"), names, namespaces)
     for key in ("first", "last"):
         for j, name in enumerate(getattr(doc.rollout.constraints, key)):
@@ -183,6 +192,7 @@ def _check_phases(
 ) -> Iterator[tuple[Loc, str]]:
     yield from _duplicates([p.name for p in phases], loc, "phase")
     first_phase: dict[str, str] = {}
+    canaries: dict[str, float] = {}
     ambient = doc.mesh.profile == "istio-ambient"
     for i, phase in enumerate(phases):
         here = (*loc, i)
@@ -214,6 +224,64 @@ def _check_phases(
                 yield (*here, "waypoints", j), "waypoints need mesh.profile 'istio-ambient'"
             elif name not in names:
                 yield (*here, "waypoints", j), f"unknown service {name!r}"
+        yield from _check_beyond(doc, phase, here, names, first_phase, canaries)
+
+
+def _check_clusters(doc: Scenario) -> Iterator[tuple[Loc, str]]:
+    yield from _duplicates([c.name for c in doc.clusters], ("clusters",), "cluster")
+    known = {c.name for c in doc.clusters}
+    for i, service in enumerate(doc.services):
+        if service.clusters is None:
+            continue
+        loc = ("services", i, "clusters")
+        if not known:
+            yield loc, "services[].clusters needs the top-level 'clusters' list"
+            continue
+        for name in service.clusters:
+            if name not in known:
+                yield (*loc, name), f"unknown cluster {name!r}"
+        total = sum(service.clusters.values())
+        if total != service.replicas:
+            yield (
+                loc,
+                (
+                    f"clusters give {total} replicas but replicas is {service.replicas}; "
+                    "write one of them"
+                ),
+            )
+
+
+def _check_beyond(
+    doc: Scenario,
+    phase: Phase,
+    here: Loc,
+    names: set[str],
+    first_phase: dict[str, str],
+    canaries: dict[str, float],
+) -> Iterator[tuple[Loc, str]]:
+    """Canary, authz and cluster entries of one phase (SPEC §20)."""
+    for name, share in phase.canary.items():
+        loc = (*here, "canary", name)
+        if name not in names:
+            yield loc, f"unknown service {name!r}"
+        elif name in first_phase:
+            yield loc, f"service {name!r} is already meshed in phase {first_phase[name]!r}"
+        elif share < canaries.get(name, 0.0):
+            yield loc, f"canary share {share:g} is below the earlier {canaries[name]:g}"
+        else:
+            canaries[name] = share
+    callers = names | {GATEWAY_IDENTITY}
+    for j, rule in enumerate(phase.authz):
+        loc = (*here, "authz", j)
+        if rule.service is not None and rule.service not in names:
+            yield (*loc, "service"), f"unknown service {rule.service!r}"
+        for k, caller in enumerate(rule.allow or []):
+            if caller not in callers:
+                yield (*loc, "allow", k), f"unknown caller {caller!r} (a service or '@gateway')"
+    known = {c.name for c in doc.clusters}
+    for j, name in enumerate(phase.clusters):
+        if name not in known:
+            yield (*here, "clusters", j), f"unknown cluster {name!r}"
 
 
 def _certain_cycles(doc: Scenario) -> Iterator[tuple[Loc, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, field_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from models import limits
 from models.base import Document
@@ -107,6 +107,26 @@ class Service(Document):
     )
     tier: Literal["critical", "standard", "low"] = Field("standard", description="Business tier.")
     calls: list[CallItem] = Field(default_factory=list, description="The call script, in order.")
+    clusters: dict[str, Annotated[int, Field(ge=1, le=limits.MAX_REPLICAS)]] | None = Field(
+        None,
+        description="Replicas per cluster (SPEC §20), instead of `replicas`; in document order.",
+    )
+
+    @model_validator(mode="after")
+    def _replicas_from_clusters(self) -> Service:
+        # `clusters: {east: 2, west: 1}` stands for `replicas: 3`. Set without marking
+        # `replicas` as written, so a saved or overridden document keeps only `clusters`;
+        # when both are written the scenario's rules report a mismatch at
+        # services[i].clusters
+        if self.clusters and "replicas" not in self.model_fields_set:
+            object.__setattr__(self, "replicas", sum(self.clusters.values()))
+        return self
+
+    def replica_clusters(self) -> list[str | None]:
+        """The cluster of each replica, in order (``None`` without ``clusters``)."""
+        if not self.clusters:
+            return [None] * self.replicas
+        return [name for name, count in self.clusters.items() for _ in range(count)]
 
     @field_validator("name", "namespace")
     @classmethod

@@ -93,6 +93,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("compare", "&Compare", lambda w: w.runs.start_compare(), idle, "F6",
                "SP_FileDialogDetailedView",
                "Simulate and rank this plan against generated rollout orderings"),
+    ActionSpec("plan_settings", "Score &weights and constraints…",
+               lambda w: w.plan_settings(), idle, None, None,
+               "The rollout constraints and the points of each term of the plans' score"),
     ActionSpec("blast", "&Blast radius", lambda w: w.runs.start_blast(), idle, "F7",
                "SP_MessageBoxWarning",
                "Measure what an outage of each service costs in the phase on display"),
@@ -113,7 +116,7 @@ MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("&File", ("new", "open", "@recent", "samples", SEPARATOR, "save", "save_as", SEPARATOR,
                "@import", "@export", SEPARATOR, "quit")),
     ("&Edit", ("undo", "redo", SEPARATOR, "add_service", "settings")),
-    ("&Simulation", ("run", "compare", "blast", "cancel")),
+    ("&Simulation", ("run", "compare", "plan_settings", "blast", "cancel")),
     ("&View", ("fit", "zoom_in", "zoom_out", "relayout", SEPARATOR, "@docks", "reset_layout")),
     ("&Help", ("about",)),
 )  # fmt: skip

@@ -123,3 +123,11 @@ def show_traceback(parent: QWidget, title: str, error: BaseException) -> None:
     layout.addWidget(text)
     layout.addWidget(buttons)
     dialog.exec()
+
+
+def edit_plan_settings(parent: QWidget, session) -> bool:
+    """The score weights and constraints dialog; True when its changes were applied."""
+    from ui.plan_settings import PlanSettingsDialog  # the dialog imports the session
+
+    dialog = PlanSettingsDialog(session, parent)
+    return dialog.exec() == QDialog.DialogCode.Accepted

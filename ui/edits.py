@@ -242,3 +242,61 @@ def _subject(data: Wire, path: tuple) -> tuple[str, tuple]:
             label = f"phase {name}" if prefix == ("rollout", "phases") else name
             return str(label or prefix[-1]), tuple(path[n + 1 :])
     return str(path[0]) if path else "scenario", tuple(path[1:])
+
+
+def set_phase_names(data: Wire, index: int, key: str, names: list[str]) -> None:
+    """Set the ``namespaces`` or ``waypoints`` list of 0-based phase ``index`` (empty: drop)."""
+    phase = phases(data)[index]
+    if names:
+        phase[key] = list(names)
+    else:
+        phase.pop(key, None)
+
+
+def remove_phase_policy(data: Wire, index: int, policy: int) -> None:
+    """Remove policy ``policy`` of 0-based phase ``index``."""
+    phase = phases(data)[index]
+    phase["policies"].pop(policy)
+    if not phase["policies"]:
+        phase.pop("policies")
+
+
+FAULT_FIELDS = {
+    "outage": (),
+    "crash": (),
+    "error": ("errorRate",),
+    "latency": ("delay", "probability"),
+}
+"""The fields of a fault that apply to each type only (the others apply to all)."""
+FAULT_DEFAULTS: dict[str, Any] = {"errorRate": 0.1, "delay": "100ms"}
+"""What a field a type needs starts as when the type is chosen."""
+
+
+def set_fault_type(data: Wire, index: int, kind: str) -> None:
+    """Change fault ``index`` to type ``kind``.
+
+    The fields the type does not take go; those it needs start as ``FAULT_DEFAULTS``.
+    """
+    fault = data["faults"][index]
+    fault["type"] = kind
+    for other, keys in FAULT_FIELDS.items():
+        if other != kind:
+            for key in keys:
+                fault.pop(key, None)
+    for key in FAULT_FIELDS[kind]:
+        if key in FAULT_DEFAULTS:
+            fault.setdefault(key, FAULT_DEFAULTS[key])
+
+
+def add_fault(data: Wire, service: str, start: str, duration: str) -> int:
+    """Append an outage of ``service``; returns its index."""
+    faults = data.setdefault("faults", [])
+    faults.append({"service": service, "type": "outage", "start": start, "duration": duration})
+    return len(faults) - 1
+
+
+def remove_fault(data: Wire, index: int) -> None:
+    """Remove fault ``index`` (the list goes when it is empty)."""
+    data["faults"].pop(index)
+    if not data["faults"]:
+        data.pop("faults")

@@ -15,13 +15,14 @@ from typing import Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QLabel,
     QLineEdit,
+    QMenu,
     QVBoxLayout,
     QWidget,
 )
@@ -123,9 +124,14 @@ class ValueEdit(QLineEdit):
 
 
 class FieldEditor(QWidget):
-    """One field: a label, an editor and an inline error message."""
+    """One field: a label, an editor and an inline error message.
+
+    A number or duration field offers "Sweep this…" in its context menu
+    (``sweep_requested``) once the form has told it the value to sweep around.
+    """
 
     committed = Signal(object)
+    sweep_requested = Signal()
 
     def __init__(self, label: str, info: FieldInfo, kind: str, extra: tuple) -> None:
         super().__init__()
@@ -159,11 +165,36 @@ class FieldEditor(QWidget):
             self._options = options
             return combo
         edit = ValueEdit()
+        edit.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        edit.customContextMenuRequested.connect(self._on_edit_context_menu_requested)
         if kind == "names":
             edit.setPlaceholderText("names, separated by commas")
         edit.editingFinished.connect(self._on_line_editing_finished)
         self._last = ""
         return edit
+
+    sweep_value: Any = None
+    """The value "Sweep this…" sweeps around (None: the field cannot be swept)."""
+
+    def set_sweep_value(self, value: Any) -> None:
+        self.sweep_value = value
+        hint = "\n\nRight-click: Sweep this…" if value is not None else ""
+        self.widget.setToolTip(self.widget.toolTip().split("\n\nRight-click")[0] + hint)
+
+    def context_menu(self) -> QMenu:
+        """The line edit's menu, with "Sweep this…" for a number or duration."""
+        menu = self.widget.createStandardContextMenu()
+        if self.sweep_value is not None:
+            menu.addSeparator()
+            action = menu.addAction("Sweep this…")
+            action.setObjectName("sweep_this")
+            action.triggered.connect(lambda _=False: self.sweep_requested.emit())
+        return menu
+
+    def _on_edit_context_menu_requested(self, pos) -> None:
+        menu = self.context_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.widget.mapToGlobal(pos))
 
     @property
     def inherits_placeholder(self) -> bool:

@@ -50,6 +50,10 @@ class Extras(QWidget):
         super().__init__(parent)
         self.selection = selection
 
+    def show_problems(self, err) -> list[str]:
+        """Show the problems of a rejected edit next to what they concern; return the rest."""
+        return [f"{p.path}: {p.message}" if p.path else p.message for p in err.problems]
+
     def _buttons(self, *specs) -> QWidget:
         row = QWidget()
         layout = QHBoxLayout(row)

@@ -15,10 +15,24 @@ from pydantic import BaseModel
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QVBoxLayout, QWidget
 
-from models import Scenario
+from models import Scenario, parse_duration
 from ui.backend import ScenarioError, format_path
 from ui.fields import UNSET, FieldEditor, field_kind, to_text, wire_key
 from ui.wire_paths import lookup, owner
+
+
+def sweepable(value: Any) -> bool:
+    """True for a number or a duration (``none``, no timeout, is a duration too)."""
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int | float):
+        return True
+    try:
+        parse_duration(value)
+    except (TypeError, ValueError):
+        return value == "none"
+    return True
+
 
 Loc = tuple[str | int, ...]
 Section = tuple[str, Loc, type[BaseModel], tuple[str, ...]]
@@ -61,10 +75,21 @@ class FieldForm(QWidget):
 
     committed = Signal(object, object)
     """(path, value): a field's new value (``UNSET`` removes it)."""
+    sweep_requested = Signal(object, object)
+    """(path, value): "Sweep this…" on a number or duration field, around ``value``."""
 
-    def __init__(self, sections: list[Section], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        sections: list[Section],
+        parent: QWidget | None = None,
+        choices: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("FieldForm")
+        self._choices = choices or {}
+        self.sweeps = True
+        """False: no field offers "Sweep this…" (a policy that does not exist yet)."""
+        """Fields (by model name) edited as a choice among these values (a fault's service)."""
         self.editors: dict[str, FieldEditor] = {}
         self.groups: dict[str, QGroupBox] = {}
         outer = QVBoxLayout(self)
@@ -84,6 +109,8 @@ class FieldForm(QWidget):
             path = (*loc, wire_key(name, info))
             label = LABELS.get(name, name.replace("_", " ").capitalize())
             kind, extra = field_kind(info.annotation)
+            if name in self._choices:
+                kind, extra = "choice", self._choices[name]
             if kind == "group":
                 box = QGroupBox(label)
                 box.setToolTip(info.description or "")
@@ -98,6 +125,9 @@ class FieldForm(QWidget):
                 continue
             editor = FieldEditor(label, info, kind, extra)
             editor.committed.connect(lambda value, p=path: self._emit(p, value))
+            editor.sweep_requested.connect(
+                lambda p=path, e=editor: self.sweep_requested.emit(p, e.sweep_value)
+            )
             self.editors[format_path(path)] = editor
             form.addRow(editor.label, editor)
 
@@ -120,13 +150,15 @@ class FieldForm(QWidget):
         for path, editor in self.editors.items():
             value = lookup(data, path)
             if editor.inherits_placeholder and lookup(written, path) is None:
-                inherited, source = inherited_value(written, data, path)
+                value, source = inherited_value(written, data, path)
                 editor.set_value(None)
                 editor.widget.setPlaceholderText(
-                    "" if inherited is None else f"{to_text(inherited)} — {source}"
+                    "" if value is None else f"{to_text(value)} — {source}"
                 )
             else:
                 editor.set_value(value)
+            sweeps = self.sweeps and editor.inherits_placeholder and sweepable(value)
+            editor.set_sweep_value(value if sweeps else None)
             editor.set_error(None)
 
     def focused(self) -> str | None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 from models import (
     Call,
     Entrypoint,
+    Fault,
     Mesh,
     MeshPolicy,
     Metadata,
@@ -28,20 +29,29 @@ from models import (
 )
 from ui import edits
 from ui.backend import ScenarioError, to_wire
+from ui.fault_editor import EXCLUDED, FaultButtons, FaultList
 from ui.fields import UNSET, FieldEditor
 from ui.inspector_extras import SCENARIO, Extras, Selection, extras_for, script_calls
 from ui.inspector_form import FieldForm, Loc, Section
 from ui.palette import ERROR_TEXT
+from ui.phase_editor import PhaseEditor, PhasePolicyButtons
 from ui.session import Session
+from ui.sweep_actions import spec_path
 from ui.wire_paths import assign
 
 SETTINGS_TITLE = "Scenario settings"
+PHASE_LISTS = ("namespaces", "mtls", "policies", "waypoints")
+"""Phase fields edited by ``PhaseEditor`` rather than the form."""
+REBUILT = ("service", "scenario", "call", "policy", "phase", "phase_policy", "fault")
+"""Selections whose extras show the scenario: rebuilt after every edit."""
 
 
 class InspectorPanel(QWidget):
     """Validated editing of the selected part of the scenario."""
 
     selection_changed = Signal(object)
+    sweep_requested = Signal(str, object)
+    """(SPEC §15 path, current value): "Sweep this…" on a field."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +61,7 @@ class InspectorPanel(QWidget):
         self._selection = SCENARIO
         self.form: FieldForm | None = None
         self.extras: Extras | None = None
+        self.more_extras: list[Extras] = []
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-size: 14px; font-weight: bold; padding: 2px;")
@@ -111,6 +122,10 @@ class InspectorPanel(QWidget):
         """Select 1-based phase ``index``."""
         self.select(Selection("phase", (index - 1,)))
 
+    def select_fault(self, index: int) -> None:
+        """Select fault ``index`` (0-based) of the scenario."""
+        self.select(Selection("fault", (index,)))
+
     # --- building ---------------------------------------------------------------------
 
     def _resolve(self) -> tuple[str, list[Section]]:
@@ -145,16 +160,51 @@ class InspectorPanel(QWidget):
         if kind == "phase" and key[0] < len(scenario.rollout.phases):
             name = scenario.rollout.phases[key[0]].name
             loc = ("rollout", "phases", key[0])
-            return f"Phase {key[0] + 1}: {name}", [("", loc, Phase, ())]
+            return f"Phase {key[0] + 1}: {name}", [("", loc, Phase, PHASE_LISTS)]
+        if kind in ("phase_policy", "phase_policy_draft") and key[0] < len(scenario.rollout.phases):
+            return self._resolve_phase_policy(scenario)
+        if kind == "fault" and key[0] < len(scenario.faults):
+            fault = scenario.faults[key[0]]
+            title = f"Fault {key[0] + 1}: {fault.service} {fault.type}"
+            return title, [("", ("faults", key[0]), Fault, EXCLUDED[fault.type])]
         return SETTINGS_TITLE, [
             ("Scenario", ("metadata",), Metadata, ()),
             ("Simulation", ("simulation",), Simulation, ()),
             ("Mesh", ("mesh",), Mesh, ("policies",)),
         ]
 
+    def _resolve_phase_policy(self, scenario: Scenario) -> tuple[str, list[Section]]:
+        kind, (index, which) = self._selection.kind, self._selection.key
+        phase = scenario.rollout.phases[index]
+        hosts = [p.host for p in phase.policies]
+        if kind == "phase_policy_draft" and which in hosts:  # created since
+            self._selection = Selection("phase_policy", (index, hosts.index(which)))
+            return self._resolve()
+        if kind == "phase_policy" and which >= len(hosts):
+            self._selection = Selection("phase", (index,))
+            return self._resolve()
+        host = which if kind == "phase_policy_draft" else hosts[which]
+        policy = len(hosts) if kind == "phase_policy_draft" else which
+        loc = ("rollout", "phases", index, "policies", policy)
+        exclude = ("host",) if kind == "phase_policy_draft" else ()
+        return f"Phase {phase.name}: policy for {host}", [("", loc, MeshPolicy, exclude)]
+
+    def _make_extras(self) -> list[Extras]:
+        selection, scenario = self._selection, self._document.scenario
+        if selection.kind == "phase":
+            return [PhaseEditor(selection, scenario)]
+        if selection.kind in ("phase_policy", "phase_policy_draft"):
+            return [PhasePolicyButtons(selection)]
+        if selection.kind == "fault":
+            return [FaultButtons(selection)]
+        made = extras_for(selection, scenario)
+        if selection.kind == "scenario":
+            return [made, FaultList(selection, scenario)]
+        return [made] if made is not None else []
+
     def _rebuild(self) -> None:
         focused = self.form.focused() if self.form is not None else None
-        self.form, self.extras = None, None
+        self.form, self.extras, self.more_extras = None, None, []
         self.general_error.hide()
         if self._document.scenario is None:
             self.title.setText("No scenario")
@@ -175,14 +225,24 @@ class InspectorPanel(QWidget):
         body = QWidget()
         outer = QVBoxLayout(body)
         outer.setContentsMargins(2, 2, 2, 2)
-        self.form = FieldForm(sections)
+        services = tuple(s.name for s in self._document.scenario.services)
+        self.form = FieldForm(
+            sections, choices={"service": services} if self._selection.kind == "fault" else None
+        )
         self.form.committed.connect(self._on_form_committed)
+        self.form.sweep_requested.connect(self._on_form_sweep_requested)
+        self.form.sweeps = not self._selection.kind.endswith("_draft")
         outer.addWidget(self.form)
-        self.extras = extras_for(self._selection, self._document.scenario)
-        if self.extras is not None:
-            self.extras.select_requested.connect(self._on_extras_select_requested)
-            self.extras.edit_requested.connect(self._on_extras_edit_requested)
-            outer.addWidget(self.extras)
+        made = self._make_extras()
+        self.extras, self.more_extras = (made[0] if made else None), made[1:]
+        for extras in made:
+            extras.select_requested.connect(self._on_extras_select_requested)
+            extras.edit_requested.connect(
+                lambda text, change, then, e=extras: self._on_extras_edit_requested(
+                    text, change, then, e
+                )
+            )
+            outer.addWidget(extras)
         outer.addStretch(1)
         self._set_body(body, self.scroll.verticalScrollBar().value() if same else 0)
         self.form.refresh(self._document.scenario)
@@ -224,35 +284,55 @@ class InspectorPanel(QWidget):
                 edits.rename_service(data, old, value)
 
             self._selection = Selection("service", (value,))
-        elif selection.kind == "policy_draft":
+        elif selection.kind in ("policy_draft", "phase_policy_draft"):
             if value is UNSET:
                 return  # clearing a value of a policy that does not exist: nothing to do
-            host, index = selection.key[0], path[2]
+            holder = path[:2] if selection.kind == "policy_draft" else path[:4]
+            host, index = selection.key[-1], path[len(holder)]
 
             def change(data: dict) -> None:
-                data.setdefault("mesh", {}).setdefault("policies", []).append({"host": host})
+                _policies(data, holder).append({"host": host})
                 assign(data, path, value)
 
-            self._selection = Selection("policy", (index,))
+            if selection.kind == "policy_draft":
+                self._selection = Selection("policy", (index,))
+            else:
+                self._selection = Selection("phase_policy", (selection.key[0], index))
+        elif selection.kind == "fault" and path[-1] == "type" and value is not UNSET:
+
+            def change(data: dict) -> None:
+                edits.set_fault_type(data, selection.key[0], value)
+
         else:
 
             def change(data: dict) -> None:
                 assign(data, path, value)
 
         current = to_wire(self._document.scenario)
-        if selection.kind == "policy_draft":
-            current.setdefault("mesh", {}).setdefault("policies", []).append(
-                {"host": selection.key[0]}
-            )
+        if selection.kind in ("policy_draft", "phase_policy_draft"):
+            holder = path[:2] if selection.kind == "policy_draft" else path[:4]
+            _policies(current, holder).append({"host": selection.key[-1]})
         words = edits.describe_edit(current, path, None if value is UNSET else value)
         if not self._edit(words, change, path):
             self._selection = selection
 
+    def _on_form_sweep_requested(self, path: Loc, value: Any) -> None:
+        self.sweep_requested.emit(spec_path(to_wire(self._document.scenario), path), value)
+
     def _on_extras_select_requested(self, selection: Selection) -> None:
         self.select(selection)
 
-    def _on_extras_edit_requested(self, text: str, change, then: Selection | None) -> None:
-        if self._edit(text, change, ()) and then is not None:
+    def _on_extras_edit_requested(
+        self, text: str, change, then: Selection | None, extras: Extras | None = None
+    ) -> None:
+        try:
+            self._document.edit(text, change)
+        except ScenarioError as err:
+            general = extras.show_problems(err) if extras is not None else err.lines()
+            self.general_error.setText("\n".join(general))
+            self.general_error.setVisible(bool(general))
+            return
+        if then is not None:
             self.select(then)
 
     def _on_session_scenario_replaced(self) -> None:
@@ -265,9 +345,16 @@ class InspectorPanel(QWidget):
         if scenario is None:
             return
         title, _ = self._resolve()
-        rebuilt = ("service", "scenario", "call", "policy")
-        if title != self.title.text() or self._selection.kind in rebuilt:
+        if title != self.title.text() or self._selection.kind in REBUILT:
             self._rebuild()
         elif self.form is not None:
             self.form.refresh(scenario)
             self.general_error.hide()
+
+
+def _policies(data: dict, holder: Loc) -> list:
+    """The ``policies`` list at ``holder`` (``mesh`` or a phase), created when missing."""
+    node = data
+    for part in holder[:-1]:
+        node = node.setdefault(part, {}) if isinstance(part, str) else node[part]
+    return node.setdefault(holder[-1], [])

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,15 +34,19 @@ from ui.file_actions import FileActions, import_formats
 from ui.graph_legend import GraphLegend
 from ui.graph_view import GraphView
 from ui.inspector_panel import InspectorPanel
+from ui.lesson_panel import LessonPanel
 from ui.menus import ActionStates, build_actions, build_menus, build_toolbar
 from ui.phase_timeline import PhaseTimeline
 from ui.recovery import Recovery, orphans, recovery_dir
+from ui.replay_view import ReplayView
 from ui.results_panel import ResultsPanel
 from ui.run_actions import RunActions
 from ui.session import Session
+from ui.sweep_actions import SweepActions
+from ui.sweep_panel import SweepPanel
 
 ORGANISATION, APPLICATION = "meshsim", "meshsim"
-STATE_VERSION = 2
+STATE_VERSION = 3
 """Bumped when the default layout changes, so a saved layout of an older one is dropped."""
 DEFAULT_SIZE = (1400, 900)
 
@@ -64,6 +69,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.files = FileActions(self.session, self.settings, self, self.results.charts)
         self.runs = RunActions(self.session, self)
+        self.sweeps = SweepActions(self.session, self.sweep_panel)
         self.recovery = Recovery(self.session, recovery_dir(self.settings))
         self.commands = build_actions(self, self.session, self)
         self.menus = build_menus(self, self.commands, self._menu_groups())
@@ -94,9 +100,22 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(4)
         layout.addWidget(self.banner)
-        layout.addWidget(self.graph, 1)
+        graph_page = QWidget()
+        graph_layout = QVBoxLayout(graph_page)
+        graph_layout.setContentsMargins(0, 0, 0, 0)
+        graph_layout.setSpacing(4)
+        graph_layout.addWidget(self.graph, 1)
         self.legend = GraphLegend()
-        layout.addWidget(self.legend)
+        graph_layout.addWidget(self.legend)
+        self.replay = ReplayView()
+        self.replay.follow(self.session)
+        self.central_tabs = QTabWidget()
+        self.central_tabs.setObjectName("central_tabs")
+        self.central_tabs.setDocumentMode(True)
+        self.central_tabs.addTab(graph_page, "Graph")
+        self.central_tabs.addTab(self.replay, "Replay")
+        self.central_tabs.setTabToolTip(1, "The last run replayed over simulated time")
+        layout.addWidget(self.central_tabs, 1)
         self.setCentralWidget(central)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -121,6 +140,18 @@ class MainWindow(QMainWindow):
             "Rollout phases", "timeline_dock", self.timeline, area.BottomDockWidgetArea
         )
         self.inspector_dock.setMinimumWidth(260)
+        self.sweep_panel = SweepPanel()
+        self.sweep_dock = self._dock(
+            "Sweep", "sweep_dock", self.sweep_panel, area.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.timeline_dock, self.sweep_dock)
+        self.sweep_dock.hide()  # until "Sweep this…" or View › Sweep: no tab bar
+        self.lessons = LessonPanel()
+        self.lesson_dock = self._dock(
+            "Lesson", "lesson_dock", self.lessons, area.LeftDockWidgetArea
+        )
+        self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
+        self.lesson_dock.hide()
 
     def _apply_default_sizes(self) -> None:
         """The default dock sizes: the graph in the middle gets the most room."""
@@ -167,7 +198,13 @@ class MainWindow(QMainWindow):
                 export.addAction(self.commands[action_id])
 
         def docks(menu: QMenu) -> None:
-            for dock in (self.inspector_dock, self.timeline_dock, self.results_dock):
+            for dock in (
+                self.inspector_dock,
+                self.timeline_dock,
+                self.results_dock,
+                self.sweep_dock,
+                self.lesson_dock,
+            ):
                 menu.addAction(dock.toggleViewAction())
 
         return {"recent": recent, "import": imports, "export": exports, "docks": docks}
@@ -189,7 +226,11 @@ class MainWindow(QMainWindow):
         self.graph.entrypoint_clicked.connect(self.inspector.select_entrypoint)
         self.timeline.service_clicked.connect(session.select_service)
         self.timeline.phase_clicked.connect(self.inspector.select_phase)
+        self.timeline.fault_clicked.connect(self.inspector.select_fault)
+        self.inspector.sweep_requested.connect(self._on_inspector_sweep_requested)
         self.results.service_clicked.connect(session.select_service)
+        self.results.ranking_page.settings_requested.connect(self.plan_settings)
+        self.lessons.step_chosen.connect(self._on_lessons_step_chosen)
 
     # --- commands ---------------------------------------------------------------------
 
@@ -206,6 +247,12 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             self.addDockWidget(area, dock)
             dock.show()
+        self.sweep_dock.setFloating(False)
+        self.tabifyDockWidget(self.timeline_dock, self.sweep_dock)
+        self.sweep_dock.hide()
+        self.lesson_dock.setFloating(False)
+        self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
+        self.lesson_dock.setVisible(bool(self.lessons.lessons))
         self._apply_default_sizes()
 
     def add_service(self) -> None:
@@ -220,6 +267,11 @@ class MainWindow(QMainWindow):
             )
             return
         self.select_service(name)
+
+    def plan_settings(self) -> None:
+        """Edit the score's weights and the rollout constraints (one undo step)."""
+        if self.session.loaded and dialogs.edit_plan_settings(self, self.session):
+            self.session.note("Score weights and constraints changed: Compare again to rank")
 
     def about(self) -> None:
         dialogs.show_info(
@@ -275,6 +327,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.runs.shutdown()
+        self.sweeps.shutdown()
         self.recovery.stop()
         self._save_state()
         event.accept()
@@ -283,6 +336,12 @@ class MainWindow(QMainWindow):
 
     def _on_session_scenario_replaced(self) -> None:
         self.banner.clear()
+        scenario = self.session.scenario
+        lessons = scenario.lessons if scenario is not None else []
+        self.lessons.set_lessons(lessons)
+        self.lesson_dock.setVisible(bool(lessons))
+        if lessons:
+            self.lesson_dock.raise_()
 
     def _on_session_display_changed(self, _scenario) -> None:
         self._update_phase_label()
@@ -318,6 +377,34 @@ class MainWindow(QMainWindow):
 
     def _on_document_dirty_changed(self, dirty: bool) -> None:
         self.setWindowModified(dirty)
+
+    def _on_inspector_sweep_requested(self, path: str, value) -> None:
+        self.sweeps.sweep_field(path, value)
+        self.sweep_dock.show()
+        self.sweep_dock.raise_()
+        height = max(self.sweep_dock.height(), int(self.height() * 0.3))
+        self.resizeDocks([self.sweep_dock], [height], Qt.Orientation.Vertical)
+
+    def _on_lessons_step_chosen(self, lesson) -> None:
+        """Move the replay (and the phase on display) to the step; mark its services."""
+        scenario = self.session.display_scenario
+        if scenario is None:
+            return
+        names = phase_names(scenario)
+        index = self.session.phase
+        if isinstance(lesson.phase, int):
+            index = min(lesson.phase, len(names) - 1)
+        elif lesson.phase in names:
+            index = names.index(lesson.phase)
+        self.session.set_phase(index, chosen=True)
+        for name, node in self.graph.nodes.items():
+            node.set_highlighted(name in lesson.highlight)
+        if self.replay.has_series or self.session.has_results:
+            self.central_tabs.setCurrentWidget(self.replay)
+        self.replay.set_phase(index)
+        if lesson.at is not None:
+            self.replay.seek(lesson.at)
+        self.replay.highlight(lesson.highlight)
 
     def _on_graph_call_clicked(self, caller: str, callee: str) -> None:
         self.inspector.select_call(caller, callee)

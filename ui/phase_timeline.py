@@ -2,9 +2,11 @@
 
 Drag a service from one column to another to change the phase in which it joins
 the mesh; each column's header renames, moves, removes the phase and sets its
-mTLS changes. The slider picks the phase on display (the session's), which the graph
-and the results show too. After Compare it draws the plan picked in the ranking; a
-plan other than the scenario's own is shown read-only.
+mTLS changes. A strip beside the slider shows the injected faults' windows over the
+simulated time every phase runs (click one to edit it). The slider picks the phase
+on display (the session's), which the graph and the results show too. After Compare
+it draws the plan picked in the ranking; a plan other than the scenario's own is
+shown read-only.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from meshsim import phase_names
 from models import Scenario
 from ui import edits
 from ui.backend import ScenarioError
+from ui.fault_strip import FaultStrip
 from ui.palette import phase_colour
 from ui.phase_list import ElidedLabel, PhaseList, mtls_button, mtls_summary
 from ui.session import Session
@@ -44,6 +47,7 @@ class PhaseTimeline(QWidget):
     phase_displayed = Signal(int)
     phase_clicked = Signal(int)
     service_clicked = Signal(str)
+    fault_clicked = Signal(int)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,10 +87,14 @@ class PhaseTimeline(QWidget):
         self.plan_note.hide()
         self.written_button.hide()
         self.use_button.hide()
+        # The faults share the top row with the slider: the columns keep their height.
+        self.fault_strip = FaultStrip()
+        self.fault_strip.fault_clicked.connect(self.fault_clicked)
         top = QHBoxLayout()
         top.addWidget(QLabel("Phase on display:"))
         top.addWidget(self.slider, 1)
         top.addWidget(self.slider_label)
+        top.addWidget(self.fault_strip, 1)
         top.addWidget(self.plan_note)
         top.addWidget(self.use_button)
         top.addWidget(self.written_button)
@@ -160,6 +168,7 @@ class PhaseTimeline(QWidget):
         self._show_plan_note(scenario)
         self.slider.setEnabled(scenario is not None)
         self.add_button.setEnabled(scenario is not None and self._editable)
+        self.fault_strip.set_scenario(scenario)
         if scenario is None:
             self._update_slider_label()
             return

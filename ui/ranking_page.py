@@ -3,17 +3,22 @@
 The deciding figures (score, its paired difference to the best, breakages, SLO misses,
 broken limits) come first, so they show without scrolling in the results panel of the
 default window; a long plan name is elided (its tooltip has it) rather than pushing
-them out of sight. A plan not distinguishable from the best (the 95% interval of the
-paired difference includes 0) is marked "≈"; the verdict sits above the legend.
+them out of sight. When the dock is too narrow for every column, the least deciding
+ones (strategy, CPU, mTLS, …) are hidden rather than scrolled to, a note says which,
+and every row's tooltip lists all its figures. A plan not distinguishable from the
+best (the 95% interval of the paired difference includes 0) is marked "≈"; the verdict
+sits above the legend, which folds away.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -54,6 +59,10 @@ COLUMNS: list[tuple[str, str | None]] = [
 """Header and score field (for the header's tooltip) of each column."""
 PLAN_COLUMN_MAX_W = 116
 MIN_COLUMN_W = 28
+KEPT_COLUMNS = 7
+"""Columns never hidden for room: rank to limits (the deciding figures)."""
+PLAN_COLUMN_MIN_W = 84
+"""The plan's name gives way to hidden columns only below this width."""
 
 
 _SHORT_LIMITS = {
@@ -96,10 +105,20 @@ def ranking_row(rank: int, ordering: OrderingResult, interval: bool = True) -> l
     ]
 
 
+def row_tooltip(texts: list[str]) -> str:
+    """Every figure of a row, one per line ("score: 39.9"), for the columns out of sight."""
+    return "\n".join(
+        f"{header.replace(chr(10), ' ')}: {text}"
+        for (header, _), text in zip(COLUMNS, texts, strict=True)
+        if header != "#"
+    )
+
+
 class RankingPage(QWidget):
     """The ranking table over its legend; clicking a row picks that plan."""
 
     plan_clicked = Signal(str)
+    settings_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,19 +136,46 @@ class RankingPage(QWidget):
         table.setAlternatingRowColors(True)
         table.verticalHeader().setDefaultSectionSize(22)
         table.verticalHeader().hide()
+        table.horizontalHeader().setStyleSheet("QHeaderView::section { padding: 1px 3px; }")
         table.cellClicked.connect(self._on_table_cell_clicked)
         self.verdict = QLabel("")
         self.verdict.setObjectName("RankingVerdict")
         self.verdict.setWordWrap(True)
         self.verdict.setStyleSheet("padding: 6px;")
-        legend = QLabel(RANKING_HELP)
-        legend.setWordWrap(True)
-        legend.setStyleSheet("color: #455a64; padding: 6px;")
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setWordWrap(False)
+        self.hidden_note = QLabel("")
+        self.hidden_note.setObjectName("RankingHiddenColumns")
+        self.hidden_note.setWordWrap(True)
+        self.hidden_note.setStyleSheet("color: #607d8b; font-size: 11px; padding: 0 6px;")
+        self.hidden_note.hide()
+        self.legend = QLabel(RANKING_HELP)
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("color: #455a64; padding: 6px;")
+        self.legend.hide()
+        self.legend_button = QPushButton("What the columns mean")
+        self.legend_button.setCheckable(True)
+        self.legend_button.setFlat(True)
+        self.legend_button.setStyleSheet("text-align: left; color: #1565c0; padding: 2px 6px;")
+        self.legend_button.toggled.connect(self.legend.setVisible)
+        self.settings_button = QPushButton("Weights and constraints…")
+        self.settings_button.setToolTip(
+            "The rollout constraints and the points of each term of the score (Compare "
+            "again to rank with them)"
+        )
+        self.settings_button.clicked.connect(self.settings_requested)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 4, 0)
+        buttons.addWidget(self.legend_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.settings_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(table, 1)
+        layout.addWidget(self.hidden_note)
         layout.addWidget(self.verdict)
-        layout.addWidget(legend)
+        layout.addLayout(buttons)
+        layout.addWidget(self.legend)
 
     def show_compare(self, results: CompareResults) -> None:
         by_name = {o.name: o for o in results.orderings}
@@ -140,8 +186,10 @@ class RankingPage(QWidget):
             score = ordering.score
             failing = score.slo_violations or score.breakages or score.violations
             texts = ranking_row(row + 1, ordering, results.has_interval(name))
+            tip = row_tooltip(texts)
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
+                item.setToolTip(tip)
                 if column not in (1, len(texts) - 1):
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -149,23 +197,65 @@ class RankingPage(QWidget):
                 if failing:
                     item.setBackground(QBrush(QColor(BAD_CELL)))
                 table.setItem(row, column, item)
-            table.item(row, 1).setToolTip(name)
             if score.violations:
-                table.item(row, 6).setToolTip("breaks " + ", ".join(score.violations))
+                table.item(row, 6).setToolTip(f"breaks {', '.join(score.violations)}\n\n{tip}")
             if score.tied_with_best and row > 0:
                 table.item(row, 3).setToolTip(
                     "not distinguishable from the best: the 95% interval of the paired "
-                    "score difference includes 0"
+                    f"score difference includes 0\n\n{tip}"
                 )
         counts = sorted(set(results.replications.values()))
         reps = f" Replications: {'/'.join(map(str, counts))}." if counts else ""
         self.verdict.setText(results.verdict + reps)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Size the columns to their contents; hide the least deciding ones that do not fit."""
+        table = self.table
+        for column in range(table.columnCount()):
+            table.setColumnHidden(column, False)
         table.resizeColumnsToContents()
         table.setColumnWidth(1, min(table.columnWidth(1), PLAN_COLUMN_MAX_W))
+        room = table.viewport().width()
+        hidden = []
+        column = table.columnCount() - 1
+        # the plan's name may shrink a little before a column is hidden
+        slack = max(0, table.columnWidth(1) - PLAN_COLUMN_MIN_W)
+        while column >= KEPT_COLUMNS and self._width() - slack > room:
+            table.setColumnHidden(column, True)
+            hidden.insert(0, COLUMNS[column][0].replace("\n", " "))
+            column -= 1
+        if self._width() > room:  # still too wide: the plan's name gives way (elided)
+            excess = self._width() - room
+            table.setColumnWidth(1, max(MIN_COLUMN_W * 2, table.columnWidth(1) - excess))
+        self.hidden_note.setText(
+            f"Hidden for room: {', '.join(hidden)}. Hover a row for all its figures."
+        )
+        self.hidden_note.setVisible(bool(hidden) and table.rowCount() > 0)
+
+    def _width(self) -> int:
+        table = self.table
+        return sum(
+            table.columnWidth(c) for c in range(table.columnCount()) if not table.isColumnHidden(c)
+        )
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        # once the layout has resized the table's viewport too
+        QTimer.singleShot(0, self, self._refit)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._refit)
+
+    def _refit(self) -> None:
+        if self.table.rowCount():
+            self.fit_columns()
 
     def clear(self) -> None:
         self.table.setRowCount(0)
         self.verdict.setText("")
+        self.hidden_note.hide()
 
     def select_plan(self, name: str) -> None:
         """Mark the row of the plan on display."""

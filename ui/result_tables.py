@@ -52,7 +52,45 @@ def phase_rows(phases: Sequence[PhaseResult]) -> list[tuple[str, list[str], list
         ("Proxy CPU (cores)", [f"{p.proxy_cpu_cores:.3f}" for p in phases], none),
         ("Proxy memory (MiB)", [f"{p.proxy_memory_mi_b:,.0f}" for p in phases], none),
     ]
+    return rows + beyond_rows(phases)
+
+
+def beyond_rows(phases: Sequence[PhaseResult]) -> list[tuple[str, list[str], list[bool | None]]]:
+    """SPEC §20 rows, only when some phase has them: cost, 403 denials, canary splits."""
+    none: list[bool | None] = [None] * len(phases)
+    rows: list[tuple[str, list[str], list[bool | None]]] = []
+    if any(p.proxy_cost_per_month is not None for p in phases):
+        costs = [p.proxy_cost_per_month for p in phases]
+        rows.append(
+            ("Proxy cost / month", ["—" if c is None else f"{c:,.2f}" for c in costs], none)
+        )
+    if any(p.denials is not None for p in phases):
+        denials = [p.denials for p in phases]
+        rows.append(
+            (
+                "Authz denials (403)",
+                ["—" if d is None else f"{d:,.0f}" for d in denials],
+                [None if d is None else d == 0 for d in denials],
+            )
+        )
+    canaries = list(dict.fromkeys(name for p in phases for name in (p.canary or {})))
+    for name in canaries:
+        rows.append((f"Canary {name}: meshed share", [_share(p, name) for p in phases], none))
+        for group in ("meshed", "plain"):
+            cells = []
+            for p in phases:
+                svc = p.services.get(name)
+                part = getattr(svc, group) if svc is not None else None
+                cells.append("—" if part is None else f"{part.failures:,.0f}/{part.attempts:,.0f}")
+            rows.append((f"Canary {name}: {group} failed/tries", cells, none))
     return rows
+
+
+def _share(phase: PhaseResult, name: str) -> str:
+    share = (phase.canary or {}).get(name)
+    if share is not None:
+        return f"{share:.0%}"
+    return "100%" if name in phase.meshed else "—"
 
 
 def ms(value: float | None) -> str:

@@ -44,6 +44,8 @@ def suggest_values(value: Any) -> str:
     --------
     >>> suggest_values("200ms"), suggest_values(2), suggest_values(0.5)
     ('50ms..800ms:8', '0..4:5', '0.125..2:8')
+    >>> suggest_values("none"), suggest_values(0.0)
+    ('100ms..2s:6', '0..1:5')
     """
     if isinstance(value, bool):
         return "true,false"
@@ -51,6 +53,10 @@ def suggest_values(value: Any) -> str:
         return f"{max(0, value - 2)}..{value + 2}:{value + 2 - max(0, value - 2) + 1}"
     if isinstance(value, float) and value > 0:
         return f"{value / 4:g}..{value * 4:g}:8"
+    if isinstance(value, float):
+        return "0..1:5"  # a probability or a share, most likely
+    if value == "none":
+        return "100ms..2s:6"  # no timeout yet: try some
     try:
         seconds = parse_duration(value)
     except (TypeError, ValueError):
@@ -91,28 +97,45 @@ class SweepPanel(QWidget):
         self._points: dict[int, SweepPoint] = {}
         self._params: list[str] = []
         self._phase = ""
+        self._draw()
 
     def _layout(self) -> None:
+        """Inputs on the left, the chart on the right: a bottom dock is wide, not tall."""
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for k in range(2):
+            self.paths[k].setMinimumWidth(120)
+            self.values[k].setMinimumWidth(80)
             row = QHBoxLayout()
             row.addWidget(self.paths[k], 3)
             row.addWidget(self.values[k], 2)
             form.addRow(f"field {k + 1} / values", row)
         self.values[0].setPlaceholderText("V1,V2,... or LOW..HIGH:COUNT")
+        self.paths[0].setPlaceholderText("field, e.g. mesh.defaults.retries.attempts")
         form.addRow("chart", self.metric)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        controls = QVBoxLayout()
+        controls.addLayout(form)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.progress, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.status)
-        layout.addWidget(self.canvas, 1)
+        controls.addLayout(buttons)
+        controls.addWidget(self.status)
+        controls.addStretch(1)
+        left = QWidget()
+        left.setLayout(controls)
+        left.setMaximumWidth(460)
+        self.canvas.setMinimumSize(240, 120)
+        self.canvas.setToolTip("Click a point to load its setting into the scenario (Undo reverts)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(left, 2)
+        layout.addWidget(self.canvas, 3)
 
     def sweep_field(self, path: str, value: Any) -> None:
         """Sweep this…: sweep ``path`` over a range around its current ``value``."""
         self.paths[0].setText(path)
+        self.paths[0].setCursorPosition(0)
+        self.paths[0].setToolTip(path)
         self.values[0].setText(suggest_values(value))
         self.paths[1].clear()
         self.values[1].clear()
@@ -177,6 +200,17 @@ class SweepPanel(QWidget):
         data = self.current()
         if data is not None:
             plot_sweep(self.figure.add_subplot(), data, self.metric.currentText())
+        else:
+            self.figure.text(
+                0.5,
+                0.5,
+                "The curve (one field) or heat map (two) fills in here as points finish.\n"
+                "Click a point to load its setting into the scenario.",
+                ha="center",
+                va="center",
+                color="#607d8b",
+                fontsize=9,
+            )
         self.canvas.draw_idle()
 
     def point_at(self, x: float | None, y: float | None) -> int | None:

@@ -13,7 +13,7 @@ from meshsim.cli.common import (
     write_output,
 )
 from meshsim.cli.options import add_executor_options, add_set_option, executor_of, workers_of
-from meshsim.planning.blast import blast_radius
+from meshsim.planning.blast import BLAST_FAULTS, blast_radius
 from models.results import BlastResults
 
 __all__ = ["format_blast", "register", "run"]
@@ -40,6 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="only this service (repeatable; default all)",
     )
+    parser.add_argument(
+        "--fault",
+        choices=BLAST_FAULTS,
+        default="outage",
+        help="fault injected into each service in turn (default outage; cert-expiry and "
+        "proxy-crash are the drills of SPEC §20)",
+    )
     add_json_option(parser)
     add_sim_overrides(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -53,13 +60,15 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_with_overrides(args)
     outages = len(set(args.service)) if args.service else len(scenario.services)
     refuse_if_too_big(scenario, args.workers, phases=1, plans=outages + 1)
-    update, close = progress_bar("simulating outages", args.quiet or args.json == "-")
+    label = "simulating outages" if args.fault == "outage" else f"simulating {args.fault}"
+    update, close = progress_bar(label, args.quiet or args.json == "-")
     try:
         with executor_of(args) as executor:
             results = blast_radius(
                 scenario,
                 phase=args.phase,
                 services=args.service,
+                fault=args.fault,
                 workers=workers_of(args),
                 on_progress=update,
                 executor=executor,
@@ -90,8 +99,14 @@ def format_blast(results: BlastResults, replications: int = 1) -> str:
             ]
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    what = {
+        None: "an outage of every replica",
+        "crash": "a crash of every replica",
+        "cert-expiry": "an expired certificate",
+        "proxy-crash": "a crash of every sidecar",
+    }[results.fault]
     lines = [
-        f"phase {results.phase}: an outage of every replica of the service after the "
+        f"phase {results.phase}: {what} of the service after the "
         f"warm-up, {replications} paired replication(s)"
     ]
     for k, row in enumerate(rows):

@@ -121,6 +121,14 @@ def _plan_lines(ordering: OrderingResult) -> list[str]:
         strict = [r.get("name") or "mesh" for r in phase.get("mtls", []) if r["mode"] == "STRICT"]
         if strict:
             extra.append("STRICT " + ", ".join(strict))
+        canary = phase.get("canary") or {}
+        if canary:
+            extra.append("canary " + ", ".join(f"{n} {v:.0%}" for n, v in canary.items()))
+        if phase.get("clusters"):
+            extra.append("clusters " + ", ".join(phase["clusters"]))
+        authz = [r.get("service") or f"mesh {r.get('default')}" for r in phase.get("authz", [])]
+        if authz:
+            extra.append("authz " + ", ".join(authz))
         tail = f"  [{'; '.join(extra)}]" if extra else ""
         lines.append(f"  {k}. {phase.get('name')}: {', '.join(names) or '-'}{tail}")
     return lines

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "export",
         help="write the Istio manifests of a phase",
         description="Write the Kubernetes/Istio manifests that put a rollout phase in force: "
-        "injection, PeerAuthentication, VirtualService and DestinationRule.",
+        "injection, PeerAuthentication, AuthorizationPolicy, VirtualService and DestinationRule.",
     )
     parser.add_argument("target", choices=["istio"], help="what to export (istio)")
     parser.add_argument("scenario", help="scenario YAML or JSON file")

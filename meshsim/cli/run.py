@@ -200,8 +200,8 @@ def worst_entrypoints(results: Results, n: int | None) -> list[str]:
     return ranked if n is None else ranked[:n]
 
 
-def _phase_cells(phase: PhaseResult) -> list[str]:
-    return [
+def _phase_cells(phase: PhaseResult, extra: tuple[str, ...] = ()) -> list[str]:
+    cells = [
         f"{phase.retry_amplification:.2f}",
         f"{phase.mtls_coverage * 100:.0f}",
         str(phase.proxies),
@@ -210,6 +210,39 @@ def _phase_cells(phase: PhaseResult) -> list[str]:
         f"{phase.exposure * 100:.0f}",
         f"{phase.breakages:.0f}",
     ]
+    if "denials" in extra:
+        cells.append("-" if phase.denials is None else f"{phase.denials:.0f}")
+    if "cost/month" in extra:
+        cost = phase.proxy_cost_per_month
+        cells.append("-" if cost is None else f"{cost:.2f}")
+    return cells
+
+
+def extra_columns(results: Results) -> tuple[str, ...]:
+    """SPEC §20 columns the table adds when a phase has them: denials, cost/month."""
+    phases = results.phases
+    out = []
+    if any(p.denials is not None for p in phases):
+        out.append("denials")
+    if any(p.proxy_cost_per_month is not None for p in phases):
+        out.append("cost/month")
+    return tuple(out)
+
+
+def canary_lines(results: Results) -> list[str]:
+    """One line per canary service and phase: its share and meshed vs plain replicas."""
+    lines = []
+    for phase in results.phases:
+        for name, share in (phase.canary or {}).items():
+            svc = phase.services.get(name)
+            if svc is None or svc.meshed is None or svc.plain is None:
+                continue
+            groups = "; ".join(
+                f"{label} {g.replicas} replica(s): {g.attempts:.0f} tries, {g.failures:.0f} failed"
+                for label, g in (("meshed", svc.meshed), ("plain", svc.plain))
+            )
+            lines.append(f"canary {phase.name}: {name} {share * 100:g}% -- {groups}")
+    return lines
 
 
 def _verdict(met: bool | None) -> str:
@@ -217,7 +250,9 @@ def _verdict(met: bool | None) -> str:
     return "—" if met is None else ("yes" if met else "NO")
 
 
-def _phase_rows(phase: PhaseResult, names: list[str]) -> list[list[str]]:
+def _phase_rows(
+    phase: PhaseResult, names: list[str], extra: tuple[str, ...] = ()
+) -> list[list[str]]:
     rows = []
     for name in names:
         e = phase.entrypoints[name]
@@ -232,13 +267,13 @@ def _phase_rows(phase: PhaseResult, names: list[str]) -> list[list[str]]:
                 _fmt(e.latency_ms.p50),
                 _fmt(e.latency_ms.p99),
                 _verdict(e.slo_met),
-                *_phase_cells(phase),
+                *_phase_cells(phase, extra),
             ]
         )
     return rows
 
 
-def _total_row(phase: PhaseResult) -> list[str]:
+def _total_row(phase: PhaseResult, extra: tuple[str, ...] = ()) -> list[str]:
     """All entrypoints of a phase: requests summed, success weighted by requests."""
     entries = list(phase.entrypoints.values())
     requests = sum(e.requests for e in entries)
@@ -255,7 +290,7 @@ def _total_row(phase: PhaseResult) -> list[str]:
         "-",
         _fmt(worst_p99),
         f"{sum(judged)}/{len(judged)}" if judged else "—",
-        *_phase_cells(phase),
+        *_phase_cells(phase, extra),
     ]
 
 
@@ -299,11 +334,13 @@ def format_table(
         "exposure %",
         "breakages",
     ]
+    extra = extra_columns(results)
+    head += list(extra)
     rows = [head]
     for phase in results.phases:
-        rows += _phase_rows(phase, names)
+        rows += _phase_rows(phase, names, extra)
         if total > 1:
-            rows.append(_total_row(phase))
+            rows.append(_total_row(phase, extra))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = [
         f"{results.scenario}: seed {results.seed}, {results.replications} replication(s) of "
@@ -331,4 +368,10 @@ def format_table(
         "5 ms), errors +1 point)."
         + (" total: every entrypoint, p99 the highest, SLO met/judged." if total > 1 else "")
     )
+    if extra:
+        lines.append(
+            "denials = attempts refused with 403 by AuthorizationPolicy (- = none in force); "
+            "cost/month = (CPU × vcpuHour + MiB / 1024 × gibHour) × 730"
+        )
+    lines += canary_lines(results)
     return "\n".join(lines)

@@ -11,6 +11,13 @@ numbered names give the order to apply them:
   a waypoint ``Gateway`` per namespace plus ``istio.io/use-waypoint`` Service labels;
 * ``PeerAuthentication`` (security.istio.io/v1) for every mTLS rule in force (the mesh
   scope in ``istio-system``; a service scope selects pods labelled ``app: <service>``);
+* ``AuthorizationPolicy`` (security.istio.io/v1, SPEC §20) for every allow list in force:
+  ``action: ALLOW`` selecting ``app: <service>`` with one rule whose ``from`` source lists
+  the callers' principals ``cluster.local/ns/<namespace>/sa/<service>`` (service accounts
+  are assumed to be named like their service; ``@gateway`` is
+  ``cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account``); an empty
+  list is an ALLOW policy without rules (it matches nothing, so it denies all); a mesh
+  ``default: deny`` is the allow-nothing policy (``spec: {}``) in ``istio-system``;
 * ``VirtualService`` (timeout, retries) and ``DestinationRule`` (connectionPool,
   outlierDetection), networking.istio.io/v1, for each host with a policy in force:
   ``mesh.defaults`` merged with ``mesh.policies`` and the phases' policies. When
@@ -29,9 +36,10 @@ import yaml
 
 from meshsim.rollout.state import PhaseState, phase_state, resolve_phase
 from models import Scenario
+from models.beyond import GATEWAY_IDENTITY
 from models.mesh import Policy
 
-__all__ = ["export_istio", "istio_duration"]
+__all__ = ["GATEWAY_PRINCIPAL", "export_istio", "istio_duration", "principal"]
 
 _NET = "networking.istio.io/v1"
 
@@ -156,6 +164,43 @@ def _peer_authentications(scenario: Scenario, state: PhaseState) -> list[dict]:
     return docs
 
 
+GATEWAY_PRINCIPAL = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
+"""The identity of Istio's default ingress gateway."""
+
+
+def principal(scenario: Scenario, caller: str) -> str:
+    """The SPIFFE principal (without ``spiffe://``) an allow list entry stands for.
+
+    Examples
+    --------
+    >>> from models import Scenario
+    >>> s = Scenario.model_validate({"services": [{"name": "a", "namespace": "shop"}],
+    ...     "entrypoints": [{"name": "w", "service": "a", "rate": 1}]})
+    >>> principal(s, "a")
+    'cluster.local/ns/shop/sa/a'
+    """
+    if caller == GATEWAY_IDENTITY:
+        return GATEWAY_PRINCIPAL
+    return f"cluster.local/ns/{scenario.service(caller).namespace}/sa/{caller}"
+
+
+def _authorization_policies(scenario: Scenario, state: PhaseState) -> list[dict]:
+    docs = []
+    head = {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy"}
+    if state.authz_deny_default:
+        docs.append({**head, "metadata": _meta("allow-nothing", "istio-system"), "spec": {}})
+    for s in scenario.services:
+        allow = state.authz.get(s.name)
+        if allow is None:
+            continue
+        spec: dict[str, Any] = {"selector": {"matchLabels": {"app": s.name}}, "action": "ALLOW"}
+        if allow:
+            principals = [principal(scenario, c) for c in allow]
+            spec["rules"] = [{"from": [{"source": {"principals": principals}}]}]
+        docs.append({**head, "metadata": _meta(f"{s.name}-allow", s.namespace), "spec": spec})
+    return docs
+
+
 def _virtual_service(scenario: Scenario, name: str, policy: Policy) -> dict:
     host = _fqdn(scenario, name)
     route: dict[str, Any] = {"route": [{"destination": {"host": host}}]}
@@ -230,6 +275,28 @@ def _notes(scenario: Scenario, policies: dict[str, Policy]) -> list[str]:
     return notes
 
 
+def _partial_notes(scenario: Scenario, state: PhaseState) -> list[str]:
+    """How to apply what only part of a service gets (SPEC §20): canaries and clusters.
+
+    Istio injects per pod, so a canary is a second Deployment of the same ``app``
+    label; a cluster onboarded on its own gets the injection applied in its context.
+    """
+    notes = []
+    for s in scenario.services:
+        flags = state.partial.get(s.name)
+        if flags is None or s.name not in state.canary:
+            continue
+        meshed = sum(flags)
+        notes.append(
+            f"canary {s.name}: run {meshed} of {s.replicas} replicas as a Deployment "
+            f'{s.name}-canary (label app: {s.name}, sidecar.istio.io/inject: "true") and '
+            f"scale {s.name} to {s.replicas - meshed}"
+        )
+    for name in sorted(state.clusters):
+        notes.append(f"cluster {name}: apply the injection with kubectl --context {name}")
+    return notes
+
+
 def export_istio(scenario: Scenario, phase: int | str | None = None) -> dict[str, str]:
     """The Istio manifests that put a phase of ``rollout.phases`` in force.
 
@@ -263,12 +330,14 @@ def export_istio(scenario: Scenario, phase: int | str | None = None) -> dict[str
         "20-injection.yaml": deployments,
         "30-waypoints.yaml": _waypoints(scenario, waypoints) if waypoints else [],
         "40-peer-authentication.yaml": _peer_authentications(scenario, state),
+        "45-authorization-policies.yaml": _authorization_policies(scenario, state),
         "50-virtual-services.yaml": [
             _virtual_service(scenario, n, p) for n, p in policies.items() if n not in tcp
         ],
         "60-destination-rules.yaml": [r for r in rules if r is not None],
     }
     head = f"# meshsim export istio: scenario {scenario.metadata.name}, phase {k} ({state.name})\n"
+    head += "".join(f"# note: {n}\n" for n in _partial_notes(scenario, state))
     notes = "".join(f"# note: {n}\n" for n in _notes(scenario, policies))
     return {
         file: head

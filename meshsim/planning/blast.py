@@ -25,14 +25,20 @@ from meshsim.sim.stats import ci95
 from models import Fault, Scenario, format_duration
 from models.results import BlastEntry, BlastResults, Results
 
-__all__ = ["blast_radius", "with_outage"]
+__all__ = ["BLAST_FAULTS", "blast_radius", "with_outage"]
+
+BLAST_FAULTS = ("outage", "crash", "cert-expiry", "proxy-crash")
+"""Fault types ``blast --fault`` can inject: those that need no numbers of their own."""
 
 
-def with_outage(scenario: Scenario, service: str) -> Scenario:
-    """``scenario`` plus an outage of every replica of ``service`` from the warm-up on."""
+def with_outage(scenario: Scenario, service: str, fault: str = "outage") -> Scenario:
+    """``scenario`` plus a ``fault`` (default an outage) of ``service`` from the warm-up on.
+
+    The fault hits every replica (``proxy-crash``: every meshed one) until the end.
+    """
     start = format_duration(scenario.simulation.warmup)
-    fault = Fault.model_validate({"service": service, "type": "outage", "start": start})
-    return scenario.model_copy(update={"faults": [*scenario.faults, fault]})
+    added = Fault.model_validate({"service": service, "type": fault, "start": start})
+    return scenario.model_copy(update={"faults": [*scenario.faults, added]})
 
 
 def _bad(results: Results) -> tuple[float, float]:
@@ -59,6 +65,7 @@ def blast_radius(
     *,
     phase: int | str | None = None,
     services: Sequence[str] | None = None,
+    fault: str = "outage",
     workers: int | None = None,
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -74,6 +81,10 @@ def blast_radius(
         Phase of ``rollout.phases`` by name or index (0 = baseline); default the last.
     services : sequence of str, optional
         Services to measure; default all.
+    fault : str
+        The fault injected into each service in turn (:data:`BLAST_FAULTS`): an
+        ``outage`` by default; ``cert-expiry`` shows which certificate expiry would hurt
+        most in this phase, ``proxy-crash`` which sidecar restart (SPEC §20).
     workers, on_progress, should_stop, executor
         As for :func:`meshsim.sim.runner.run_many`.
 
@@ -83,11 +94,13 @@ def blast_radius(
         Per service ``blastRadius`` (mean over replications, ``ci95.blastRadius``)
         and ``structuralBlastRadius``.
     """
+    if fault not in BLAST_FAULTS:
+        raise SimulationError(f"unknown fault {fault!r}; known: {', '.join(BLAST_FAULTS)}")
     index = resolve_phase(scenario, phase)
     names = _check_services(scenario, services)
     reps = scenario.simulation.replications
     requests = []
-    outages = {n: with_outage(scenario, n) for n in names}
+    outages = {n: with_outage(scenario, n, fault) for n in names}
     for r in range(reps):
         # one replication at a time, on its usual streams, so each outage run is paired
         # with the fault-free run of the same replication
@@ -124,7 +137,8 @@ def blast_radius(
         )
         for n, d in _differences(results, names, reps).items()
     }
-    return BlastResults(phase=results[0].phases[0].name, services=entries)
+    kind = None if fault == "outage" else fault  # the default stays out of the document
+    return BlastResults(phase=results[0].phases[0].name, services=entries, fault=kind)
 
 
 def _differences(results: list[Results], names: list[str], reps: int) -> dict[str, list[float]]:

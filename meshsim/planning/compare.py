@@ -17,6 +17,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from meshsim.errors import SimulationCancelled, SimulationError
+from meshsim.planning.beyond import apply_options
 from meshsim.planning.explain import verdict
 from meshsim.planning.scoring import Scorer, paired_delta, rank, ranking_key
 from meshsim.planning.search import Estimator, search
@@ -95,7 +96,7 @@ def _plans(scenario: Scenario, strategies: Sequence[str] | None, k: int) -> list
 def _phases_of(scenario: Scenario, strategy: str, ordering: Ordering, count: int) -> list[Phase]:
     if ordering.phases is not None:
         return list(ordering.phases)
-    return generate(scenario, strategy, count)
+    return apply_options(scenario, generate(scenario, strategy, count), ordering)
 
 
 def _add_seeds(scenario: Scenario, plans: list[_Plan]) -> None:

@@ -130,7 +130,7 @@ def _problems(o: OrderingResult) -> list[str]:
     s = o.score
     out = list(s.violations)
     if s.breakages:
-        out.append(f"{s.breakages} phase(s) with STRICT breakages")
+        out.append(f"{s.breakages} phase(s) with STRICT breakages or 403 denials")
     if s.slo_violations:
         out.append(f"{s.slo_violations} SLO miss(es)")
     return out

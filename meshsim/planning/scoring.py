@@ -308,7 +308,8 @@ def _figures(
     return OrderingScore(
         score=round(score, 6),
         slo_violations=missed,
-        breakages=sum(1 for p in rollout if p.breakages > 0),
+        # a phase whose AuthorizationPolicy refused calls (403) counts as broken (SPEC §20)
+        breakages=sum(1 for p in rollout if p.breakages > 0 or (p.denials or 0) > 0),
         violations=constraint_violations(scenario, phases),
         max_exposure=max(exposures),
         mean_exposure=sum(exposures) / k,

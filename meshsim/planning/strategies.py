@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from meshsim.errors import SimulationError
+from meshsim.planning.beyond import apply_options
 from meshsim.rollout.graph import CallTable, call_depths, callers, heights
 from models import MtlsRule, Ordering, Phase, Scenario, phase_services
 
@@ -228,7 +229,8 @@ def ordering_phases(scenario: Scenario, ordering: Ordering, phase_count: int = 4
     """
     if ordering.phases is not None:
         return list(ordering.phases)
-    return generate(scenario, str(ordering.strategy), ordering.phase_count or phase_count)
+    phases = generate(scenario, str(ordering.strategy), ordering.phase_count or phase_count)
+    return apply_options(scenario, phases, ordering)
 
 
 def groups_of(scenario: Scenario, phases: Sequence[Phase]) -> Groups:

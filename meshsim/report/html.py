@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from meshsim.report import plots
 from meshsim.report import series as series_plots
-from meshsim.report.tables import assumptions_html, plans_html, ranking_html
+from meshsim.report.tables import assumptions_html, beyond_html, plans_html, ranking_html
 from meshsim.rollout.graph import layered_layout
 from models import Phase, Scenario
 from models.results import BlastResults, CompareResults, OrderingResult
@@ -183,7 +183,7 @@ def _verdict(results: CompareResults, scenario: Scenario) -> str:
     if s.violations or s.breakages or s.slo_violations:
         problems = [*s.violations]
         if s.breakages:
-            problems.append(f"{s.breakages} phase(s) with STRICT breakages")
+            problems.append(f"{s.breakages} phase(s) with STRICT breakages or 403 denials")
         if s.slo_violations:
             problems.append(f"{s.slo_violations} SLO violation(s)")
         return (
@@ -195,6 +195,18 @@ def _verdict(results: CompareResults, scenario: Scenario) -> str:
         f'<div class="verdict">Recommended ordering: <b>{html.escape(best.name)}</b> '
         f"(strategy {html.escape(best.strategy)}), score <b>{s.score:.1f}</b>, keeping every "
         f"rollout constraint, with no STRICT breakage and no SLO violation.{why}</div>"
+    )
+
+
+def _beyond(best: OrderingResult) -> str:
+    table = beyond_html(best)
+    if not table:
+        return ""
+    return (
+        "<h3>Cost, authorization and canaries of the best plan</h3>"
+        + table
+        + '<p class="meta">cost / month = (proxy vCPU × vcpuHour + proxy MiB / 1024 × '
+        "gibHour) × 730; denials = attempts refused with 403 by AuthorizationPolicy.</p>"
     )
 
 
@@ -230,6 +242,7 @@ def render_report(
         _phase_charts(results, scenario),
         "<h2>Over time</h2>" if any(p.series for p in best.phases) else "",
         _series_charts(best, scenario),
+        _beyond(best),
         "<h2>Blast radius</h2>",
         _blast_chart(scenario, best, phases, blast),
         "<h2>Dependency graph</h2>",

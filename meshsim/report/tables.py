@@ -189,7 +189,46 @@ def _phase_cell(phase: dict[str, Any], k: int) -> str:
     if other:
         label = ", ".join(_e(r.get("name") or "mesh") for r in other)
         parts.append(f'<br><span class="tag">PERMISSIVE</span>{label}')
+    canary = phase.get("canary") or {}
+    if canary:
+        label = ", ".join(f"{_e(n)} {share:.0%}" for n, share in canary.items())
+        parts.append(f'<br><span class="tag">canary</span>{label}')
+    if phase.get("clusters"):
+        parts.append(f'<br><span class="tag">clusters</span>{_e(", ".join(phase["clusters"]))}')
+    authz = phase.get("authz") or []
+    if authz:
+        label = ", ".join(
+            _e(r["service"]) if r.get("service") else f"mesh {_e(r.get('default', ''))}"
+            for r in authz
+        )
+        parts.append(f'<br><span class="tag">authz</span>{label}')
     return "".join(parts)
+
+
+def beyond_html(ordering: Any) -> str:
+    """Per phase of ``ordering``: proxy cost per month, 403 denials, canaries (SPEC §20).
+
+    Empty when no phase has any of them, so reports of other scenarios do not change.
+    """
+    phases = ordering.phases
+    cost = any(p.proxy_cost_per_month is not None for p in phases)
+    denials = any(p.denials is not None for p in phases)
+    canary = any(p.canary for p in phases)
+    if not (cost or denials or canary):
+        return ""
+    head = ["phase", "proxies", "proxy vCPU", "proxy MiB"]
+    head += ["cost / month"] * cost + ["denials (403)"] * denials + ["canary"] * canary
+    rows = []
+    for p in phases:
+        row = [_e(p.name), str(p.proxies), f"{p.proxy_cpu_cores:.2f}", f"{p.proxy_memory_mi_b:.0f}"]
+        if cost:
+            row.append("—" if p.proxy_cost_per_month is None else f"{p.proxy_cost_per_month:.2f}")
+        if denials:
+            row.append("—" if p.denials is None else f"{p.denials:.0f}")
+        if canary:
+            row.append(_e(", ".join(f"{n} {v:.0%}" for n, v in (p.canary or {}).items())) or "—")
+        rows.append(row)
+    return _table(head, rows)
 
 
 def plans_html(results: CompareResults) -> str:

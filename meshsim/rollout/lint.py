@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from meshsim.rollout.authz import AUTHZ_CODE, authz_findings
 from meshsim.rollout.capacity import capacity
 from meshsim.rollout.policy_source import Loc, policy_loc, source_of, tries_tokens
 from meshsim.rollout.state import PhaseState, phase_states
@@ -144,6 +145,7 @@ def lint(scenario: Scenario) -> list[Finding]:
     for rule in (_amplification, _inversion, _exceeds, _strict, _ejection):
         findings.extend(rule(scenario, phases, hops))
     findings.extend(_overload(scenario))
+    findings.extend(_authz(scenario, [view.state for view in phases]))
     unique: dict[tuple, Finding] = {}
     for f in findings:  # the same finding in several phases is reported at its first
         what = f.message.split(": ", 1)[1] if f.message.startswith("phase ") else f.message
@@ -428,4 +430,18 @@ def _overload(scenario: Scenario) -> Iterator[Finding]:
             f"{_ms(service.service_time.mean)} on {service.replicas} × {service.concurrency} "
             "workers)",
             f"replicas: {need} (utilization 0.6), or more concurrency",
+        )
+
+
+def _authz(scenario: Scenario, states: list[PhaseState]) -> Iterator[Finding]:
+    """``authz-denies-caller``: an observed caller refused with 403 (SPEC §20)."""
+    for loc, phase, caller, callee, reason in authz_findings(scenario, states):
+        who = caller.replace("@", "clients of entrypoint ") if caller != "@gateway" else caller
+        yield Finding(
+            loc,
+            "error",
+            AUTHZ_CODE,
+            f"phase {phase}: {callee}'s AuthorizationPolicy refuses {who} ({reason}): "
+            "its calls end with 403",
+            f"allow {caller} on {callee}, or mesh {caller} before the policy applies",
         )

@@ -10,8 +10,9 @@ the Istio export, the app and the planning code read :class:`PhaseState`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from meshsim.errors import SimulationError
@@ -63,6 +64,21 @@ class PhaseState:
     policy_hosts : tuple of str
         Hosts that carry an explicit policy (all services once ``mesh.defaults`` is
         customised): those the Istio export writes routes and rules for.
+    partial : Mapping
+        Service → which of its replicas have a proxy, for services only some of whose
+        replicas are meshed (a canary, or a cluster onboarded on its own; SPEC §20).
+    canary : Mapping
+        Service → canary share in force (services not meshed whole yet).
+    partly_onboarded : tuple of str
+        Services that get proxies on more replicas in this phase without being listed
+        (a canary share, an onboarded cluster).
+    authz : Mapping
+        Service → callers its AuthorizationPolicy allows (``@gateway`` for the gateway).
+    authz_deny_default : bool
+        A mesh-wide deny-by-default is in force: a meshed service without an allow list
+        refuses every caller.
+    clusters : frozenset of str
+        Clusters whose every replica is meshed.
     """
 
     index: int
@@ -75,6 +91,31 @@ class PhaseState:
     mtls_rules: Mapping[MtlsKey, str]
     policies: Mapping[str, Policy]
     policy_hosts: tuple[str, ...]
+    partial: Mapping[str, tuple[bool, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    canary: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    partly_onboarded: tuple[str, ...] = ()
+    authz: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    authz_deny_default: bool = False
+    clusters: frozenset[str] = frozenset()
+
+    def replica_meshed(self, service: str, replicas: int) -> tuple[bool, ...]:
+        """Which replicas of ``service`` (it has ``replicas``) run a proxy."""
+        if service in self.partial:
+            return self.partial[service]
+        return (service in self.meshed,) * replicas
+
+    def allowed(self, client: str, server: str) -> bool:
+        """Whether the AuthorizationPolicy of a meshed ``server`` lets ``client`` in.
+
+        A plaintext client carries no identity: any allow list refuses it (SPEC §20).
+        ``client`` is a service, ``@gateway`` or ``@external``.
+        """
+        allow = self.authz.get(server)
+        if allow is None and not self.authz_deny_default:
+            return True
+        if not self.client_meshed(client):
+            return False
+        return allow is not None and client in allow
 
     def client_meshed(self, client: str) -> bool:
         """Whether a client is meshed: a service, ``@gateway`` or ``@external``."""
@@ -127,6 +168,7 @@ def phase_states(
     waypoints: set[str] = set()
     rules: dict[MtlsKey, str] = {}
     gateway = False
+    beyond = _Beyond(scenario)
     states = [_state(scenario, 0, "baseline", set(), (), {}, set(), False, [])]
     for k, phase in enumerate(phases, start=1):
         onboarded = tuple(phase_services(phase, scenario.services))
@@ -136,10 +178,74 @@ def phase_states(
             rules[(rule.scope, rule.name)] = rule.mode
         gateway = gateway or bool(phase.gateway) or (k == 1 and not mentions_gateway)
         applied = phases[:k]
-        states.append(
-            _state(scenario, k, phase.name, meshed, onboarded, rules, waypoints, gateway, applied)
+        state = _state(
+            scenario, k, phase.name, meshed, onboarded, rules, waypoints, gateway, applied
         )
+        states.append(beyond.apply(state, phase, meshed))
     return tuple(states)
+
+
+class _Beyond:
+    """Canaries, onboarded clusters and AuthorizationPolicy across phases (SPEC §20)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.canary: dict[str, float] = {}
+        self.clusters: set[str] = set()
+        self.authz: dict[str, tuple[str, ...]] = {}
+        self.deny = False
+        self.before: dict[str, tuple[bool, ...]] = {}
+
+    def apply(self, state: PhaseState, phase: Phase, meshed: set[str]) -> PhaseState:
+        used = phase.canary or phase.clusters or phase.authz
+        if not (used or self.canary or self.clusters or self.authz or self.deny):
+            return state  # a scenario without SPEC §20 features: the state as before
+        self.canary.update(phase.canary)
+        self.clusters.update(phase.clusters)
+        for rule in phase.authz:
+            if rule.scope == "mesh":
+                self.deny = rule.default == "deny"
+            else:
+                assert rule.service is not None and rule.allow is not None
+                self.authz[rule.service] = tuple(rule.allow)
+        partial: dict[str, tuple[bool, ...]] = {}
+        full: set[str] = set()
+        grown: list[str] = []
+        for service in self.scenario.services:
+            name = service.name
+            if name in meshed:
+                continue
+            count = math.ceil(self.canary.get(name, 0.0) * service.replicas - 1e-9)
+            flags = tuple(
+                i < count or cluster in self.clusters
+                for i, cluster in enumerate(service.replica_clusters())
+            )
+            if all(flags):
+                full.add(name)
+            elif any(flags):
+                partial[name] = flags
+            if any(flags) and flags != self.before.get(name):
+                grown.append(name)
+            self.before[name] = flags
+        meshed.update(full)  # a service whose every replica got a proxy is meshed whole
+        strict = set(state.strict)
+        mode = state.mtls_rules.get(("mesh", None), "PERMISSIVE")
+        for service in self.scenario.services:
+            if service.name in partial or service.name in full:
+                key = state.mtls_rules.get(("namespace", service.namespace), mode)
+                if state.mtls_rules.get(("service", service.name), key) == "STRICT":
+                    strict.add(service.name)
+        return replace(
+            state,
+            meshed=frozenset(meshed),
+            strict=frozenset(strict),
+            partial=MappingProxyType(partial),
+            canary=MappingProxyType({s: v for s, v in self.canary.items() if s not in meshed}),
+            partly_onboarded=tuple(grown),
+            authz=MappingProxyType(dict(self.authz)),
+            authz_deny_default=self.deny,
+            clusters=frozenset(self.clusters),
+        )
 
 
 def join_phases(scenario: Scenario, phases: Sequence[Phase] | None = None) -> dict[str, int]:

@@ -74,6 +74,7 @@ class ClientView:
         "ejected_count",
         "next_tick",
         "on_eject",
+        "local",
     )
 
     def __init__(
@@ -118,6 +119,9 @@ class ClientView:
         od = policy.outlier
         self.next_tick = od.interval_s if od else math.inf
         self.on_eject = on_eject  # counts an ejection against the destination
+        # SPEC §20 localityLb: the replicas in the client's own cluster, preferred while
+        # any of them is not ejected (None: no locality preference)
+        self.local: list[int] | None = None
 
     # --- connection pool (SPEC §10.6) --------------------------------------------------
 
@@ -150,6 +154,10 @@ class ClientView:
             self._ticks()
         if self.ewma is not None:
             return self._pick_ewma()
+        if self.local is not None:
+            local = [i for i in self.local if not self.ejected[i]]
+            if local:
+                return self._pick_among(local, tried)
         n = self.replicas
         if n == 1:
             return None if self.ejected[0] else 0
@@ -171,6 +179,18 @@ class ClientView:
                 return healthy[0]
             a = healthy[rand(len(healthy))]
             b = healthy[rand(len(healthy))]
+        return a if self.outstanding[a] <= self.outstanding[b] else b
+
+    def _pick_among(self, healthy: list[int], tried: list[int]) -> int:
+        """Least request of two random choices among ``healthy`` (untried ones first)."""
+        fresh = [i for i in healthy if i not in tried]
+        if fresh:
+            healthy = fresh
+        if len(healthy) == 1:
+            return healthy[0]
+        rand = self.route_rng.randrange
+        a = healthy[rand(len(healthy))]
+        b = healthy[rand(len(healthy))]
         return a if self.outstanding[a] <= self.outstanding[b] else b
 
     def _pick_ewma(self) -> int | None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from meshsim.rollout.state import phase_states
+from meshsim.rollout.state import PhaseState, phase_states
 from meshsim.sim.outcomes import Outcome, retry_mask
 from models import ParallelGroup, Phase, Policy, RatioBudget, RetryBudget, Scenario
+from models.beyond import GATEWAY_IDENTITY
 
 __all__ = [
     "CallSpec",
@@ -99,6 +100,12 @@ class PhasePlan:
     waypoint: list[bool]
     gateway_meshed: bool
     policies: list[PolicyRT | None] = field(default_factory=list)
+    # SPEC §20, None when the phase uses none of it: per service, which replicas have a
+    # proxy (None: all or none, as ``meshed`` says) ...
+    replica_meshed: list[tuple[bool, ...] | None] | None = None
+    # ... and per server, the client ids its AuthorizationPolicy allows (None: no policy)
+    authz: list[frozenset[int] | None] | None = None
+    canary: dict[str, float] = field(default_factory=dict)
 
     def fingerprint(self) -> tuple[object, ...]:
         """Everything that decides what a simulation of this phase records.
@@ -112,7 +119,19 @@ class PhasePlan:
             tuple(self.waypoint),
             self.gateway_meshed,
             tuple(self.policies),
+        ) + (
+            ()
+            if self.replica_meshed is None and self.authz is None
+            else (tuple(self.replica_meshed or ()), tuple(self.authz or ()))
         )
+
+    def smeshed(self, server: int, replica: int) -> bool:
+        """Whether ``replica`` of ``server`` runs a proxy in this phase."""
+        if self.replica_meshed is not None:
+            flags = self.replica_meshed[server]
+            if flags is not None:
+                return flags[replica]
+        return self.meshed[server]
 
 
 def _policy_rt(policy: Policy, protocol: str, default_mode: str, linkerd: bool) -> PolicyRT:
@@ -192,19 +211,40 @@ def compile_phases(scenario: Scenario, phases: list[Phase] | None = None) -> lis
             else _policy_rt(state.policies[name], protocol[i], default_mode, linkerd)
             for i, name in enumerate(names)
         ]
-        plans.append(
-            PhasePlan(
-                state.index,
-                state.name,
-                [n in state.meshed for n in names],
-                [index[n] for n in state.onboarded],
-                [n in state.strict for n in names],
-                [n in state.waypoints for n in names],
-                state.gateway_meshed,
-                policies,
-            )
+        plan = PhasePlan(
+            state.index,
+            state.name,
+            [n in state.meshed for n in names],
+            [index[n] for n in (*state.onboarded, *state.partly_onboarded)],
+            [n in state.strict for n in names],
+            [n in state.waypoints for n in names],
+            state.gateway_meshed,
+            policies,
         )
+        if state.partial:
+            plan.replica_meshed = [state.partial.get(n) for n in names]
+        if state.authz or state.authz_deny_default:
+            plan.authz = _authz(scenario, state, index)
+        plan.canary = dict(state.canary)
+        plans.append(plan)
     return plans
+
+
+def _authz(scenario: Scenario, state: PhaseState, index: dict[str, int]) -> list:
+    """Per server, the client ids its AuthorizationPolicy allows; None: no policy."""
+    n = len(scenario.services)
+    gateways = [n + i for i, e in enumerate(scenario.entrypoints) if e.client == "gateway"]
+    out: list[frozenset[int] | None] = []
+    for name in index:
+        allow = state.authz.get(name)
+        if allow is None:
+            out.append(frozenset() if state.authz_deny_default else None)
+            continue
+        ids = [index[c] for c in allow if c in index]
+        if GATEWAY_IDENTITY in allow:
+            ids.extend(gateways)
+        out.append(frozenset(ids))
+    return out
 
 
 def script_of(scenario: Scenario, name_index: dict[str, int]) -> list[Script]:

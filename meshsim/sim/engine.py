@@ -21,7 +21,7 @@ from meshsim.errors import SimulationCancelled
 from meshsim.sim.clientview import ClientView
 from meshsim.sim.compile import CallSpec, PhasePlan, PolicyRT
 from meshsim.sim.events import Race, timeout, won
-from meshsim.sim.model import EntryRT, Link, Model, Request
+from meshsim.sim.model import EntryRT, FaultRT, Link, Model, Request
 from meshsim.sim.outcomes import OUTLIER_FAILURES, Outcome, flags
 from meshsim.sim.recorder import Recorder
 from meshsim.sim.replica import Replica, busy_until, run_fault
@@ -34,6 +34,7 @@ Steps = Generator[simpy.Event, Any, Outcome]
 # module globals: the hot loop reads them without an attribute lookup on the enum
 OK, ERROR, UNAVAILABLE, TIMEOUT = Outcome.OK, Outcome.ERROR, Outcome.UNAVAILABLE, Outcome.TIMEOUT
 RESET, CONNECT_FAILURE, OVERFLOW = Outcome.RESET, Outcome.CONNECT_FAILURE, Outcome.OVERFLOW
+DENIED = Outcome.DENIED
 _FAILED_FOR_OUTLIER = flags(OUTLIER_FAILURES)
 _CHUNKS = 50
 # where the current try of a call is; _NO_HOST: it found every replica ejected ("no
@@ -72,7 +73,17 @@ class Simulation:
         # the series (None: nothing), so the hot loop checks one attribute as before
         self.unmeasured_rec = getattr(self.rec, "tap", None)
         self.replicas = [
-            [Replica(env, s.concurrency) for _ in range(s.replicas)] for s in model.services
+            [
+                Replica(env, s.concurrency, plan.smeshed(i, r), model.replica_cluster[i][r])
+                for r in range(s.replicas)
+            ]
+            for i, s in enumerate(model.services)
+        ]
+        # SPEC §20: services whose certificate has expired (> 0), who splits its metrics
+        self.cert_expired = [0] * len(model.services)
+        self.split = [
+            plan.replica_meshed is not None and plan.replica_meshed[i] is not None
+            for i in range(len(model.services))
         ]
         # one proxy per entrypoint (the gateway), per client replica (its sidecar, kept on
         # the Replica) and per ambient waypoint (shared by all its callers): SPEC §10.1
@@ -84,9 +95,23 @@ class Simulation:
         # set of onboarded services is computed from it afterwards (SPEC §11.3)
         self.bits = [1 << i for i in range(len(model.services))]
         for fault in model.faults:
-            if fault.kind == "crash":
-                for replica in self.replicas[fault.service][: fault.replicas]:
+            if fault.kind in ("crash", "proxy-crash"):
+                for replica in self._hit(fault)[: fault.replicas]:
                     replica.crash = env.event()
+
+    def _hit(self, fault: FaultRT) -> list[Replica]:
+        """Replicas a fault can hit: a proxy crash only those that run a proxy."""
+        replicas = self.replicas[fault.service]
+        return [r for r in replicas if r.meshed] if fault.kind == "proxy-crash" else replicas
+
+    def _cert_expiry(self, fault: FaultRT) -> Generator[simpy.Event, Any, None]:
+        """A certificate expiry: mTLS to and from the service fails in its window."""
+        if fault.start > 0:
+            yield timeout(self.env, fault.start)
+        self.cert_expired[fault.service] += 1
+        if fault.duration is not None:
+            yield timeout(self.env, fault.duration)
+            self.cert_expired[fault.service] -= 1
 
     def _series_recorder(self) -> Recorder:
         from meshsim.sim.series import SeriesRecorder
@@ -103,7 +128,10 @@ class Simulation:
         """Run arrivals until ``duration``, then drain the measured requests."""
         env, model = self.env, self.model
         for fault in model.faults:
-            env.process(run_fault(env, fault, self.replicas[fault.service]))
+            if fault.kind == "cert-expiry":
+                env.process(self._cert_expiry(fault))
+            else:
+                env.process(run_fault(env, fault, self._hit(fault)))
         for e in range(len(model.entrypoints)):
             env.process(self._arrivals(e))
         end = model.duration + model.drain
@@ -139,7 +167,7 @@ class Simulation:
             rec.entry_started(req)
         link = self.link(self.model.entry_client_id(entry.index), entry.service)
         meshed = entry.gateway and self.plan.gateway_meshed
-        outcome = yield from self.call(link, meshed, None, 0, req, self.entry_views[entry.index])
+        outcome = yield from self.call(link, meshed, None, 0, req, self.entry_views[entry.index], 0)
         if rec is not None:
             rec.entry_done(req, outcome, self.env.now)
 
@@ -153,11 +181,12 @@ class Simulation:
         depth: int,
         req: Request,
         proxy: Views,
+        src: int,
     ) -> Steps:
         """A logical call: application layer, then mesh layer, then attempts.
 
         ``proxy`` holds the views of the calling proxy: the client replica's sidecar, or
-        the entrypoint's gateway.
+        the entrypoint's gateway; ``src`` is the cluster the client runs in.
 
         Without an application timeout or retries and without a route timeout, the mesh
         layer's retry loop, each try and each attempt run inline in this one generator
@@ -177,12 +206,15 @@ class Simulation:
             req.touched |= self.bits[server]
         policy = plan.policies[server] if cmeshed else None
         if spec is not None and (spec.timeout_s is not None or spec.retries > 0):
-            outcome = yield from self._app_layer(link, cmeshed, policy, spec, depth, req, proxy)
+            outcome = yield from self._app_layer(
+                link, cmeshed, policy, spec, depth, req, proxy, src
+            )
         elif policy is not None and policy.route_timeout is not None:
-            outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy)
+            outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy, src)
         else:
             outcome = ERROR
-            view = None if policy is None else self._view(link, policy, proxy)
+            split = self.split[server]
+            view = None if policy is None else self._view(link, policy, proxy, src)
             tried: list[int] = []
             retry = 0
             retry_held = False  # a decided retry holds the retry breaker until its outcome
@@ -192,10 +224,18 @@ class Simulation:
                 picked = -1
                 if view is None:
                     if measured:
-                        rec.attempt_started(
-                            client, server, cmeshed, cmeshed and plan.meshed[server]
-                        )
-                    picked = link.route.randrange(len(self.replicas[server]))
+                        mtls = cmeshed and plan.meshed[server] and not split
+                        rec.attempt_started(client, server, cmeshed, mtls)
+                    if cmeshed or not self.model.multi_network:
+                        picked = link.route.randrange(len(self.replicas[server]))
+                    else:  # plaintext: only endpoints of its own network are in reach (§20)
+                        reach = self.model.reach[server][self.model.cluster_network[src]]
+                        if not reach:
+                            if measured:
+                                rec.attempt_ended(server, CONNECT_FAILURE, 0.0)
+                            outcome = CONNECT_FAILURE
+                            break
+                        picked = reach[link.route.randrange(len(reach))]
                 elif view.limited and view.overflows():
                     if measured:
                         rec.attempt_started(client, server, cmeshed, False)
@@ -203,7 +243,9 @@ class Simulation:
                     outcome = OVERFLOW
                 else:
                     if measured:
-                        rec.attempt_started(client, server, cmeshed, plan.meshed[server])
+                        rec.attempt_started(
+                            client, server, cmeshed, plan.meshed[server] and not split
+                        )
                     view.active += 1  # active + pending requests, as Envoy's budget counts
                     conns = view.conns
                     if conns is not None:
@@ -231,12 +273,14 @@ class Simulation:
                 if picked >= 0:
                     per_try = None if view is None else view.policy.per_try_timeout
                     if per_try is not None:
-                        proc = env.process(self._attempt(link, cmeshed, picked, depth, req))
+                        attempt = self._attempt(link, cmeshed, picked, depth, req, src)
+                        proc = env.process(attempt)
                         yield Race(env, proc, timeout(env, per_try))
                         outcome = proc._value if won(proc) else TIMEOUT
                     else:
                         # --- the attempt (as _attempt) ---
-                        smeshed = plan.meshed[server]
+                        replica = self.replicas[server][picked]
+                        smeshed = replica.meshed
                         net = link.net
                         delay = 0.0 if net is None else net()
                         if cmeshed:
@@ -245,21 +289,39 @@ class Simulation:
                             delay += link.in_proxy()
                         if self.ambient and cmeshed and plan.waypoint[server]:
                             delay += link.waypoint()
-                        replica = self.replicas[server][picked]
-                        refused = plan.strict[server] and not cmeshed
-                        if refused or replica.down:
+                        crossing = (
+                            cmeshed and self.model.multi_network and self._crosses(src, replica)
+                        )
+                        if crossing:  # through the east-west gateways, there (and back)
+                            delay += link.cross(replica.cluster)()
+                        refused = plan.strict[server] and not cmeshed and smeshed
+                        expired = cmeshed and smeshed and self._cert_failed(client, server)
+                        if refused or replica.down or expired:
                             if delay > 0:
                                 yield timeout(env, delay)
                             if refused and measured:
                                 rec.breakage(client, server)
                             outcome = CONNECT_FAILURE
                         else:
+                            if measured and cmeshed and smeshed and split:
+                                rec.mtls_attempt(client, server)
                             if net is not None:
                                 delay += net()
+                            if crossing:
+                                delay += link.cross(replica.cluster)()
                             if delay > 0:
                                 yield timeout(env, delay)
                             if replica.down:  # the outage began on the way there
                                 outcome = CONNECT_FAILURE
+                            elif (
+                                smeshed
+                                and plan.authz is not None
+                                and self._denied(client, server, cmeshed)
+                            ):
+                                if measured:
+                                    rec.reached(client, server, cmeshed, smeshed)
+                                    rec.denial(client, server)  # the server's proxy: 403
+                                outcome = DENIED
                             else:
                                 if measured:
                                     rec.reached(client, server, cmeshed, smeshed)
@@ -271,17 +333,19 @@ class Simulation:
                                     done = yield proc | replica.crash
                                     outcome = done[proc] if proc in done else RESET
                     # --- the end of the try ---
-                    if view is None:
-                        if measured:
-                            rec.attempt_ended(server, outcome, env.now - start)
-                        break
-                    view.release(picked)
-                    if view.detector:
-                        view.record(picked, _FAILED_FOR_OUTLIER[outcome])
-                    if view.ewma is not None:
-                        view.observe_rtt(picked, start)
+                    if view is not None:
+                        view.release(picked)
+                        if view.detector:
+                            view.record(picked, _FAILED_FOR_OUTLIER[outcome])
+                        if view.ewma is not None:
+                            view.observe_rtt(picked, start)
                     if measured:
                         rec.attempt_ended(server, outcome, env.now - start)
+                        if split:
+                            meshed_replica = self.replicas[server][picked].meshed
+                            rec.replica_group(server, meshed_replica, outcome)
+                    if view is None:
+                        break
                 # --- the retry decision (as _retry_loop) ---
                 assert view is not None and policy is not None
                 if retry_held:
@@ -312,16 +376,17 @@ class Simulation:
         depth: int,
         req: Request,
         proxy: Views,
+        src: int,
     ) -> Steps:
         env = self.env
         limit, tries, backoff = spec.timeout_s, spec.retries + 1, spec.backoff_s
         outcome = ERROR
         for k in range(tries):
             if limit is None:
-                outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy)
+                outcome = yield from self._mesh(link, cmeshed, policy, depth, req, None, proxy, src)
             else:
                 flag = [False]
-                proc = env.process(self._mesh(link, cmeshed, policy, depth, req, flag, proxy))
+                proc = env.process(self._mesh(link, cmeshed, policy, depth, req, flag, proxy, src))
                 yield Race(env, proc, timeout(env, limit))
                 if won(proc):
                     outcome = proc._value
@@ -330,8 +395,8 @@ class Simulation:
                     outcome = TIMEOUT
                     if req.rec is not None:
                         req.rec.app_timeout(link.server)
-            if outcome == OK:
-                return OK
+            if outcome == OK or outcome == DENIED:
+                return outcome  # a 403 is about the caller: asking again cannot help
             if k + 1 < tries and backoff > 0:
                 yield timeout(env, backoff)
         return outcome
@@ -345,18 +410,19 @@ class Simulation:
         req: Request,
         abandoned: list[bool] | None,
         proxy: Views,
+        src: int,
     ) -> Steps:
         if policy is None:
-            outcome = yield from self._try(link, cmeshed, None, depth, req, [], None)
+            outcome = yield from self._try(link, cmeshed, None, depth, req, [], None, src)
             return outcome
-        view = self._view(link, policy, proxy)
+        view = self._view(link, policy, proxy, src)
         current = _Try()
         if policy.route_timeout is None:
-            outcome = yield from self._retry_loop(link, view, depth, req, abandoned, current)
+            outcome = yield from self._retry_loop(link, view, depth, req, abandoned, current, src)
             return outcome
         flag = abandoned if abandoned is not None else [False]
         env = self.env
-        proc = env.process(self._retry_loop(link, view, depth, req, flag, current))
+        proc = env.process(self._retry_loop(link, view, depth, req, flag, current, src))
         yield Race(env, proc, timeout(env, policy.route_timeout))
         if won(proc):
             return cast(Outcome, proc._value)
@@ -391,7 +457,7 @@ class Simulation:
         if req.rec is not None:
             req.rec.attempt_ended(server, TIMEOUT, self.env.now - current.start)
 
-    def _view(self, link: Link, policy: PolicyRT, proxy: Views) -> ClientView:
+    def _view(self, link: Link, policy: PolicyRT, proxy: Views, src: int) -> ClientView:
         server = link.server
         if self.ambient and self.plan.waypoint[server]:
             proxy = self.waypoint_views  # one waypoint in front of the server, for all
@@ -406,6 +472,9 @@ class Simulation:
                 partial(self.rec.ejected, server),
             )
             view.shared = proxy is self.waypoint_views
+            if self.model.locality_lb and not view.shared:
+                clusters = self.model.replica_cluster[server]
+                view.local = [i for i, c in enumerate(clusters) if c == src]
             proxy[server] = view
         return view
 
@@ -417,12 +486,13 @@ class Simulation:
         req: Request,
         abandoned: list[bool] | None,
         current: _Try,
+        src: int,
     ) -> Steps:
         policy = view.policy
         tried: list[int] = []
         retry = 0
         while True:
-            outcome = yield from self._try(link, True, view, depth, req, tried, current)
+            outcome = yield from self._try(link, True, view, depth, req, tried, current, src)
             if current.retry_held:
                 view.active_retries -= 1
                 current.retry_held = False
@@ -462,19 +532,32 @@ class Simulation:
         req: Request,
         tried: list[int],
         current: _Try | None,
+        src: int,
     ) -> Steps:
         """One attempt, as the client sees it (pool, per-try timeout, outlier record)."""
         env, rec = self.env, req.rec
         client, server = link.client, link.server
         start = env.now
         measured = rec is not None
+        split = self.split[server]
         if view is None:
             if measured:
-                rec.attempt_started(client, server, cmeshed, cmeshed and self.plan.meshed[server])
-            replica = link.route.randrange(len(self.replicas[server]))
-            outcome = yield from self._attempt(link, cmeshed, replica, depth, req)
+                mtls = cmeshed and self.plan.meshed[server] and not split
+                rec.attempt_started(client, server, cmeshed, mtls)
+            if cmeshed or not self.model.multi_network:
+                replica = link.route.randrange(len(self.replicas[server]))
+            else:  # plaintext: only the endpoints of its own network are in reach (§20)
+                reach = self.model.reach[server][self.model.cluster_network[src]]
+                if not reach:
+                    if measured:
+                        rec.attempt_ended(server, CONNECT_FAILURE, 0.0)
+                    return CONNECT_FAILURE
+                replica = reach[link.route.randrange(len(reach))]
+            outcome = yield from self._attempt(link, cmeshed, replica, depth, req, src)
             if measured:
                 rec.attempt_ended(server, outcome, env.now - start)
+                if split:
+                    rec.replica_group(server, self.replicas[server][replica].meshed, outcome)
             return outcome
         assert current is not None
         if view.limited and view.overflows():
@@ -483,7 +566,7 @@ class Simulation:
                 rec.attempt_ended(server, OVERFLOW, None)
             return OVERFLOW
         if measured:
-            rec.attempt_started(client, server, cmeshed, self.plan.meshed[server])
+            rec.attempt_started(client, server, cmeshed, self.plan.meshed[server] and not split)
         view.active += 1  # active + pending requests, as Envoy's retry budget counts
         current.state = _IDLE
         current.start = start
@@ -516,7 +599,7 @@ class Simulation:
         current.state = _IN_FLIGHT
         current.replica = replica
         per_try = view.policy.per_try_timeout
-        attempt = self._attempt(link, cmeshed, replica, depth, req)
+        attempt = self._attempt(link, cmeshed, replica, depth, req, src)
         if per_try is None:
             outcome = yield from attempt
         else:
@@ -533,21 +616,25 @@ class Simulation:
             view.observe_rtt(replica, start)
         if measured:
             rec.attempt_ended(server, outcome, env.now - start)
+            if split:
+                rec.replica_group(server, self.replicas[server][replica].meshed, outcome)
         return outcome
 
     def _attempt(
-        self, link: Link, cmeshed: bool, replica_index: int, depth: int, req: Request
+        self, link: Link, cmeshed: bool, replica_index: int, depth: int, req: Request, src: int
     ) -> Steps:
         """Proxies and network there, the server replica, network back.
 
         The way back is one network delay that nothing can interrupt, so it is waited
         together with the way there (one event instead of two): the client sees the
         same latency; the server sees the request one network delay later. A refused
-        connection comes back after the way there only.
+        connection comes back after the way there only. (:meth:`call` runs the same
+        steps inline when no per-try timeout races them.)
         """
-        env, plan = self.env, self.plan
-        server = link.server
-        smeshed = plan.meshed[server]
+        env, plan, rec = self.env, self.plan, req.rec
+        client, server = link.client, link.server
+        replica = self.replicas[server][replica_index]
+        smeshed = replica.meshed
         net = link.net
         delay = 0.0 if net is None else net()
         if cmeshed:
@@ -556,28 +643,54 @@ class Simulation:
             delay += link.in_proxy()
         if self.ambient and cmeshed and plan.waypoint[server]:
             delay += link.waypoint()
-        replica = self.replicas[server][replica_index]
-        refused = plan.strict[server] and not cmeshed
-        if refused or replica.down:
+        crossing = cmeshed and self.model.multi_network and self._crosses(src, replica)
+        if crossing:  # through the east-west gateways, there (and back below)
+            delay += link.cross(replica.cluster)()
+        refused = plan.strict[server] and not cmeshed and smeshed
+        expired = cmeshed and smeshed and self._cert_failed(client, server)
+        if refused or replica.down or expired:
             if delay > 0:
                 yield timeout(env, delay)
-            if refused and req.rec is not None:
-                req.rec.breakage(link.client, server)
+            if refused and rec is not None:
+                rec.breakage(client, server)
             return CONNECT_FAILURE
+        if rec is not None and cmeshed and smeshed and self.split[server]:
+            rec.mtls_attempt(client, server)
         if net is not None:
             delay += net()
+        if crossing:
+            delay += link.cross(replica.cluster)()
         if delay > 0:
             yield timeout(env, delay)
             if replica.down:  # the outage began while the request was on its way
                 return CONNECT_FAILURE
-        if req.rec is not None:
-            req.rec.reached(link.client, server, cmeshed, smeshed)
+        if rec is not None:
+            rec.reached(client, server, cmeshed, smeshed)
+        if smeshed and plan.authz is not None and self._denied(client, server, cmeshed):
+            if rec is not None:  # the server's proxy answered 403 for the replica
+                rec.denial(client, server)
+            return DENIED
         if replica.crash is None:
             outcome = yield from self._serve(link, replica, depth + 1, req)
             return outcome
         proc = env.process(self._serve(link, replica, depth + 1, req))
         done = yield proc | replica.crash
         return done[proc] if proc in done else RESET
+
+    def _crosses(self, src: int, replica: Replica) -> bool:
+        network = self.model.cluster_network
+        return network[src] != network[replica.cluster]
+
+    def _cert_failed(self, client: int, server: int) -> bool:
+        """An expired certificate at either end fails the mTLS handshake (SPEC §20)."""
+        expired = self.cert_expired
+        return expired[server] > 0 or (client < len(expired) and expired[client] > 0)
+
+    def _denied(self, client: int, server: int, cmeshed: bool) -> bool:
+        """The server's AuthorizationPolicy refuses the caller (plaintext: no identity)."""
+        assert self.plan.authz is not None
+        allowed = self.plan.authz[server]
+        return allowed is not None and (not cmeshed or client not in allowed)
 
     # --- at the server replica (SPEC §10.3) -------------------------------------------
 
@@ -618,7 +731,7 @@ class Simulation:
                 return ERROR if failed else OK
         # the script (see _script and _item), inline: one frame per call level
         outcome = OK
-        meshed = self.plan.meshed[server]
+        meshed = replica.meshed  # the calling replica's own sidecar (a canary may lack one)
         calling = replica.epoch  # the pod's life in which the calls start
         for parallel, calls in script:
             if replica.epoch != calling:
@@ -634,7 +747,7 @@ class Simulation:
                 if probability >= 1.0 or target.calls.random() < probability:
                     for _ in range(spec.times):
                         result = yield from self.call(
-                            target, meshed, spec, depth, req, replica.views
+                            target, meshed, spec, depth, req, replica.views, replica.cluster
                         )
                         if result != OK:
                             if spec.optional:
@@ -664,7 +777,9 @@ class Simulation:
         if not drawn and probability < 1.0 and link.calls.random() >= probability:
             return OK
         for _ in range(spec.times):
-            outcome = yield from self.call(link, meshed, spec, depth, req, replica.views)
+            outcome = yield from self.call(
+                link, meshed, spec, depth, req, replica.views, replica.cluster
+            )
             if outcome != OK:
                 return OK if spec.optional else outcome
         return OK

@@ -140,6 +140,25 @@ class Model:
         self.network = sim.network_latency
         self.profile: ProfileNumbers = profile_numbers(scenario.mesh)
         self.nodes = scenario.mesh.nodes
+        # SPEC §20 clusters: each replica's cluster index, each cluster's network index
+        clusters = [c.name for c in scenario.clusters]
+        networks = list(dict.fromkeys(c.network for c in scenario.clusters))
+        self.cluster_network = [networks.index(c.network) for c in scenario.clusters] or [0]
+        self.cross_latency = [c.cross_latency for c in scenario.clusters]
+        self.replica_cluster = [
+            tuple(clusters.index(c) if c is not None else 0 for c in s.replica_clusters())
+            for s in scenario.services
+        ]
+        self.multi_network = len(networks) > 1
+        self.locality_lb = scenario.mesh.locality_lb and len(clusters) > 1
+        # per service, per network: the replicas a plaintext client there can reach
+        self.reach: list[list[list[int]]] = [
+            [
+                [i for i, c in enumerate(rc) if self.cluster_network[c] == net]
+                for net in range(len(networks) or 1)
+            ]
+            for rc in self.replica_cluster
+        ]
 
     def entry_client_id(self, entry: int) -> int:
         """Client id of an entrypoint's client (services are 0..N-1)."""
@@ -184,6 +203,8 @@ class Link:
         "_faults",
         "_streams",
         "_name",
+        "_cross",
+        "_model",
     )
 
     def __init__(self, model: Model, streams: Streams, client: int, server: int) -> None:
@@ -213,6 +234,17 @@ class Link:
         self.errors = streams.get("errors", name)
         self.fault_hits = streams.get("fault", name)
         self._faults: dict[int, Sampler] = {}
+        self._cross: dict[int, Sampler] = {}
+        self._model = model
+
+    def cross(self, cluster: int) -> Sampler:
+        """East-west crossing latency into ``cluster``, for this link (SPEC §20)."""
+        sampler = self._cross.get(cluster)
+        if sampler is None:
+            rng = self._streams.get("cross", f"{self._name}/{cluster}")
+            dist = self._model.cross_latency[cluster]
+            sampler = self._cross[cluster] = make_sampler(dist, rng)
+        return sampler
 
     def fault_delay(self, fault: FaultRT) -> Sampler:
         """The added-latency sampler of a latency fault, for this client's requests."""

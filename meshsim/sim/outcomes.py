@@ -3,7 +3,7 @@
 One ``IntEnum`` and every set derived from it live here: which outcomes are rejected
 before a replica, which count as failures for outlier detection, which each Envoy
 ``retryOn`` token matches. The engine indexes tuples by outcome in its hot loop, so the
-values are the small integers 0..6 and must not change (results depend on them only
+values are the small integers 0..7 and must not change (results depend on them only
 through these sets, but cached runs and tests compare numbers).
 """
 
@@ -37,6 +37,7 @@ class Outcome(IntEnum):
     RESET = 4  # the pod crashed under the request
     CONNECT_FAILURE = 5  # refused: replica down, or plaintext to a STRICT server
     OVERFLOW = 6  # the client's connection pool had no room (never retried)
+    DENIED = 7  # 403: the server's AuthorizationPolicy refused the caller (never retried)
 
 
 OUTCOMES: tuple[str, ...] = (
@@ -47,6 +48,7 @@ OUTCOMES: tuple[str, ...] = (
     "reset",
     "connect-failure",
     "overflow",
+    "denied",
 )
 """Wire names, indexed by :class:`Outcome`."""
 
@@ -127,7 +129,7 @@ def flags(outcomes: Iterable[Outcome]) -> tuple[bool, ...]:
     Examples
     --------
     >>> flags(REJECTED)
-    (False, False, True, False, False, True, True)
+    (False, False, True, False, False, True, True, False)
     """
     members = frozenset(outcomes)
     return tuple(o in members for o in Outcome)
@@ -163,4 +165,5 @@ def retry_mask(tokens: list[str], status_codes: list[int], grpc_server: bool) ->
         else:
             mask |= http
     mask.discard(Outcome.OVERFLOW)
+    mask.discard(Outcome.DENIED)  # a 403 is the server's answer about the caller: final
     return frozenset(mask)

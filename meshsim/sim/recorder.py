@@ -31,6 +31,7 @@ class EdgeCounts:
     mtls: int = 0  # tries that went client sidecar → server sidecar (mutual TLS)
     breakages: int = 0  # tries a STRICT server refused because the client was plaintext
     policy: bool = False  # the client's proxy applied the destination's mesh policy
+    denials: int = 0  # tries the server's AuthorizationPolicy refused with 403 (SPEC §20)
 
 
 class Recorder:
@@ -68,6 +69,8 @@ class Recorder:
         self.started = 0
         self.window_start = model.warmup
         self.window_end = model.duration
+        # SPEC §20 canaries: per service, [meshed, plain] replicas' attempts, failures
+        self.groups: dict[int, list[list[int]]] = {}
 
     def _edge(self, client: int, server: int) -> EdgeCounts:
         key = client * self.n + server
@@ -81,7 +84,7 @@ class Recorder:
         self.svc_calls[server] += 1
         edge = self._edge(client, server)
         edge.calls += 1
-        edge.policy = cmeshed
+        edge.policy = edge.policy or cmeshed  # a canary caller: some of its replicas do
         self.calls_total += 1
         if cmeshed:
             self.calls_policy += 1
@@ -123,6 +126,24 @@ class Recorder:
     def breakage(self, client: int, server: int) -> None:
         """A plaintext client was refused by a STRICT server."""
         self._edge(client, server).breakages += 1
+
+    def denial(self, client: int, server: int) -> None:
+        """The server's AuthorizationPolicy refused the client (403)."""
+        self._edge(client, server).denials += 1
+
+    def mtls_attempt(self, client: int, server: int) -> None:
+        """A try to a canary service reached one of its meshed replicas from a sidecar."""
+        self._edge(client, server).mtls += 1
+
+    def replica_group(self, server: int, meshed: bool, outcome: Outcome) -> None:
+        """A try to a canary service ended on a meshed or a plain replica."""
+        groups = self.groups.get(server)
+        if groups is None:
+            groups = self.groups[server] = [[0, 0], [0, 0]]
+        counts = groups[0 if meshed else 1]
+        counts[0] += 1
+        if outcome != _OK:
+            counts[1] += 1
 
     def ejected(self, server: int) -> None:
         """A client's outlier detection ejected a replica of server."""

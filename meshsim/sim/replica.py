@@ -33,10 +33,16 @@ class Replica:
         "epoch",
         "crash_times",
         "views",
+        "meshed",
+        "cluster",
     )
 
-    def __init__(self, env: simpy.Environment, concurrency: int) -> None:
+    def __init__(
+        self, env: simpy.Environment, concurrency: int, meshed: bool = False, cluster: int = 0
+    ) -> None:
         self.res = Workers(env, concurrency)
+        self.meshed = meshed  # runs a sidecar in this phase (SPEC §20: canaries, clusters)
+        self.cluster = cluster  # index into the scenario's clusters (0 without any)
         self.down = 0  # > 0: refuses connections (outage, crash)
         self.extra_error = 0.0
         # active latency faults; each caller draws their hits and delays from its own link
@@ -66,9 +72,9 @@ def run_fault(
 
 
 def _on(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
-    if fault.kind in ("outage", "crash"):
+    if fault.kind in ("outage", "crash", "proxy-crash"):
         replica.down += 1
-    if fault.kind == "crash":
+    if fault.kind in ("crash", "proxy-crash"):
         replica.epoch += 1
         replica.crash_times.append(env.now)
         crashed, replica.crash = replica.crash, env.event()
@@ -81,9 +87,9 @@ def _on(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
 
 
 def _off(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
-    if fault.kind in ("outage", "crash"):
+    if fault.kind in ("outage", "crash", "proxy-crash"):
         replica.down -= 1
-    if fault.kind == "crash":
+    if fault.kind in ("crash", "proxy-crash"):
         # the pod restarts empty: requests still held by the dead pod are gone
         replica.res = Workers(env, replica.res.capacity)
     elif fault.kind == "error":

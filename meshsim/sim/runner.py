@@ -341,6 +341,9 @@ def _results(compiled: _Compiled, cache: JobCache) -> Results:
             slos=slos,
             onboarded_mask=sum(1 << i for i in plan.onboarded),
             baseline=baseline,
+            authz=plan.authz is not None,
+            canary=plan.canary,
+            cost=(scenario.cost.vcpu_hour, scenario.cost.gib_hour) if scenario.cost else None,
         )
         if phase == 0:
             baseline = out[phase]

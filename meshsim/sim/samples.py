@@ -20,6 +20,7 @@ __all__ = [
     "NO_TRAFFIC",
     "EdgeSample",
     "EntrySample",
+    "GroupSample",
     "LatencySample",
     "PhaseSample",
     "SeriesSample",
@@ -51,6 +52,15 @@ class EntrySample:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupSample:
+    """The meshed or the plain replicas of a canary service in one replication."""
+
+    replicas: int
+    attempts: int
+    failures: int
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceSample:
     """One service in one replication (SPEC §11.2)."""
 
@@ -63,6 +73,8 @@ class ServiceSample:
     utilization: float
     ejections: int
     latency: LatencySample | None
+    meshed: GroupSample | None = None  # SPEC §20: a canary's replicas with a sidecar
+    plain: GroupSample | None = None  # ... and without
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,7 @@ class EdgeSample:
     mtls: float | None
     policy: bool | None
     breakages: int
+    denials: int = 0
 
 
 NO_TRAFFIC = EdgeSample(calls=0, attempts=0, failures=0, mtls=None, policy=None, breakages=0)
@@ -119,6 +132,7 @@ class PhaseSample:
     proxy_memory_mi_b: float
     breakages: int
     touched: list[int]
+    denials: int = 0
     series: SeriesSample | None = None
 
 
@@ -131,7 +145,7 @@ def numeric_fields(cls: type) -> tuple[str, ...]:
     Examples
     --------
     >>> numeric_fields(EdgeSample)
-    ('calls', 'attempts', 'failures', 'mtls', 'breakages')
+    ('calls', 'attempts', 'failures', 'mtls', 'breakages', 'denials')
     """
     hints = get_type_hints(cls)
     return tuple(f.name for f in fields(cls) if _is_number(hints[f.name]))

@@ -136,6 +136,15 @@ class SeriesTap:
     def reached(self, client: int, server: int, cmeshed: bool, smeshed: bool) -> None:
         """Nothing per bucket."""
 
+    def denial(self, client: int, server: int) -> None:
+        """Nothing per bucket (a 403 counts as the edge's failure when the call ends)."""
+
+    def mtls_attempt(self, client: int, server: int) -> None:
+        """Nothing per bucket."""
+
+    def replica_group(self, server: int, meshed: bool, outcome: Outcome) -> None:
+        """Nothing per bucket (canary groups are end-of-run figures)."""
+
 
 class SeriesRecorder(Recorder):
     """A :class:`Recorder` of the measured requests that also keeps the time series.

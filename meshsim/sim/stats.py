@@ -20,13 +20,22 @@ from meshsim.sim.samples import (
     NO_TRAFFIC,
     EdgeSample,
     EntrySample,
+    GroupSample,
     LatencySample,
     PhaseSample,
     ServiceSample,
     numeric_fields,
 )
 from meshsim.sim.series_mean import mean_series
-from models.results import EdgeResult, EntrypointResult, LatencyStats, PhaseResult, ServiceResult
+from models.beyond import HOURS_PER_MONTH
+from models.results import (
+    EdgeResult,
+    EntrypointResult,
+    LatencyStats,
+    PhaseResult,
+    ReplicaGroupResult,
+    ServiceResult,
+)
 
 __all__ = [
     "Estimate",
@@ -188,16 +197,18 @@ def phase_metrics(rec: Recorder) -> PhaseSample:
             utilization=rec.busy_s[i] / (s.replicas * s.concurrency * window),
             ejections=rec.ejections[i],
             latency=latency_stats(rec.svc_latency[i]),
+            **_groups(rec, i),
         )
     n = rec.n
     edges = {}
-    attempts = s2s = s2s_mtls = breakages = 0
+    attempts = s2s = s2s_mtls = breakages = denials = 0
     for key in sorted(rec.edges):
         client, server = divmod(key, n)
         edge = rec.edges[key]
         tries = edge.attempts
         attempts += tries
         breakages += edge.breakages
+        denials += edge.denials
         if client < n:
             s2s += tries
             s2s_mtls += edge.mtls
@@ -208,6 +219,7 @@ def phase_metrics(rec: Recorder) -> PhaseSample:
             mtls=edge.mtls / tries if tries else 0.0,
             policy=edge.policy,
             breakages=edge.breakages,
+            denials=edge.denials,
         )
     proxies, cpu, memory = _proxy_cost(rec, window)
     return PhaseSample(
@@ -223,8 +235,22 @@ def phase_metrics(rec: Recorder) -> PhaseSample:
         proxy_memory_mi_b=memory,
         breakages=breakages,
         touched=rec.touched,
+        denials=denials,
         series=rec.series(),
     )
+
+
+def _groups(rec: Recorder, service: int) -> dict[str, GroupSample]:
+    """A canary service's meshed and plain replicas (SPEC §20); {} for any other."""
+    flags = rec.plan.replica_meshed[service] if rec.plan.replica_meshed else None
+    if flags is None:
+        return {}
+    counts = rec.groups.get(service, [[0, 0], [0, 0]])
+    meshed = sum(flags)
+    return {
+        "meshed": GroupSample(meshed, counts[0][0], counts[0][1]),
+        "plain": GroupSample(len(flags) - meshed, counts[1][0], counts[1][1]),
+    }
 
 
 def _proxy_cost(rec: Recorder, window: float) -> tuple[int, float, float]:
@@ -247,7 +273,10 @@ def _proxy_cost(rec: Recorder, window: float) -> tuple[int, float, float]:
         proxies += nodes + waypoints
         memory += nodes * profile.proxy.memory_mib + waypoints * envoy.memory_mib
     else:
-        sidecars = sum(s.replicas for s, m in zip(model.services, plan.meshed, strict=True) if m)
+        # one sidecar per meshed replica (a canary meshes only some, SPEC §20)
+        sidecars = sum(
+            plan.smeshed(i, r) for i, s in enumerate(model.services) for r in range(s.replicas)
+        )
         proxies += sidecars
         memory += sidecars * profile.proxy.memory_mib
     return proxies, cpu, memory
@@ -331,13 +360,33 @@ def _entry(
 
 def _service(reps: list[ServiceSample]) -> ServiceResult:
     latency = LatencyStats(**_means(mean_ci([r.latency for r in reps])))
-    return ServiceResult(**_means(mean_ci(reps)), latency_ms=latency)
+    split = {}
+    for group in ("meshed", "plain"):
+        samples = [getattr(r, group) for r in reps]
+        if samples[0] is not None:
+            split[group] = ReplicaGroupResult(**_means(mean_ci(samples)))
+    return ServiceResult(**_means(mean_ci(reps)), latency_ms=latency, **split)
 
 
-def _edge(key: tuple[str, str], reps: list[EdgeSample]) -> EdgeResult:
+def _edge(key: tuple[str, str], reps: list[EdgeSample], authz: bool) -> EdgeResult:
     """One edge over replications; ``reps`` holds :data:`NO_TRAFFIC` where it had none."""
     policy = any(r.policy for r in reps)
-    return EdgeResult(from_=key[0], to=key[1], policy=policy, **_means(mean_ci(reps)))
+    means = _means(mean_ci(reps))
+    if not authz:
+        means.pop("denials", None)
+    return EdgeResult(from_=key[0], to=key[1], policy=policy, **means)
+
+
+def proxy_cost_per_month(cpu_cores: float, memory_mib: float, cost: tuple[float, float]) -> float:
+    """(proxyCpuCores × vcpuHour + proxyMemoryMiB / 1024 × gibHour) × 730 (SPEC §20).
+
+    Examples
+    --------
+    >>> round(proxy_cost_per_month(0.5, 2048.0, (0.04, 0.005)), 6)
+    21.9
+    """
+    vcpu_hour, gib_hour = cost
+    return (cpu_cores * vcpu_hour + memory_mib / 1024.0 * gib_hour) * HOURS_PER_MONTH
 
 
 def aggregate_phase(
@@ -350,12 +399,17 @@ def aggregate_phase(
     slos: dict[str, tuple[float | None, float | None]],
     onboarded_mask: int = 0,
     baseline: PhaseResult | None = None,
+    authz: bool = False,
+    canary: dict[str, float] | None = None,
+    cost: tuple[float, float] | None = None,
 ) -> PhaseResult:
     """Average per-replication samples into one :class:`PhaseResult` with CIs.
 
     Every numeric field of the samples is averaged (:func:`mean_ci`); the 95%
     half-widths the document reports are those of SPEC §12.1. ``baseline`` (phase 0's
     result) judges the entrypoints without a declared SLO (:func:`slo_verdict`).
+    SPEC §20: ``authz`` (an AuthorizationPolicy is in force) adds ``denials``,
+    ``canary`` the canary shares, ``cost`` (vcpuHour, gibHour) ``proxyCostPerMonth``.
     """
     many = len(reps) > 1
     base = baseline.entrypoints if baseline is not None else {}
@@ -365,9 +419,16 @@ def aggregate_phase(
     }
     services = {s: _service([r.services[s] for r in reps]) for s in reps[0].services}
     keys = sorted({k for r in reps for k in r.edges})
-    edges = [_edge(k, [r.edges.get(k, NO_TRAFFIC) for r in reps]) for k in keys]
+    edges = [_edge(k, [r.edges.get(k, NO_TRAFFIC) for r in reps], authz) for k in keys]
     est = mean_ci(reps)
     est["exposure"] = Estimate(tuple(exposure(r.touched, onboarded_mask) for r in reps))
+    means = _means(est)
+    if not authz:
+        means.pop("denials", None)
+    if cost is not None:
+        means["proxy_cost_per_month"] = proxy_cost_per_month(
+            means["proxy_cpu_cores"], means["proxy_memory_mi_b"], cost
+        )
     return PhaseResult(
         index=index,
         name=name,
@@ -377,6 +438,7 @@ def aggregate_phase(
         services=services,
         edges=edges,
         ci95=_cis(PhaseResult, est, _PHASE_CI) if many else {},
+        canary=canary or None,
         series=mean_series([r.series for r in reps]),
-        **_means(est),
+        **means,
     )

@@ -27,6 +27,7 @@ MODALS = (
     "show_error",
     "show_info",
     "show_traceback",
+    "edit_plan_settings",
 )
 
 

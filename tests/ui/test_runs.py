@@ -62,8 +62,28 @@ def test_compare_fills_ranking_tables_and_charts(window, qtbot, tmp_path):
     assert window.results.ranking_page.verdict.text().startswith(results.verdict)
     # The deciding columns show without scrolling in the default window (1400×900).
     assert sum(ranking.columnWidth(i) for i in range(7)) <= ranking.viewport().width()
-    assert all(ranking.columnWidth(i) >= 28 for i in range(ranking.columnCount()))
+    shown = [i for i in range(ranking.columnCount()) if not ranking.isColumnHidden(i)]
+    assert all(ranking.columnWidth(i) >= 28 for i in shown)
     assert "Mean per-phase exposure" in ranking.horizontalHeaderItem(7).toolTip()
+    # At 1366×768 the narrow dock shows every column it keeps without sideways
+    # scrolling; the others are hidden, named in a note, and in every row's tooltip.
+    window.resize(1366, 768)
+    window.reset_layout()
+    page = window.results.ranking_page
+
+    def fits() -> bool:
+        shown = [i for i in range(ranking.columnCount()) if not ranking.isColumnHidden(i)]
+        return sum(ranking.columnWidth(i) for i in shown) <= ranking.viewport().width()
+
+    qtbot.waitUntil(fits, timeout=3000)  # refitted once the dock has its new width
+    assert page.hidden_note.isVisibleTo(page)
+    assert all(not ranking.isColumnHidden(i) for i in range(7))
+    assert ranking.horizontalScrollBar().maximum() == 0
+    hidden = [ranking.horizontalHeaderItem(i).text().replace("\n", " ") for i in range(14)
+              if ranking.isColumnHidden(i)]  # fmt: skip
+    assert hidden and all(h in page.hidden_note.text() for h in hidden)
+    assert "strategy: " in ranking.item(0, 2).toolTip()
+    assert f"plan: {results.ranking[0]}" in ranking.item(0, 1).toolTip()
     ranking.cellClicked.emit(1, 1)
     assert window.results.ordering_combo.currentText() == results.ranking[1]
     window.timeline.set_displayed_phase(1)

@@ -127,8 +127,15 @@ def test_aggregate_is_the_mean_and_student_t_half_width_of_each_replication():
 
 def test_numeric_fields_are_the_numbers_of_each_record():
     assert numeric_fields(LatencySample) == LATENCY
-    assert numeric_fields(EdgeSample) == ("calls", "attempts", "failures", "mtls", "breakages")
-    assert set(numeric_fields(PhaseSample)) == set(PHASE_FIELDS) - {"exposure"}
+    assert numeric_fields(EdgeSample) == (
+        "calls",
+        "attempts",
+        "failures",
+        "mtls",
+        "breakages",
+        "denials",  # SPEC §20; reported only where an AuthorizationPolicy is in force
+    )
+    assert set(numeric_fields(PhaseSample)) == set(PHASE_FIELDS) - {"exposure"} | {"denials"}
 
 
 def test_mean_ci_skips_what_is_undefined():
