@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
         phase_states,
     )
     from meshsim.sim.runner import RunRequest, run_many, run_scenario
-    from meshsim.sim.series import mean_series
+    from meshsim.sim.series_mean import mean_series
     from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run, fits_in_memory
 
 _LAZY = {
@@ -94,7 +94,7 @@ _LAZY = {
     "parse_param": "meshsim.planning.sweep",
     "load_with_sets": "meshsim.files.overrides",
     "weights_of": "meshsim.planning.scoring",
-    "mean_series": "meshsim.sim.series",
+    "mean_series": "meshsim.sim.series_mean",
 }
 
 __all__ = [
