@@ -31,13 +31,16 @@ from ui.banner import Banner
 from ui.document import ScenarioDocument, validate
 from ui.file_actions import FileActions, import_formats
 from ui.graph_legend import GraphLegend
+from ui.graph_toolbar import GraphToolbar
 from ui.graph_view import GraphView
 from ui.inspector_panel import InspectorPanel
 from ui.menus import ActionStates, build_actions, build_menus, build_toolbar
 from ui.phase_timeline import PhaseTimeline
+from ui.problems_list import ProblemsList, selection_for
 from ui.recovery import Recovery, orphans, recovery_dir
 from ui.results_panel import ResultsPanel
 from ui.run_actions import RunActions
+from ui.run_history import RunHistoryView
 from ui.session import Session
 
 ORGANISATION, APPLICATION = "meshsim", "meshsim"
@@ -94,8 +97,10 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(4)
         layout.addWidget(self.banner)
-        layout.addWidget(self.graph, 1)
         self.legend = GraphLegend()
+        self.graph_toolbar = GraphToolbar(self.graph, self.legend)
+        layout.addWidget(self.graph_toolbar)
+        layout.addWidget(self.graph, 1)
         layout.addWidget(self.legend)
         self.setCentralWidget(central)
 
@@ -121,6 +126,18 @@ class MainWindow(QMainWindow):
             "Rollout phases", "timeline_dock", self.timeline, area.BottomDockWidgetArea
         )
         self.inspector_dock.setMinimumWidth(260)
+        self.problems = ProblemsList()
+        self.history = RunHistoryView()
+        self.problems_dock = self._dock(
+            "Problems", "problems_dock", self.problems, area.RightDockWidgetArea
+        )
+        self.history_dock = self._dock(
+            "Run history", "history_dock", self.history, area.RightDockWidgetArea
+        )
+        self.tabifyDockWidget(self.results_dock, self.problems_dock)
+        self.tabifyDockWidget(self.problems_dock, self.history_dock)
+        self.results_dock.raise_()
+        self._recorded: object | None = None
 
     def _apply_default_sizes(self) -> None:
         """The default dock sizes: the graph in the middle gets the most room."""
@@ -167,7 +184,13 @@ class MainWindow(QMainWindow):
                 export.addAction(self.commands[action_id])
 
         def docks(menu: QMenu) -> None:
-            for dock in (self.inspector_dock, self.timeline_dock, self.results_dock):
+            for dock in (
+                self.inspector_dock,
+                self.timeline_dock,
+                self.results_dock,
+                self.problems_dock,
+                self.history_dock,
+            ):
                 menu.addAction(dock.toggleViewAction())
 
         return {"recent": recent, "import": imports, "export": exports, "docks": docks}
@@ -190,12 +213,27 @@ class MainWindow(QMainWindow):
         self.timeline.service_clicked.connect(session.select_service)
         self.timeline.phase_clicked.connect(self.inspector.select_phase)
         self.results.service_clicked.connect(session.select_service)
+        session.display_changed.connect(self._on_session_display_changed_for_tools)
+        session.results_changed.connect(self._on_session_results_changed_for_history)
+        self.problems.field_chosen.connect(self.select_field)
 
     # --- commands ---------------------------------------------------------------------
 
     def select_service(self, name: str) -> None:
         """Highlight ``name`` in every view and inspect it."""
         self.session.select_service(name)
+
+    def select_field(self, path: str) -> None:
+        """Inspect the field at ``path`` (``services[2].calls[0].timeout``) and focus it."""
+        scenario = self.document.scenario
+        if scenario is None:
+            return
+        self.inspector_dock.show()
+        self.inspector.select(selection_for(scenario, path))
+        editor = self.inspector.editors.get(path)
+        if editor is not None:
+            self.inspector.scroll.ensureWidgetVisible(editor.widget)
+            editor.widget.setFocus()
 
     def reset_layout(self) -> None:
         for dock, area in (
@@ -206,6 +244,11 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             self.addDockWidget(area, dock)
             dock.show()
+        for dock in (self.problems_dock, self.history_dock):
+            dock.setFloating(False)
+            self.tabifyDockWidget(self.results_dock, dock)
+            dock.show()
+        self.results_dock.raise_()
         self._apply_default_sizes()
 
     def add_service(self) -> None:
@@ -318,6 +361,22 @@ class MainWindow(QMainWindow):
 
     def _on_document_dirty_changed(self, dirty: bool) -> None:
         self.setWindowModified(dirty)
+
+    def _on_session_display_changed_for_tools(self, scenario) -> None:
+        self.graph_toolbar.set_scenario(scenario)
+        self.problems.show_scenario_later(self.document.scenario)
+
+    def _on_session_results_changed_for_history(self) -> None:
+        """Keep each finished run (a comparison: its best plan) in the run history."""
+        session = self.session
+        if session.run is not None and session.run is not self._recorded:
+            self._recorded = session.run
+            self.history.add(session.run, f"{time.strftime('%H:%M:%S')} run")
+        elif session.comparison is not None and session.comparison is not self._recorded:
+            self._recorded = comparison = session.comparison
+            best = next((o for o in comparison.orderings if o.name == comparison.ranking[0]), None)
+            if best is not None:
+                self.history.add(best, f"{time.strftime('%H:%M:%S')} compare: best {best.name}")
 
     def _on_graph_call_clicked(self, caller: str, callee: str) -> None:
         self.inspector.select_call(caller, callee)
