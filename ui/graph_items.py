@@ -253,7 +253,10 @@ class EdgeItem(QGraphicsPathItem):
         self.style = EdgeStyle()
         self.count = 1
         """Calls this arrow stands for (more than 1 between collapsed groups)."""
+        self.plain = False
+        """Solid lines only (the view sets it on large graphs: dashes paint slowly)."""
         self._head = QPolygonF()
+        self._bounds = QRectF()
         source.edges.append(self)
         target.edges.append(self)
         self.setZValue(0)
@@ -281,7 +284,11 @@ class EdgeItem(QGraphicsPathItem):
         self.setPen(pen)
         self.update()
 
+    stale = False
+    """True while hidden after its nodes moved: the path is out of date."""
+
     def update_path(self) -> None:
+        self.stale = False
         start, end = self.source.port_out(), self.target.port_in()
         path = QPainterPath(start)
         if abs(self.source.x() - self.target.x()) < 20:
@@ -309,9 +316,11 @@ class EdgeItem(QGraphicsPathItem):
                 end - QPointF(math.cos(angle + 0.4) * size, math.sin(angle + 0.4) * size),
             ]
         )
+        self._bounds = path.controlPointRect().united(self._head.boundingRect())
+        self._bounds.adjust(-7, -7, 7, 7)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
-        return super().boundingRect().united(self._head.boundingRect()).adjusted(-4, -4, 4, 4)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
@@ -324,6 +333,8 @@ class EdgeItem(QGraphicsPathItem):
         pen = QPen(self.pen())
         if self.count > 1:
             pen.setWidthF(pen.widthF() + min(4.0, math.log2(self.count)))
+        if self.plain or lod < LABEL_MIN_SCALE:
+            pen.setStyle(Qt.PenStyle.SolidLine)
         if self.isSelected():
             pen.setWidthF(pen.widthF() + 2)
         painter.setPen(pen)

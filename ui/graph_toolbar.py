@@ -26,6 +26,8 @@ from ui.graph_legend import GraphLegend
 from ui.graph_view import GraphView
 
 COLOURS = {"rollout phase": "phase", "utilization ρ": "utilization"}
+SHOWN_ABOVE = 40
+"""The strip appears for graphs of more services; smaller ones fit the window readably."""
 
 
 class GraphToolbar(QWidget):
@@ -93,6 +95,7 @@ class GraphToolbar(QWidget):
         names = sorted(s.name for s in scenario.services) if scenario is not None else []
         if names != self.names.stringList():
             self.names.setStringList(names)
+        self.setVisible(len(names) > SHOWN_ABOVE)
         self._update_buttons()
 
     def find(self, text: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QTransform, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QMenu, QWidget
 
@@ -42,6 +42,11 @@ too big for the view at this zoom (hundreds of services) is shown from its left 
 level with the entrypoints, and panned by dragging the background or the scroll bars."""
 MAX_FIT_SCALE = 1.5
 """Fitting a small graph never blows it up beyond this."""
+PLAIN_ARROWS_ABOVE = 1000
+"""Graphs with more arrows draw them solid (colour tells mTLS from plaintext): dashed
+curves are what makes painting a 4,000-arrow graph slow."""
+LAZY_TOOLTIPS_ABOVE = 300
+"""Graphs with more services write their tooltips only when one is shown."""
 DIMMED = 0.12
 """Opacity of what lies outside the focused neighbourhood."""
 COLOUR_MODES = ("phase", "utilization")
@@ -91,6 +96,9 @@ class GraphView(QGraphicsView):
         super().__init__(parent)
         self.setObjectName("GraphView")
         self.setScene(QGraphicsScene(self))
+        # no BSP index: moving thousands of items (collapsing a group) re-indexed each
+        # at ~1 ms; a linear scan of a few thousand items per paint is cheaper
+        self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -266,6 +274,9 @@ class GraphView(QGraphicsView):
                 self._add_edge(service.name, self.nodes[service.name], callee)
         for entry in scenario.entrypoints:
             self._add_edge("@" + entry.name, self.entries[entry.name], entry.service)
+        if len(self.edges) > PLAIN_ARROWS_ABOVE:
+            for edge in self.edges.values():
+                edge.plain = True
         self.group_of = groups_of(scenario, self.grouping)
         self.collapsed &= set(self.group_of.values())
         if self.collapsed:
@@ -376,9 +387,14 @@ class GraphView(QGraphicsView):
                     moved.append(node)
         finally:
             NodeItem.deferred = False
-        stale = {edge for node in moved for edge in node.edges}
-        for edge in stale:
-            edge.update_path()
+        for edge in {edge for node in moved for edge in node.edges}:
+            if edge.isVisible():
+                edge.update_path()
+            else:
+                edge.stale = True  # re-routed when it shows again
+        for edge in self.edges.values():
+            if edge.stale and edge.isVisible():
+                edge.update_path()
 
     def focus(self, name: str, hops: int = 1) -> set[str]:
         """Dim everything farther than ``hops`` calls from ``name``; returns the keys kept.
@@ -423,9 +439,40 @@ class GraphView(QGraphicsView):
         self.colour_by = mode
         self._restyle()
 
+    def _tip(self, item, make, *args) -> None:
+        """Set ``item``'s tooltip to ``make(*args)``: now for small graphs, else when shown.
+
+        Tooltips of a 1,000-service graph take most of a restyle; the view writes each
+        one when the pointer rests on its item (``viewportEvent``).
+        """
+        if len(self.nodes) <= LAZY_TOOLTIPS_ABOVE:
+            item.setToolTip(make(*args))
+        else:
+            item.tip_source = (make, args)
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ToolTip:
+            item = self.itemAt(event.pos())
+            source = getattr(item, "tip_source", None)
+            if source is not None:
+                item.setToolTip(source[0](*source[1]))
+                item.tip_source = None
+        return super().viewportEvent(event)
+
     def _update_scene_rect(self) -> QRectF:
         """Scroll only as far as the graph goes (plus a margin); returns that rect."""
-        rect = self.scene().itemsBoundingRect()
+        rect = QRectF()
+        shown = [n for n in (*self.nodes.values(), *self.entries.values()) if n.isVisible()]
+        if shown:
+            # nodes only: asking each of thousands of arrows for its bounds takes long;
+            # arrows looping below the nodes (calls back up) get the margin
+            xs = [n.x() for n in shown] + [n.x() for n in self.groups.values()]
+            ys = [n.y() for n in shown] + [n.y() for n in self.groups.values()]
+            right = max(n.x() + n.width for n in (*shown, *self.groups.values()))
+            bottom = max(n.y() + n.height for n in (*shown, *self.groups.values()))
+            rect = QRectF(min(xs) - 12, min(ys) - 12, right - min(xs) + 24, bottom - min(ys) + 24)
+            if any(e.isVisible() and e.target.x() <= e.source.x() for e in self.edges.values()):
+                rect.adjust(0, 0, 60, 80)
         if not rect.isEmpty():
             rect.adjust(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
             self.setSceneRect(rect)
@@ -479,11 +526,11 @@ class GraphView(QGraphicsView):
                     fill=tint(heat_colour(rho), 0.75) if by_rho else None,
                 )
             )
-            node.setToolTip(node_tooltip(scenario, service, state, joins, metrics))
+            self._tip(node, node_tooltip, scenario, service, state, joins, metrics)
         for entry in scenario.entrypoints:
             node = self.entries[entry.name]
             node.set_style(NodeStyle(QColor("#37474f"), subtitle=f"{entry.rate:g} req/s"))
-            node.setToolTip(entry_tooltip(entry, measured))
+            self._tip(node, entry_tooltip, entry, measured)
         self._restyle_edges(scenario, state, measured)
         self._style_groups(scenario)
 
