@@ -79,8 +79,10 @@ def main() -> None:
         ours.append(rate)
         raw.append(raw_simpy_mm1(max(visits, 100_000)))
     best, best_raw = max(ours), max(raw)
-    print(f"meshsim  {Path(args.scenario).name} phase {name!r}: {visits} visits, "
-          f"{best:,.0f} visits/s (best of {args.rounds})")
+    print(
+        f"meshsim  {Path(args.scenario).name} phase {name!r}: {visits} visits, "
+        f"{best:,.0f} visits/s (best of {args.rounds})"
+    )
     print(f"raw SimPy M/M/1:                       {best_raw:,.0f} visits/s")
     print(f"ratio meshsim / raw SimPy:             {best / best_raw:.2f}  (goal >= 0.25)")
 

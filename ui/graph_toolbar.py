@@ -25,7 +25,7 @@ from ui.graph_groups import GROUPINGS
 from ui.graph_legend import GraphLegend
 from ui.graph_view import GraphView
 
-COLOURS = {"rollout phase": "phase", "utilization ρ": "utilization"}
+COLOURS = {"phase": "phase", "ρ": "utilization"}
 SHOWN_ABOVE = 40
 """The strip appears for graphs of more services; smaller ones fit the window readably."""
 
@@ -40,6 +40,7 @@ class GraphToolbar(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Find a service…")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(150)
         self.search.setToolTip("Type part of a name; Enter focuses the service and its neighbours")
         self.names = QStringListModel()
         completer = QCompleter(self.names, self)
@@ -53,16 +54,18 @@ class GraphToolbar(QWidget):
         self.hops = QSpinBox()
         self.hops.setRange(0, 6)
         self.hops.setValue(1)
-        self.hops.setPrefix("hops ")
+        self.hops.setPrefix("hops: ")
         self.hops.setToolTip("How many calls away the focus reaches")
         self.hops.valueChanged.connect(self._on_hops_value_changed)
         self.group = QComboBox()
         self.group.addItems(list(GROUPINGS))
         self.group.setToolTip("Group services; a collapsed group is one node")
         self.group.currentTextChanged.connect(self._on_group_text_changed)
-        self.collapse = QToolButton(text="Collapse all")
+        self.collapse = QToolButton(text="Collapse")
+        self.collapse.setToolTip("Collapse every group into one node (double-click one to expand)")
         self.collapse.clicked.connect(view.collapse_all)
-        self.expand = QToolButton(text="Expand all")
+        self.expand = QToolButton(text="Expand")
+        self.expand.setToolTip("Show every service again")
         self.expand.clicked.connect(view.expand_all)
         self.colour = QComboBox()
         self.colour.addItems(list(COLOURS))
@@ -79,13 +82,13 @@ class GraphToolbar(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.search, 2)
         layout.addWidget(self.hops)
-        layout.addSpacing(8)
-        layout.addWidget(QLabel("Group:"))
+        layout.addSpacing(4)
+        layout.addWidget(QLabel("Group"))
         layout.addWidget(self.group)
         layout.addWidget(self.collapse)
         layout.addWidget(self.expand)
-        layout.addSpacing(8)
-        layout.addWidget(QLabel("Colour:"))
+        layout.addSpacing(4)
+        layout.addWidget(QLabel("Colour"))
         layout.addWidget(self.colour)
         layout.addWidget(self.fit)
         self._update_buttons()

@@ -42,6 +42,8 @@ too big for the view at this zoom (hundreds of services) is shown from its left 
 level with the entrypoints, and panned by dragging the background or the scroll bars."""
 MAX_FIT_SCALE = 1.5
 """Fitting a small graph never blows it up beyond this."""
+OVERVIEW_ABOVE = 300
+"""Larger graphs open fitted whole (an overview), not at a readable zoom from the left."""
 PLAIN_ARROWS_ABOVE = 1000
 """Graphs with more arrows draw them solid (colour tells mTLS from plaintext): dashed
 curves are what makes painting a 4,000-arrow graph slow."""
@@ -212,7 +214,11 @@ class GraphView(QGraphicsView):
         # Two pixels of slack so that a fitted graph never needs scroll bars.
         width, height = self.viewport().width() - 2, self.viewport().height() - 2
         scale = min(width / rect.width(), height / rect.height())
-        scale = max(MIN_READABLE_SCALE, min(MAX_FIT_SCALE, scale))
+        shown = sum(n.isVisible() for n in self.nodes.values()) + len(self.groups)
+        if shown <= OVERVIEW_ABOVE:
+            scale = max(MIN_READABLE_SCALE, scale)
+        # else the whole graph, names hidden until zoomed in: an overview to search in
+        scale = min(MAX_FIT_SCALE, scale)
         self.setTransform(QTransform.fromScale(scale, scale))
         centre = rect.center()
         if rect.width() * scale > width:
@@ -370,6 +376,8 @@ class GraphView(QGraphicsView):
         self._place(positions)
         if self._scenario is not None:
             self._style_groups(self._scenario)
+        if self._auto_fit:
+            self.fit()
         self.focused = None
         self._apply_focus()
         self._update_scene_rect()
@@ -430,7 +438,9 @@ class GraphView(QGraphicsView):
             node.setOpacity(1.0 if keep is None or key in keep else DIMMED)
         for (a, b), edge in self.shown_arrows().items():
             near = keep is None or (a in keep and b in keep)
-            edge.setOpacity(1.0 if near else DIMMED)
+            # arrows of the rest fade further than nodes: thousands of them would veil it
+            edge.setOpacity(1.0 if near else DIMMED / 4)
+            edge.setZValue(0.5 if near and keep is not None else 0)
 
     def set_colour_by(self, mode: str) -> None:
         """Colour nodes by ``"phase"`` (when they join the mesh) or ``"utilization"`` (ρ)."""

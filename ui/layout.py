@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
@@ -32,27 +32,43 @@ def layered_positions(scenario: Scenario) -> dict[str, tuple[float, float]]:
     return {name: (x, top - y) for name, (x, y) in positions.items()}
 
 
+FEW_UNITS = 300
+"""Up to this many nodes, cycles are cut at their lightest arrows (see layered_units)."""
+
+
 def layered_units(
-    units: Iterable[str], edges: Iterable[tuple[str, str]]
+    units: Iterable[str], edges: Mapping[tuple[str, str], int]
 ) -> dict[str, tuple[float, float]]:
     """(column, row) of nodes joined by ``edges``, by the rules of ``layered_layout``.
 
-    Column: the longest chain of edges reaching the node (nodes on a cycle share a
-    column; ``@entrypoints`` are column 0, their targets at least 1). Rows: a few
+    Column: the longest chain of edges reaching the node (``@entrypoints`` are column
+    0, their targets at least 1). Nodes on a cycle share a column, except in small
+    graphs (collapsed groups, where one cycle can hold every group): there the arrows
+    standing for the fewest calls are left out of the layering until no cycle is left,
+    so the groups spread out along the main direction of the calls. Rows: a few
     barycentre sweeps, ties by name. For graphs of collapsed groups, where meshsim's
     layout (which reads a scenario) does not apply.
     """
     g = nx.DiGraph()
     g.add_nodes_from(units)
     g.add_edges_from((a, b) for a, b in edges if a != b)
-    dag = nx.condensation(g)
+    if len(g) <= FEW_UNITS and not nx.is_directed_acyclic_graph(g):
+        kept = nx.DiGraph()
+        kept.add_nodes_from(g)
+        for (a, b), _count in sorted(edges.items(), key=lambda item: (-item[1], item[0])):
+            if a != b and not nx.has_path(kept, b, a):
+                kept.add_edge(a, b)
+        layering = kept
+    else:
+        layering = g
+    dag = nx.condensation(layering)
     members = dag.graph["mapping"]
     depth: dict[int, int] = {}
     for c in nx.topological_sort(dag):
         own = 0 if all(n.startswith("@") for n in dag.nodes[c]["members"]) else 1
         depth[c] = max([own, *(depth[p] + 1 for p in dag.predecessors(c))])
     layers: dict[int, list[str]] = defaultdict(list)
-    for node in g.nodes:
+    for node in layering.nodes:
         layers[depth[members[node]]].append(node)
     near: dict[str, set[str]] = {n: set(g.predecessors(n)) | set(g.successors(n)) for n in g}
     pos: dict[str, float] = {}

@@ -117,7 +117,7 @@ def test_focus_keeps_exactly_the_k_hop_neighbourhood(qtbot):
     opaque = {n for n, node in view.nodes.items() if node.opacity() == 1.0}
     assert opaque == {"b1", "front", "b2", "c"}
     assert view.nodes["lone"].opacity() < 0.5 and view.entries["web"].opacity() < 0.5
-    assert view.edges[("@web", "front")].opacity() < 0.5
+    assert view.edges[("@web", "front")].opacity() < 0.1
     assert view.edges[("front", "c")].opacity() == 1.0
     assert view.focus("b1", 2) == {"b1", "front", "b2", "c", "@web"}
     assert view.entries["web"].opacity() == 1.0 and view.nodes["lone"].opacity() < 0.5
