@@ -236,6 +236,8 @@ class MainWindow(QMainWindow):
             editor.widget.setFocus()
 
     def reset_layout(self) -> None:
+        for dock in (self.problems_dock, self.history_dock):
+            self.removeDockWidget(dock)  # tabbed with the results again below
         for dock, area in (
             (self.inspector_dock, Qt.DockWidgetArea.LeftDockWidgetArea),
             (self.results_dock, Qt.DockWidgetArea.RightDockWidgetArea),
