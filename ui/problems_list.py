@@ -65,6 +65,7 @@ class ProblemsList(QListWidget):
         self.itemActivated.connect(self._on_item_chosen)
         self._linted.connect(self._on_linted)
         self._generation = 0
+        self._pending: Scenario | None = None
         self.show_scenario(None)
 
     def show_scenario(self, scenario: Scenario | None) -> None:
@@ -79,8 +80,16 @@ class ProblemsList(QListWidget):
         app calls this on every change so editing never waits for it.
         """
         self._generation += 1
+        self._pending = None
         if scenario is None:
             self._show(None, [])
+            return None
+        if not self.isVisible():
+            # linted when first shown: seconds of lint on a 1,000-service graph would
+            # slow everything else while the list is not even looked at
+            self._pending = scenario
+            self.clear()
+            self.addItem(BUSY_TEXT)
             return None
         self.clear()
         self.addItem(BUSY_TEXT)
@@ -96,6 +105,11 @@ class ProblemsList(QListWidget):
         thread = threading.Thread(target=work, name="lint", daemon=True)
         thread.start()
         return thread
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._pending is not None:
+            self.show_scenario_later(self._pending)
 
     def _on_linted(self, generation: int, scenario: Scenario, findings) -> None:
         if generation != self._generation:
