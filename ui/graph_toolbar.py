@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QWidget,
@@ -40,7 +41,7 @@ class GraphToolbar(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Find a service…")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(150)
+        self.search.setMinimumWidth(120)
         self.search.setToolTip("Type part of a name; Enter focuses the service and its neighbours")
         self.names = QStringListModel()
         completer = QCompleter(self.names, self)
@@ -91,7 +92,9 @@ class GraphToolbar(QWidget):
         layout.addWidget(QLabel("Colour"))
         layout.addWidget(self.colour)
         layout.addWidget(self.fit)
-        self._update_buttons()
+        # never widen the window: a narrow graph area clips the strip's right end
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.set_scenario(None)
 
     def set_scenario(self, scenario: Scenario | None) -> None:
         """Offer the names of ``scenario`` to the search box."""
