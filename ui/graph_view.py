@@ -475,14 +475,12 @@ class GraphView(QGraphicsView):
         shown = [n for n in (*self.nodes.values(), *self.entries.values()) if n.isVisible()]
         if shown:
             # nodes only: asking each of thousands of arrows for its bounds takes long;
-            # arrows looping below the nodes (calls back up) get the margin
-            xs = [n.x() for n in shown] + [n.x() for n in self.groups.values()]
-            ys = [n.y() for n in shown] + [n.y() for n in self.groups.values()]
-            right = max(n.x() + n.width for n in (*shown, *self.groups.values()))
-            bottom = max(n.y() + n.height for n in (*shown, *self.groups.values()))
-            rect = QRectF(min(xs) - 12, min(ys) - 12, right - min(xs) + 24, bottom - min(ys) + 24)
-            if any(e.isVisible() and e.target.x() <= e.source.x() for e in self.edges.values()):
-                rect.adjust(0, 0, 60, 80)
+            # and the arrows that loop beside or below them (calls back up or sideways)
+            for node in (*shown, *self.groups.values()):
+                rect = rect.united(node.sceneBoundingRect())
+            for edge in (*self.edges.values(), *self.group_edges.values()):
+                if edge.target.x() <= edge.source.x() + 20 and edge.isVisible():
+                    rect = rect.united(edge.sceneBoundingRect())  # loops beside or below
         if not rect.isEmpty():
             rect.adjust(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
             self.setSceneRect(rect)

@@ -128,6 +128,9 @@ class MainWindow(QMainWindow):
         self.inspector_dock.setMinimumWidth(260)
         self.problems = ProblemsList()
         self.history = RunHistoryView()
+        for widget in (self.problems, self.history):
+            widget.setMinimumWidth(120)  # tabbed with the results: never widen that dock
+        self.history.note.setWordWrap(True)
         self.problems_dock = self._dock(
             "Problems", "problems_dock", self.problems, area.RightDockWidgetArea
         )
