@@ -82,3 +82,7 @@ __all__ = [
     "to_wire",
     "write_report",
 ]
+
+from meshsim.rollout.capacity import utilizations  # noqa: E402 - ρ without hold times
+
+__all__ += ["utilizations"]
