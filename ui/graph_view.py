@@ -129,6 +129,7 @@ class GraphView(QGraphicsView):
         self.focused: set[str] | None = None
         """Keys of the focused neighbourhood (None: nothing dimmed)."""
         self.colour_by = "phase"
+        self.rho_subtitles = True  # "ρ 0.42" under a name until a run measures the load
         self.rho: dict[str, float] = {}
         """Utilization ρ of every service at the entry rates (SPEC §18), before any run."""
         self._base: dict[str, tuple[float, float]] = {}
@@ -519,7 +520,7 @@ class GraphView(QGraphicsView):
             subtitle = f"{service.replicas}× {service.protocol}"
             if metrics is not None:
                 subtitle += f" · {metrics.utilization:.0%} busy"
-            else:
+            elif self.rho_subtitles:
                 subtitle += f" · ρ {rho:.2f}"
             if service.sensitive:
                 subtitle += " · sensitive"

@@ -133,6 +133,7 @@ class ReplayView(QWidget):
         controls.addWidget(self.scrubber, 1)
         controls.addWidget(self.time_label)
         self.graph = GraphView()
+        self.graph.rho_subtitles = False  # the replay labels each node's busy share itself
         self.graph.setObjectName("ReplayGraph")
         self.graph.viewport().installEventFilter(self)
         self.overlay = ReplayOverlay(self.graph)
