@@ -64,7 +64,7 @@ def make_sampler(dist: Distribution, rng: random.Random) -> Sampler:
     """A function drawing durations in seconds from ``dist``, seeded by ``rng``.
 
     Random durations are drawn by numpy in blocks of :data:`BLOCK` from a generator
-    seeded once from ``rng`` (one 64-bit draw when the sampler is made), and handed
+    seeded once from ``rng`` (one 64-bit draw, at the first draw), and handed
     out one at a time by ``itertools.chain``: a draw costs a C-level ``next`` instead
     of Python's ``random.gauss`` (a fifth of the time on lognormal service times).
     ``rng`` is the sampler's own stream, so the numbers stay independent of every
@@ -85,12 +85,17 @@ def make_sampler(dist: Distribution, rng: random.Random) -> Sampler:
         return lambda: value
     if isinstance(dist, Exponential) and not dist.mean > 0:
         return lambda: 0.0
+    return chain.from_iterable(_blocks(dist, rng)).__next__
+
+
+def _blocks(dist: Distribution, rng: random.Random) -> Iterator[list[float]]:
+    """Endless blocks of draws from ``dist``.
+
+    Lazy: the numpy generator is made (and seeded from ``rng``, the sampler's own
+    stream) at the first draw, so the samplers of links that never draw (a proxy that
+    is not there, a call never made) cost nothing on a graph of thousands of services.
+    """
     gen = np.random.Generator(np.random.PCG64(rng.getrandbits(64)))
-    return chain.from_iterable(_blocks(dist, gen)).__next__
-
-
-def _blocks(dist: Distribution, gen: np.random.Generator) -> Iterator[list[float]]:
-    """Endless blocks of draws from ``dist`` (lazy: nothing is drawn before the first)."""
     n = BLOCK
     if isinstance(dist, Exponential):
         mean = dist.mean
