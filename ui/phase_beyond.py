@@ -28,7 +28,14 @@ from PySide6.QtWidgets import (
 from meshsim import observed_callers, phase_state
 from models import Scenario
 from models.beyond import GATEWAY_IDENTITY
-from ui.phase_widgets import HINT, error_label, name_combo, small_combo, tool_button
+from ui.phase_widgets import (
+    HINT,
+    error_label,
+    name_combo,
+    set_error,
+    small_combo,
+    tool_button,
+)
 
 DEFAULT_SHARE = 0.25
 """The share a new canary row starts with."""
@@ -137,7 +144,9 @@ class CanaryEditor(QGroupBox):
     def _on_service_changed(self, index: int) -> None:
         name, share = list(self.shares.items())[index]
         new = self.rows[index][0].currentText().strip()
-        if new != name:
+        if new != name and new in self.shares:
+            set_error(self.error, f"canary.{new}: {new} has a canary row already")
+        elif new != name:
             self._emit_with(index, (new, share))
 
     def _on_share_changed(self, index: int) -> None:
@@ -152,8 +161,7 @@ class CanaryEditor(QGroupBox):
     def _on_add_button_clicked(self) -> None:
         free = [s for s in self._candidates if s not in self.shares]
         if not free:
-            self.error.setText("every service is meshed or a canary by this phase")
-            self.error.show()
+            set_error(self.error, "every service is meshed or a canary by this phase")
             return
         self.changed.emit({**self.shares, free[0]: DEFAULT_SHARE})
 
@@ -305,8 +313,7 @@ class AuthzEditor(QGroupBox):
     def _on_add_button_clicked(self) -> None:
         free = self._free()
         if not free:
-            self.error.setText("every service has a rule in this phase already")
-            self.error.show()
+            set_error(self.error, "every service has a rule in this phase already")
             return
         rule = {"service": free[0], "allow": list(self._observed.get(free[0], []))}
         mesh = [r for r in self.rules if r.get("scope") == "mesh"]

@@ -71,6 +71,10 @@ def test_canary_share_add_and_remove_are_one_undo_step_each(shop):
     service.setCurrentText("payment")
     service.lineEdit().editingFinished.emit()
     assert phase(window, 0).canary == {"cart": 0.5, "payment": 0.25}
+    service = window.inspector.extras.canary.rows[1][0]
+    service.setCurrentText("cart")  # a second row for cart would merge the two: refused
+    service.lineEdit().editingFinished.emit()
+    assert "cart has a canary row already" in window.inspector.extras.canary.error.text()
     window.inspector.extras.canary._on_remove_clicked(0)
     assert phase(window, 0).canary == {"payment": 0.25}
     assert window.document.undo_stack.count() == 4
