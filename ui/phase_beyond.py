@@ -250,7 +250,7 @@ class AuthzEditor(QGroupBox):
         )
         self.add_button.clicked.connect(self._on_add_button_clicked)
         self.add_button.setEnabled(bool(self._free()))
-        self.mesh_default = small_combo(MESH_DEFAULTS, 8)
+        self.mesh_default = small_combo(MESH_DEFAULTS, 5)
         self.mesh_default.setToolTip(
             "deny: a meshed service without an allow list refuses every caller "
             "({scope: mesh, default: deny}); allow: lifts an earlier deny"
@@ -259,7 +259,9 @@ class AuthzEditor(QGroupBox):
         self.mesh_default.activated.connect(self._on_mesh_default_activated)
         self.error = error_label()
         mesh_row = QHBoxLayout()
-        mesh_row.addWidget(QLabel("Mesh-wide default:"))
+        mesh_label = QLabel("Mesh-wide:")
+        mesh_label.setToolTip(self.mesh_default.toolTip())
+        mesh_row.addWidget(mesh_label)
         mesh_row.addWidget(self.mesh_default, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
