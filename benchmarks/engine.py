@@ -1,6 +1,7 @@
 """Engine speed: service visits per second of meshsim next to SimPy and Ciw, same run.
 
-Usage: ``python benchmarks/engine.py [SCENARIO] [--phase INDEX] [--rounds N] [--no-commands]``
+Usage: ``python benchmarks/engine.py [SCENARIO] [--phase INDEX] [--rounds N] [--no-commands]
+[--quick]`` (``--quick``: the scenario and raw SimPy only)
 
 A *visit* is one attempt that reaches a service replica. Every figure counts every
 visit it simulated against the time that simulated it: the meshsim scenarios run with
@@ -221,6 +222,9 @@ def main() -> None:
     parser.add_argument("--phase", type=int, default=None, help="phase index (default: last)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; best counts")
     parser.add_argument("--no-commands", action="store_true", help="skip the whole-command timings")
+    parser.add_argument(
+        "--quick", action="store_true", help="only the scenario and raw SimPy (a smoke test)"
+    )
     args = parser.parse_args()
     scenario = no_warmup(load_scenario(args.scenario))
     chain_duration = 20.0
@@ -237,6 +241,8 @@ def main() -> None:
         rate, counts["ours"], name = meshsim_visits(scenario, args.phase)
         keep("ours", rate)
         keep("raw", raw_simpy_mm1(max(counts["ours"], 100_000)))
+        if args.quick:
+            continue
         rate, counts["chain"], _ = meshsim_visits(chain, None)
         keep("chain", rate)
         keep("minimal", minimal_chain(chain_duration))
@@ -253,6 +259,8 @@ def main() -> None:
         f"  raw SimPy M/M/1                        {best['raw']:>10,.0f}"
         f"  meshsim / raw = {ours / best['raw']:.2f}"
     )
+    if args.quick:
+        return
     print(
         f"  meshsim chain of {CHAIN_DEPTH} meshed services         {best['chain']:>10,.0f}"
         f"  ({counts['chain']:,} visits)"

@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
         phase_states,
     )
     from meshsim.sim.runner import RunRequest, run_many, run_scenario
+    from meshsim.sim.series_mean import mean_series
     from meshsim.sim.sizing import RunEstimate, available_memory, estimate_run, fits_in_memory
 
 _LAZY = {
@@ -95,6 +96,7 @@ _LAZY = {
     "parse_param": "meshsim.planning.sweep",
     "load_with_sets": "meshsim.files.overrides",
     "weights_of": "meshsim.planning.scoring",
+    "mean_series": "meshsim.sim.series_mean",
 }
 
 __all__ = [
@@ -127,6 +129,7 @@ __all__ = [
     "lint",
     "load_scenario",
     "load_with_sets",
+    "mean_series",
     "observed_callers",
     "parse_param",
     "parse_scenario",

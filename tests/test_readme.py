@@ -44,11 +44,11 @@ def test_readme_benchmark_line_runs(tmp_path):
     )
     scenario.write_text(dump_scenario(small))
     done = subprocess.run(
-        [sys.executable, *argv[1:], str(scenario), "--rounds", "1"],
+        [sys.executable, *argv[1:], str(scenario), "--rounds", "1", "--quick"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "ratio meshsim / raw SimPy" in done.stdout
+    assert "meshsim / raw = " in done.stdout

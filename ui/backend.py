@@ -29,6 +29,7 @@ from meshsim import (
     layered_layout,
     load_scenario,
     load_with_sets,
+    mean_series,
     parse_scenario,
     plots,
     run_scenario,
@@ -53,6 +54,7 @@ __all__ = [
     "estimate_run",
     "fits_in_memory",
     "load_with_sets",
+    "mean_series",
     "IMPORT_FORMATS",
     "GraphImportError",
     "MeshSimError",
@@ -80,3 +82,7 @@ __all__ = [
     "to_wire",
     "write_report",
 ]
+
+from meshsim.rollout.capacity import utilizations  # noqa: E402 - ρ without hold times
+
+__all__ += ["utilizations"]

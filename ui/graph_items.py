@@ -42,6 +42,9 @@ ENTRY_MIN_W, ENTRY_MAX_W, ENTRY_H = 72.0, 150.0, 34.0
 NAME_PT, SUBTITLE_PT = 9, 8
 NAME_PAD = 8.0 + 18.0
 """Left margin and right margin (clear of the ✓ badge) around a service's name."""
+LABEL_MIN_SCALE = 0.5
+"""Below this zoom (names under ~6 px) nodes are drawn without texts and badges: they
+cannot be read, and a 1,000-service overview paints several times faster without them."""
 
 
 def node_font(bold: bool, points: float) -> QFont:
@@ -78,6 +81,8 @@ class NodeStyle:
     subtitle: str = ""
     heat: float | None = None
     strict: bool = False
+    fill: QColor | None = None
+    """Fill instead of the phase tint (colour by utilization ρ)."""
 
 
 class NodeItem(QGraphicsItem):
@@ -90,6 +95,8 @@ class NodeItem(QGraphicsItem):
         self.edges: list[EdgeItem] = []
         self.style = NodeStyle(QColor("#9e9e9e"))
         self.highlighted = False
+        self.group_size = 0
+        """Services a collapsed group node stands for (0: a service or entrypoint)."""
         self.height = ENTRY_H if entry else NODE_H
         self.width = self.natural_width()
         flags = QGraphicsItem.GraphicsItemFlag
@@ -113,13 +120,18 @@ class NodeItem(QGraphicsItem):
             return max(ENTRY_MIN_W, min(ENTRY_MAX_W, name + 20))
         return max(NODE_MIN_W, min(NODE_MAX_W, name + NAME_PAD + 2))
 
+    deferred = False
+    """While True (the view moves many nodes at once) arrows are not re-routed on every
+    move; the view re-routes each affected arrow once afterwards."""
+
     def set_width(self, width: float) -> None:
         """Resize (the view gives every node of a column the column's width)."""
         if width != self.width:
             self.prepareGeometryChange()
             self.width = width
-            for edge in self.edges:
-                edge.update_path()
+            if not NodeItem.deferred:
+                for edge in self.edges:
+                    edge.update_path()
 
     def set_style(self, style: NodeStyle) -> None:
         self.style = style
@@ -137,41 +149,48 @@ class NodeItem(QGraphicsItem):
         return self.pos() + QPointF(0, self.height / 2)
 
     def itemChange(self, change, value):  # noqa: N802 - Qt override
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+        moved = change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
+        if moved and not NodeItem.deferred:
             for edge in self.edges:
                 edge.update_path()
         return super().itemChange(change, value)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(0, 0, self.width, self.height)
         style = self.style
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= LABEL_MIN_SCALE)
+        if self.group_size:
+            painter.setPen(QPen(style.colour, 1.5))
+            painter.setBrush(QColor("#ffffff"))
+            painter.drawRoundedRect(rect.translated(5, -5), 8, 8)
         if self.highlighted or self.isSelected():
             painter.setPen(QPen(QColor(HIGHLIGHT_COLOUR), 6))
             painter.drawRoundedRect(rect, 9, 9)
         if self.entry:
-            self._paint_entry(painter, rect)
+            self._paint_entry(painter, rect, lod)
             return
-        fill = tint(style.colour, 0.3) if style.meshed else QColor("#ffffff")
+        fill = style.fill or (tint(style.colour, 0.3) if style.meshed else QColor("#ffffff"))
         pen = QPen(style.colour, 3 if style.onboarded else 2)
         if not style.meshed:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(QBrush(fill))
         painter.drawRoundedRect(rect, 8, 8)
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
         if style.heat is not None:
             self._paint_heat(painter, rect, style.heat)
+        if lod < LABEL_MIN_SCALE:
+            return
         if style.meshed:
             self._paint_badge(painter, style)
-        if lod < 0.3:
-            return
         self._paint_text(painter, rect, style)
 
-    def _paint_entry(self, painter: QPainter, rect: QRectF) -> None:
+    def _paint_entry(self, painter: QPainter, rect: QRectF, lod: float) -> None:
         painter.setPen(QPen(QColor("#37474f"), 1.5))
         painter.setBrush(QBrush(QColor("#eceff1")))
         painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+        if lod < LABEL_MIN_SCALE:
+            return
         painter.setPen(QColor("#263238"))
         painter.setFont(node_font(True, NAME_PT))
         name = painter.fontMetrics().elidedText(
@@ -232,7 +251,12 @@ class EdgeItem(QGraphicsPathItem):
         self.source = source
         self.target = target
         self.style = EdgeStyle()
+        self.count = 1
+        """Calls this arrow stands for (more than 1 between collapsed groups)."""
+        self.plain = False
+        """Solid lines only (the view sets it on large graphs: dashes paint slowly)."""
         self._head = QPolygonF()
+        self._bounds = QRectF()
         source.edges.append(self)
         target.edges.append(self)
         self.setZValue(0)
@@ -260,7 +284,11 @@ class EdgeItem(QGraphicsPathItem):
         self.setPen(pen)
         self.update()
 
+    stale = False
+    """True while hidden after its nodes moved: the path is out of date."""
+
     def update_path(self) -> None:
+        self.stale = False
         start, end = self.source.port_out(), self.target.port_in()
         path = QPainterPath(start)
         if abs(self.source.x() - self.target.x()) < 20:
@@ -277,9 +305,9 @@ class EdgeItem(QGraphicsPathItem):
             path.cubicTo(start + QPointF(80, drop), end + QPointF(-80, drop), end)
         self.prepareGeometryChange()
         self.setPath(path)
-        angle = math.atan2(
-            end.y() - path.pointAtPercent(0.97).y(), end.x() - path.pointAtPercent(0.97).x()
-        )
+        # the curve ends along its last control point's direction (cheaper than sampling it)
+        last = path.elementAt(path.elementCount() - 2)
+        angle = math.atan2(end.y() - last.y, end.x() - last.x)
         size = 9.0
         self._head = QPolygonF(
             [
@@ -288,9 +316,11 @@ class EdgeItem(QGraphicsPathItem):
                 end - QPointF(math.cos(angle + 0.4) * size, math.sin(angle + 0.4) * size),
             ]
         )
+        self._bounds = path.controlPointRect().united(self._head.boundingRect())
+        self._bounds.adjust(-7, -7, 7, 7)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
-        return super().boundingRect().united(self._head.boundingRect()).adjusted(-4, -4, 4, 4)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
@@ -298,8 +328,13 @@ class EdgeItem(QGraphicsPathItem):
         return stroker.createStroke(self.path())
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= LABEL_MIN_SCALE)
         pen = QPen(self.pen())
+        if self.count > 1:
+            pen.setWidthF(pen.widthF() + min(4.0, math.log2(self.count)))
+        if self.plain or lod < LABEL_MIN_SCALE:
+            pen.setStyle(Qt.PenStyle.SolidLine)
         if self.isSelected():
             pen.setWidthF(pen.widthF() + 2)
         painter.setPen(pen)
@@ -308,3 +343,7 @@ class EdgeItem(QGraphicsPathItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(pen.color())
         painter.drawPolygon(self._head)
+        if self.count > 1 and lod >= LABEL_MIN_SCALE:
+            painter.setPen(QColor("#37474f"))
+            painter.setFont(node_font(False, SUBTITLE_PT))
+            painter.drawText(self.path().pointAtPercent(0.5) + QPointF(4, -4), f"×{self.count}")

@@ -10,17 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QTransform, QWheelEvent
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QWidget
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QMenu, QWidget
 
 from meshsim import phase_state
 from models import Scenario
 from models.results import PhaseResult
+from ui.backend import utilizations
 from ui.edits import joining_phase
-from ui.graph_items import NODE_H, EdgeItem, EdgeStyle, NodeItem, NodeStyle
-from ui.layout import layered_positions
-from ui.palette import phase_colour
+from ui.graph_groups import (
+    GROUP_PREFIX,
+    aggregate,
+    groups_of,
+    members,
+    neighbourhood,
+    unit_of,
+)
+from ui.graph_items import NODE_H, EdgeItem, EdgeStyle, NodeItem, NodeStyle, tint
+from ui.layout import layered_positions, layered_units, wrapped
+from ui.palette import heat_colour, phase_colour
 from ui.session import Session
 from ui.tooltips import entry_tooltip, node_tooltip
 
@@ -33,6 +42,17 @@ too big for the view at this zoom (hundreds of services) is shown from its left 
 level with the entrypoints, and panned by dragging the background or the scroll bars."""
 MAX_FIT_SCALE = 1.5
 """Fitting a small graph never blows it up beyond this."""
+OVERVIEW_ABOVE = 300
+"""Larger graphs open fitted whole (an overview), not at a readable zoom from the left."""
+PLAIN_ARROWS_ABOVE = 1000
+"""Graphs with more arrows draw them solid (colour tells mTLS from plaintext): dashed
+curves are what makes painting a 4,000-arrow graph slow."""
+LAZY_TOOLTIPS_ABOVE = 300
+"""Graphs with more services write their tooltips only when one is shown."""
+DIMMED = 0.12
+"""Opacity of what lies outside the focused neighbourhood."""
+COLOUR_MODES = ("phase", "utilization")
+"""Node colours: the rollout phase a service joins in, or its utilization ρ."""
 
 
 def _structure(scenario: Scenario) -> tuple:
@@ -78,6 +98,9 @@ class GraphView(QGraphicsView):
         super().__init__(parent)
         self.setObjectName("GraphView")
         self.setScene(QGraphicsScene(self))
+        # no BSP index: moving thousands of items (collapsing a group) re-indexed each
+        # at ~1 ms; a linear scan of a few thousand items per paint is cheaper
+        self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -96,6 +119,21 @@ class GraphView(QGraphicsView):
         """Re-fit on resize until the user zooms or pans."""
         self._press_scroll: tuple[int, int] | None = None
         self._session: Session | None = None
+        self.grouping = "none"
+        self.group_of: dict[str, str] = {}
+        self.collapsed: set[str] = set()
+        self.groups: dict[str, NodeItem] = {}
+        """Collapsed group nodes by group name."""
+        self.group_edges: dict[tuple[str, str], EdgeItem] = {}
+        """Aggregated arrows between visible nodes, by their keys (``#group``, name, ``@entry``)."""
+        self.focused: set[str] | None = None
+        """Keys of the focused neighbourhood (None: nothing dimmed)."""
+        self.colour_by = "phase"
+        self.rho_subtitles = True  # "ρ 0.42" under a name until a run measures the load
+        self.rho: dict[str, float] = {}
+        """Utilization ρ of every service at the entry rates (SPEC §18), before any run."""
+        self._base: dict[str, tuple[float, float]] = {}
+        self._rho_of: Scenario | None = None
         self.empty_label = QLabel("Open a scenario or a sample (File menu) to see its graph.", self)
         self.empty_label.setStyleSheet("color: #607d8b; font-size: 14px;")
         self.empty_label.adjustSize()
@@ -118,6 +156,7 @@ class GraphView(QGraphicsView):
         if scenario is None:
             self.scene().clear()
             self.nodes, self.entries, self.edges = {}, {}, {}
+            self.groups, self.group_edges, self.focused = {}, {}, None
             self._structure = None
             return
         self._phase = min(self._phase, len(scenario.rollout.phases))
@@ -149,14 +188,17 @@ class GraphView(QGraphicsView):
 
     def set_results(self, phases: Sequence[PhaseResult] | None) -> None:
         """Use measured metrics of the last run (baseline first); None clears them."""
-        self._results = list(phases or [])
+        phases = list(phases or [])
+        if not phases and not self._results:
+            return  # nothing shown, nothing to show: a 1,000-node restyle saved
+        self._results = phases
         self._restyle()
 
     def highlight_service(self, name: str | None) -> None:
         """Mark ``name`` (None: nothing) and bring it into view."""
         for node_name, node in self.nodes.items():
             node.set_highlighted(node_name == name)
-        if name in self.nodes:
+        if name in self.nodes and self.nodes[name].isVisible():
             self.ensureVisible(self.nodes[name], 60, 60)
 
     def fit(self) -> None:
@@ -173,7 +215,11 @@ class GraphView(QGraphicsView):
         # Two pixels of slack so that a fitted graph never needs scroll bars.
         width, height = self.viewport().width() - 2, self.viewport().height() - 2
         scale = min(width / rect.width(), height / rect.height())
-        scale = max(MIN_READABLE_SCALE, min(MAX_FIT_SCALE, scale))
+        shown = sum(n.isVisible() for n in self.nodes.values()) + len(self.groups)
+        if shown <= OVERVIEW_ABOVE:
+            scale = max(MIN_READABLE_SCALE, scale)
+        # else the whole graph, names hidden until zoomed in: an overview to search in
+        scale = min(MAX_FIT_SCALE, scale)
         self.setTransform(QTransform.fromScale(scale, scale))
         centre = rect.center()
         if rect.width() * scale > width:
@@ -183,6 +229,17 @@ class GraphView(QGraphicsView):
             ys = [node.sceneBoundingRect().center().y() for node in self.entries.values()]
             centre.setY(sum(ys) / len(ys))
         self.centerOn(centre)
+
+    def fit_all(self) -> None:
+        """Show the whole graph, however small (names hide below a readable zoom)."""
+        rect = self._update_scene_rect()
+        if rect.isEmpty():
+            return
+        self._auto_fit = False
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.transform().m11() > MAX_FIT_SCALE:
+            self.setTransform(QTransform.fromScale(MAX_FIT_SCALE, MAX_FIT_SCALE))
+            self.centerOn(rect.center())
 
     def zoom(self, factor: float) -> None:
         scale = self.transform().m11() * factor
@@ -202,26 +259,229 @@ class GraphView(QGraphicsView):
     def _rebuild(self, scenario: Scenario) -> None:
         old = {name: node.pos() for name, node in self.nodes.items()}
         old.update({"@" + name: node.pos() for name, node in self.entries.items()})
+        if self.groups:
+            old = {}  # a layout of collapsed groups: start again from the full one
         self._syncing = True
         self.scene().clear()
         self._syncing = False
         self.nodes, self.entries, self.edges = {}, {}, {}
-        positions = layered_positions(scenario)
+        self.groups, self.group_edges, self.focused = {}, {}, None
+        self._base = positions = wrapped(layered_positions(scenario))
         made = {key: NodeItem(key.removeprefix("@"), entry=key[0] == "@") for key in positions}
-        for key, (node, default) in _laid_out(made, positions).items():
-            node.setPos(old.get(key, default))
-            self.scene().addItem(node)
-            (self.entries if node.entry else self.nodes)[node.name] = node
+        NodeItem.deferred = True
+        try:
+            for key, (node, default) in _laid_out(made, positions).items():
+                node.setPos(old.get(key, default))
+                self.scene().addItem(node)
+                (self.entries if node.entry else self.nodes)[node.name] = node
+        finally:
+            NodeItem.deferred = False
         for service in scenario.services:
             for callee in dict.fromkeys(c.to for c in service.iter_calls()):
                 self._add_edge(service.name, self.nodes[service.name], callee)
         for entry in scenario.entrypoints:
             self._add_edge("@" + entry.name, self.entries[entry.name], entry.service)
+        if len(self.edges) > PLAIN_ARROWS_ABOVE:
+            for edge in self.edges.values():
+                edge.plain = True
+        self.group_of = groups_of(scenario, self.grouping)
+        self.collapsed &= set(self.group_of.values())
+        if self.collapsed:
+            self._apply_groups()
         self._update_scene_rect()
+
+    # --- groups and focus -------------------------------------------------------------
+
+    def set_grouping(self, key: str) -> None:
+        """Group services by ``key`` (see ``ui.graph_groups.GROUPINGS``); all expanded."""
+        self.grouping = key
+        self.group_of = groups_of(self._scenario, key) if self._scenario is not None else {}
+        if self.collapsed or self.groups:
+            self.collapsed = set()
+            self._apply_groups()
+
+    def group_names(self) -> list[str]:
+        """The groups of the current grouping, sorted."""
+        return sorted(set(self.group_of.values()))
+
+    def collapse(self, *groups: str) -> None:
+        """Draw each of ``groups`` as one node with aggregated arrows."""
+        self._set_collapsed(self.collapsed | (set(groups) & set(self.group_of.values())))
+
+    def expand(self, *groups: str) -> None:
+        """Show the services of ``groups`` again."""
+        self._set_collapsed(self.collapsed - set(groups))
+
+    def collapse_all(self) -> None:
+        self._set_collapsed(set(self.group_of.values()))
+
+    def expand_all(self) -> None:
+        self._set_collapsed(set())
+
+    def _set_collapsed(self, collapsed: set[str]) -> None:
+        if collapsed != self.collapsed:
+            self.collapsed = collapsed
+            self._apply_groups()
+
+    def visible_key(self, key: str) -> str:
+        """The key of the node ``key`` (a service or ``@entry``) is drawn as now."""
+        return unit_of(key, self.group_of, self.collapsed)
+
+    def item_of(self, key: str) -> NodeItem:
+        """The node of ``key``: ``#group``, ``@entry`` or a service name."""
+        if key.startswith(GROUP_PREFIX):
+            return self.groups[key[1:]]
+        if key.startswith("@"):
+            return self.entries[key[1:]]
+        return self.nodes[key]
+
+    def shown_arrows(self) -> dict[tuple[str, str], EdgeItem]:
+        """The arrows on display by their ends' keys: calls and aggregated calls."""
+        out = {k: e for k, e in self.edges.items() if e.isVisible()}
+        out.update(self.group_edges)
+        return out
+
+    def _apply_groups(self) -> None:
+        """Hide the members of collapsed groups, draw their group nodes, lay out again."""
+        scene = self.scene()
+        for edge in self.group_edges.values():
+            for node in (edge.source, edge.target):
+                if edge in node.edges:
+                    node.edges.remove(edge)
+            scene.removeItem(edge)
+        for node in self.groups.values():
+            scene.removeItem(node)
+        self.groups, self.group_edges = {}, {}
+        hidden = {n for n, g in self.group_of.items() if g in self.collapsed}
+        for name, node in self.nodes.items():
+            node.setVisible(name not in hidden)
+        for (a, b), edge in self.edges.items():
+            edge.setVisible(a not in hidden and b not in hidden)
+        sizes = {g: len(m) for g, m in members(self.group_of).items()}
+        for group in sorted(self.collapsed):
+            node = NodeItem(group)
+            node.group_size = sizes[group]
+            scene.addItem(node)
+            self.groups[group] = node
+        arrows = aggregate(self.edges, self.group_of, self.collapsed)
+        for (a, b), count in arrows.items():
+            if a.startswith(GROUP_PREFIX) or b.startswith(GROUP_PREFIX):
+                edge = EdgeItem(self.item_of(a), self.item_of(b))
+                edge.count = count
+                scene.addItem(edge)
+                self.group_edges[(a, b)] = edge
+        if self.collapsed:
+            positions = wrapped(layered_units({self.visible_key(k) for k in self._base}, arrows))
+        else:
+            positions = self._base
+        self._place(positions)
+        if self._scenario is not None:
+            self._style_groups(self._scenario)
+        if self._auto_fit:
+            self.fit()
+        self.focused = None
+        self._apply_focus()
+        self._update_scene_rect()
+
+    def _place(self, positions: dict[str, tuple[float, float]]) -> None:
+        """Move the nodes of ``positions``; re-route each arrow of a moved node once."""
+        made = {key: self.item_of(key) for key in positions}
+        before = {key: (node.pos(), node.width) for key, node in made.items()}
+        moved: list[NodeItem] = []
+        NodeItem.deferred = True
+        try:
+            for key, (node, place) in _laid_out(made, positions).items():
+                if before[key] != (place, node.width):
+                    node.setPos(place)
+                    moved.append(node)
+        finally:
+            NodeItem.deferred = False
+        for edge in {edge for node in moved for edge in node.edges}:
+            if edge.isVisible():
+                edge.update_path()
+            else:
+                edge.stale = True  # re-routed when it shows again
+        for edge in self.edges.values():
+            if edge.stale and edge.isVisible():
+                edge.update_path()
+
+    def focus(self, name: str, hops: int = 1) -> set[str]:
+        """Dim everything farther than ``hops`` calls from ``name``; returns the keys kept.
+
+        A service inside a collapsed group is shown first (its group expands).
+        """
+        group = self.group_of.get(name)
+        if group in self.collapsed:
+            self.expand(group)
+        self.focused = neighbourhood(self.shown_arrows(), name, hops)
+        self._apply_focus()
+        rect = QRectF()
+        for key in self.focused:
+            rect = rect.united(self.item_of(key).sceneBoundingRect())
+        self._auto_fit = False
+        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        scale = max(MIN_READABLE_SCALE, min(MAX_FIT_SCALE, self.transform().m11()))
+        self.setTransform(QTransform.fromScale(scale, scale))
+        self.centerOn(self.item_of(name))
+        return set(self.focused)
+
+    def clear_focus(self) -> None:
+        self.focused = None
+        self._apply_focus()
+
+    def _apply_focus(self) -> None:
+        keep = self.focused
+        for key in self._base:
+            if self.visible_key(key) == key:
+                self.item_of(key).setOpacity(1.0 if keep is None or key in keep else DIMMED)
+        for group, node in self.groups.items():
+            key = GROUP_PREFIX + group
+            node.setOpacity(1.0 if keep is None or key in keep else DIMMED)
+        for (a, b), edge in self.shown_arrows().items():
+            near = keep is None or (a in keep and b in keep)
+            # arrows of the rest fade further than nodes: thousands of them would veil it
+            edge.setOpacity(1.0 if near else DIMMED / 4)
+            edge.setZValue(0.5 if near and keep is not None else 0)
+
+    def set_colour_by(self, mode: str) -> None:
+        """Colour nodes by ``"phase"`` (when they join the mesh) or ``"utilization"`` (ρ)."""
+        if mode not in COLOUR_MODES:
+            raise ValueError(f"colour mode {mode!r} is not one of {COLOUR_MODES}")
+        self.colour_by = mode
+        self._restyle()
+
+    def _tip(self, item, make, *args) -> None:
+        """Set ``item``'s tooltip to ``make(*args)``: now for small graphs, else when shown.
+
+        Tooltips of a 1,000-service graph take most of a restyle; the view writes each
+        one when the pointer rests on its item (``viewportEvent``).
+        """
+        if len(self.nodes) <= LAZY_TOOLTIPS_ABOVE:
+            item.setToolTip(make(*args))
+        else:
+            item.tip_source = (make, args)
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ToolTip:
+            item = self.itemAt(event.pos())
+            source = getattr(item, "tip_source", None)
+            if source is not None:
+                item.setToolTip(source[0](*source[1]))
+                item.tip_source = None
+        return super().viewportEvent(event)
 
     def _update_scene_rect(self) -> QRectF:
         """Scroll only as far as the graph goes (plus a margin); returns that rect."""
-        rect = self.scene().itemsBoundingRect()
+        rect = QRectF()
+        shown = [n for n in (*self.nodes.values(), *self.entries.values()) if n.isVisible()]
+        if shown:
+            # nodes only: asking each of thousands of arrows for its bounds takes long;
+            # and the arrows that loop beside or below them (calls back up or sideways)
+            for node in (*shown, *self.groups.values()):
+                rect = rect.united(node.sceneBoundingRect())
+            for edge in (*self.edges.values(), *self.group_edges.values()):
+                if edge.target.x() <= edge.source.x() + 20 and edge.isVisible():
+                    rect = rect.united(edge.sceneBoundingRect())  # loops beside or below
         if not rect.isEmpty():
             rect.adjust(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
             self.setSceneRect(rect)
@@ -249,13 +509,19 @@ class GraphView(QGraphicsView):
         state = phase_state(scenario, self._phase)
         joins = joining_phase(scenario)
         measured = self._phase_result()
+        if self._rho_of is not scenario:
+            self.rho, self._rho_of = utilizations(scenario), scenario
+        by_rho = self.colour_by == "utilization"
         for service in scenario.services:
             node = self.nodes[service.name]
             metrics = measured.services.get(service.name) if measured else None
             meshed = service.name in state.meshed
+            rho = self.rho[service.name]
             subtitle = f"{service.replicas}× {service.protocol}"
             if metrics is not None:
                 subtitle += f" · {metrics.utilization:.0%} busy"
+            elif self.rho_subtitles:
+                subtitle += f" · ρ {rho:.2f}"
             if service.sensitive:
                 subtitle += " · sensitive"
             node.set_style(
@@ -266,14 +532,42 @@ class GraphView(QGraphicsView):
                     subtitle=subtitle,
                     heat=metrics.utilization if metrics is not None else None,
                     strict=meshed and service.name in state.strict,
+                    fill=tint(heat_colour(rho), 0.75) if by_rho else None,
                 )
             )
-            node.setToolTip(node_tooltip(scenario, service, state, joins, metrics))
+            self._tip(node, node_tooltip, scenario, service, state, joins, metrics)
         for entry in scenario.entrypoints:
             node = self.entries[entry.name]
             node.set_style(NodeStyle(QColor("#37474f"), subtitle=f"{entry.rate:g} req/s"))
-            node.setToolTip(entry_tooltip(entry, measured))
+            self._tip(node, entry_tooltip, entry, measured)
         self._restyle_edges(scenario, state, measured)
+        self._style_groups(scenario)
+
+    def _style_groups(self, scenario: Scenario) -> None:
+        """A group node: its members' phase colour when they share one, their highest ρ."""
+        if not self.groups:
+            return
+        by_group = members(self.group_of)
+        for group, node in self.groups.items():
+            names = by_group[group]
+            styles = [self.nodes[n].style for n in names]
+            colours = {s.colour.name() for s in styles}
+            rho = max(self.rho.get(n, 0.0) for n in names)
+            busiest = max(names, key=lambda n: self.rho.get(n, 0.0))
+            node.set_style(
+                NodeStyle(
+                    colour=styles[0].colour if len(colours) == 1 else QColor("#607d8b"),
+                    meshed=all(s.meshed for s in styles),
+                    onboarded=all(s.onboarded for s in styles),
+                    subtitle=f"{len(names)} services · ρ ≤ {rho:.2f}",
+                    strict=all(s.strict for s in styles),
+                    fill=tint(heat_colour(rho), 0.75) if self.colour_by == "utilization" else None,
+                )
+            )
+            node.setToolTip(
+                f"<b>{group}</b>: {len(names)} services (double-click to expand)<br>"
+                f"busiest: {busiest}, ρ = {rho:.2f}"
+            )
 
     def _restyle_edges(self, scenario: Scenario, state, measured: PhaseResult | None) -> None:
         results = {(e.from_, e.to): e for e in measured.edges} if measured else {}
@@ -329,6 +623,29 @@ class GraphView(QGraphicsView):
                 self.entrypoint_clicked.emit(caller)
             else:
                 self.call_clicked.emit(caller, item.target.name)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        item = self.itemAt(event.position().toPoint())
+        if isinstance(item, NodeItem) and item.group_size:
+            self.expand(item.name)
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt override
+        item = self.itemAt(event.pos())
+        if not isinstance(item, NodeItem) or item.entry:
+            return
+        menu = QMenu(self)
+        if item.group_size:
+            menu.addAction(f"Expand {item.name}", lambda: self.expand(item.name))
+        else:
+            group = self.group_of.get(item.name)
+            if group is not None:
+                menu.addAction(f"Collapse {group}", lambda: self.collapse(group))
+            menu.addAction("Focus on its neighbours", lambda: self.focus(item.name, 1))
+        if self.focused is not None:
+            menu.addAction("Clear the focus", self.clear_focus)
+        menu.exec(event.globalPos())
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
         self.zoom(1.15 ** (event.angleDelta().y() / 120))

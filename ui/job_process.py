@@ -8,6 +8,9 @@ the scenario as wire data and sends back, over a pipe, only plain data:
     at most a hundred times per job;
 ``("point", index, data)``
     a sweep's point as soon as it is simulated (:func:`run_sweep_job`);
+``("series", phase, data)``
+    a run's time series so far (SPEC §14 JSON) while replication 0 of ``phase`` is
+    simulated, at most every :data:`SERIES_EVERY_S` seconds per phase;
 ``("result", kind, data)``
     the results as ``model_dump()`` data (``kind``: run, compare, blast or sweep);
 ``("error", kind, payload)``
@@ -24,6 +27,7 @@ import ctypes
 import os
 import signal
 import sys
+import time
 import traceback
 from multiprocessing.connection import Connection
 from typing import Any
@@ -31,9 +35,18 @@ from typing import Any
 from models import Scenario
 from models.results import BlastResults, CompareResults, Results
 from models.sweep import SweepPoint, SweepResults
-from ui.backend import MeshSimError, ScenarioError, blast_radius, compare, run_scenario
+from ui.backend import (
+    MeshSimError,
+    ScenarioError,
+    blast_radius,
+    compare,
+    mean_series,
+    run_scenario,
+)
 
 PR_SET_PDEATHSIG = 1
+SERIES_EVERY_S = 0.5
+"""How often a run streams its partial time series to the app (per phase)."""
 RESULT_TYPES = {
     "run": Results,
     "compare": CompareResults,
@@ -47,6 +60,8 @@ def run_job(out: Connection, kind: str, scenario: dict[str, Any], options: dict[
 
     def job(on_progress: Any) -> tuple:
         model = Scenario.model_validate(scenario)
+        if kind == "run" and model.simulation.series is not None:
+            options["on_series"] = _streamer(out)
         run = {"run": run_scenario, "compare": compare, "blast": blast_radius}[kind]
         return ("result", kind, run(model, on_progress=on_progress, **options).model_dump())
 
@@ -76,6 +91,22 @@ def run_sweep_job(
         return ("result", kind, results.model_dump(mode="json"))
 
     _serve(out, job)
+
+
+def _streamer(out: Connection) -> Any:
+    """An ``on_series`` callback sending each phase's series so far, throttled."""
+    sent: dict[int, float] = {}
+
+    def on_series(phase: int, sample: Any) -> None:
+        now = time.monotonic()
+        if now - sent.get(phase, -1e9) < SERIES_EVERY_S or not sample.t:
+            return
+        sent[phase] = now
+        series = mean_series([sample])
+        if series is not None:
+            out.send(("series", phase, series.model_dump(by_alias=True)))
+
+    return on_series
 
 
 def _serve(out: Connection, job: Any) -> None:

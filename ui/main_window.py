@@ -32,15 +32,18 @@ from ui.banner import Banner
 from ui.document import ScenarioDocument, validate
 from ui.file_actions import FileActions, import_formats
 from ui.graph_legend import GraphLegend
+from ui.graph_toolbar import GraphToolbar
 from ui.graph_view import GraphView
 from ui.inspector_panel import InspectorPanel
 from ui.lesson_panel import LessonPanel
 from ui.menus import ActionStates, build_actions, build_menus, build_toolbar
 from ui.phase_timeline import PhaseTimeline
+from ui.problems_list import ProblemsList, selection_for
 from ui.recovery import Recovery, orphans, recovery_dir
 from ui.replay_view import ReplayView
 from ui.results_panel import ResultsPanel
 from ui.run_actions import RunActions
+from ui.run_history import RunHistoryView
 from ui.session import Session
 from ui.sweep_actions import SweepActions
 from ui.sweep_panel import SweepPanel
@@ -104,8 +107,10 @@ class MainWindow(QMainWindow):
         graph_layout = QVBoxLayout(graph_page)
         graph_layout.setContentsMargins(0, 0, 0, 0)
         graph_layout.setSpacing(4)
-        graph_layout.addWidget(self.graph, 1)
         self.legend = GraphLegend()
+        self.graph_toolbar = GraphToolbar(self.graph, self.legend)
+        graph_layout.addWidget(self.graph_toolbar)
+        graph_layout.addWidget(self.graph, 1)
         graph_layout.addWidget(self.legend)
         self.replay = ReplayView()
         self.replay.follow(self.session)
@@ -152,6 +157,21 @@ class MainWindow(QMainWindow):
         )
         self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
         self.lesson_dock.hide()
+        self.problems = ProblemsList()
+        self.history = RunHistoryView()
+        for widget in (self.problems, self.history):
+            widget.setMinimumWidth(120)  # tabbed with the results: never widen that dock
+        self.history.note.setWordWrap(True)
+        self.problems_dock = self._dock(
+            "Problems", "problems_dock", self.problems, area.RightDockWidgetArea
+        )
+        self.history_dock = self._dock(
+            "Run history", "history_dock", self.history, area.RightDockWidgetArea
+        )
+        self.tabifyDockWidget(self.results_dock, self.problems_dock)
+        self.tabifyDockWidget(self.problems_dock, self.history_dock)
+        self.results_dock.raise_()
+        self._recorded: object | None = None
 
     def _apply_default_sizes(self) -> None:
         """The default dock sizes: the graph in the middle gets the most room."""
@@ -204,6 +224,8 @@ class MainWindow(QMainWindow):
                 self.results_dock,
                 self.sweep_dock,
                 self.lesson_dock,
+                self.problems_dock,
+                self.history_dock,
             ):
                 menu.addAction(dock.toggleViewAction())
 
@@ -220,6 +242,8 @@ class MainWindow(QMainWindow):
         session.message.connect(self._on_session_message)
         session.status.connect(self._on_session_status)
         self.runs.progress.connect(self._on_runs_progress)
+        self.runs.series.connect(self.replay.stream)
+        self.runs.job_started.connect(lambda _title: self.replay.end_stream())
         self.cancel_button.clicked.connect(self.runs.cancel)
         self.graph.service_clicked.connect(session.select_service)
         self.graph.call_clicked.connect(self._on_graph_call_clicked)
@@ -231,6 +255,9 @@ class MainWindow(QMainWindow):
         self.results.service_clicked.connect(session.select_service)
         self.results.ranking_page.settings_requested.connect(self.plan_settings)
         self.lessons.step_chosen.connect(self._on_lessons_step_chosen)
+        session.display_changed.connect(self._on_session_display_changed_for_tools)
+        session.results_changed.connect(self._on_session_results_changed_for_history)
+        self.problems.field_chosen.connect(self.select_field)
 
     # --- commands ---------------------------------------------------------------------
 
@@ -238,7 +265,21 @@ class MainWindow(QMainWindow):
         """Highlight ``name`` in every view and inspect it."""
         self.session.select_service(name)
 
+    def select_field(self, path: str) -> None:
+        """Inspect the field at ``path`` (``services[2].calls[0].timeout``) and focus it."""
+        scenario = self.document.scenario
+        if scenario is None:
+            return
+        self.inspector_dock.show()
+        self.inspector.select(selection_for(scenario, path))
+        editor = self.inspector.editors.get(path)
+        if editor is not None:
+            self.inspector.scroll.ensureWidgetVisible(editor.widget)
+            editor.widget.setFocus()
+
     def reset_layout(self) -> None:
+        for dock in (self.problems_dock, self.history_dock):
+            self.removeDockWidget(dock)  # tabbed with the results again below
         for dock, area in (
             (self.inspector_dock, Qt.DockWidgetArea.LeftDockWidgetArea),
             (self.results_dock, Qt.DockWidgetArea.RightDockWidgetArea),
@@ -253,6 +294,11 @@ class MainWindow(QMainWindow):
         self.lesson_dock.setFloating(False)
         self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
         self.lesson_dock.setVisible(bool(self.lessons.lessons))
+        for dock in (self.problems_dock, self.history_dock):
+            dock.setFloating(False)
+            self.tabifyDockWidget(self.results_dock, dock)
+            dock.show()
+        self.results_dock.raise_()
         self._apply_default_sizes()
 
     def add_service(self) -> None:
@@ -405,6 +451,22 @@ class MainWindow(QMainWindow):
         if lesson.at is not None:
             self.replay.seek(lesson.at)
         self.replay.highlight(lesson.highlight)
+
+    def _on_session_display_changed_for_tools(self, scenario) -> None:
+        self.graph_toolbar.set_scenario(scenario)
+        self.problems.show_scenario_later(self.document.scenario)
+
+    def _on_session_results_changed_for_history(self) -> None:
+        """Keep each finished run (a comparison: its best plan) in the run history."""
+        session = self.session
+        if session.run is not None and session.run is not self._recorded:
+            self._recorded = session.run
+            self.history.add(session.run, f"{time.strftime('%H:%M:%S')} run")
+        elif session.comparison is not None and session.comparison is not self._recorded:
+            self._recorded = comparison = session.comparison
+            best = next((o for o in comparison.orderings if o.name == comparison.ranking[0]), None)
+            if best is not None:
+                self.history.add(best, f"{time.strftime('%H:%M:%S')} compare: best {best.name}")
 
     def _on_graph_call_clicked(self, caller: str, callee: str) -> None:
         self.inspector.select_call(caller, callee)

@@ -108,9 +108,15 @@ def mtls_button(
     for mode in ("STRICT", "PERMISSIVE"):
         _rule_action(menu, f"Mesh-wide {mode}", rules, {"scope": "mesh", "mode": mode}, set_rules)
     strict = menu.addMenu("STRICT for service")
-    for name in sorted(phase_state(scenario, index).meshed):
-        rule = {"scope": "service", "name": name, "mode": "STRICT"}
-        _rule_action(strict, name, rules, rule, set_rules)
+
+    def fill_strict() -> None:
+        # filled when first opened: a phase of a 1,000-service graph meshes hundreds
+        if strict.isEmpty():
+            for name in sorted(phase_state(scenario, index).meshed):
+                rule = {"scope": "service", "name": name, "mode": "STRICT"}
+                _rule_action(strict, name, rules, rule, set_rules)
+
+    strict.aboutToShow.connect(fill_strict)
     clear = menu.addAction("Clear this phase's mTLS changes")
     clear.setEnabled(bool(rules))
     clear.triggered.connect(lambda: set_rules([]))

@@ -8,14 +8,45 @@ the field's path (``mesh.defaults.retries.attempts``) for the inspector to selec
 
 from __future__ import annotations
 
+import re
+import threading
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
 
 from meshsim import format_path, lint
 from models import Scenario
+from ui.inspector_extras import SCENARIO, Selection
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 EMPTY_TEXT = "No problems found by lint"
+BUSY_TEXT = "Linting…"
+
+
+def parse_path(path: str) -> tuple:
+    """``services[2].calls[0].to`` -> ``("services", 2, "calls", 0, "to")``."""
+    return tuple(
+        int(index) if index else name for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)
+    )
+
+
+def selection_for(scenario: Scenario, path: str) -> Selection:
+    """What the inspector selects to show the field at ``path``."""
+    loc = parse_path(path)
+    if loc[:1] == ("services",) and len(loc) > 1 and loc[1] < len(scenario.services):
+        service = scenario.services[loc[1]]
+        if len(loc) > 3 and loc[2] == "calls":
+            if len(loc) > 5 and loc[4] == "parallel":
+                return Selection("call", (service.name, loc[3], loc[5]))
+            return Selection("call", (service.name, loc[3], None))
+        return Selection("service", (service.name,))
+    if loc[:1] == ("entrypoints",) and len(loc) > 1:
+        return Selection("entrypoint", (loc[1],))
+    if loc[:2] == ("mesh", "policies") and len(loc) > 2:
+        return Selection("policy", (loc[2],))
+    if loc[:2] == ("rollout", "phases") and len(loc) > 2:
+        return Selection("phase", (loc[2],))
+    return SCENARIO
 
 
 class ProblemsList(QListWidget):
@@ -23,6 +54,7 @@ class ProblemsList(QListWidget):
 
     field_chosen = Signal(str)
     """The field path of the chosen finding."""
+    _linted = Signal(int, object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,12 +63,65 @@ class ProblemsList(QListWidget):
         self.setAlternatingRowColors(True)
         self.itemClicked.connect(self._on_item_chosen)
         self.itemActivated.connect(self._on_item_chosen)
+        self._linted.connect(self._on_linted)
+        self._generation = 0
+        self._pending: Scenario | None = None
         self.show_scenario(None)
 
     def show_scenario(self, scenario: Scenario | None) -> None:
         """Lint ``scenario`` and list what it finds (nothing for ``None``)."""
+        self._generation += 1
+        self._show(scenario, lint(scenario) if scenario is not None else [])
+
+    def show_scenario_later(self, scenario: Scenario | None) -> threading.Thread | None:
+        """Lint ``scenario`` on a thread and list the findings when done (the latest wins).
+
+        Lint is milliseconds on small scenarios and seconds on 1,000-service ones; the
+        app calls this on every change so editing never waits for it.
+        """
+        self._generation += 1
+        self._pending = None
+        if scenario is None:
+            self._show(None, [])
+            return None
+        if not self.isVisible():
+            # linted when first shown: seconds of lint on a 1,000-service graph would
+            # slow everything else while the list is not even looked at
+            self._pending = scenario
+            self.clear()
+            self.addItem(BUSY_TEXT)
+            return None
         self.clear()
-        findings = lint(scenario) if scenario is not None else []
+        self.addItem(BUSY_TEXT)
+        generation = self._generation
+
+        def work() -> None:
+            try:
+                findings = lint(scenario)
+            except Exception as err:  # noqa: BLE001 - shown in the list, never lost
+                findings = err
+            self._linted.emit(generation, scenario, findings)
+
+        thread = threading.Thread(target=work, name="lint", daemon=True)
+        thread.start()
+        return thread
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._pending is not None:
+            self.show_scenario_later(self._pending)
+
+    def _on_linted(self, generation: int, scenario: Scenario, findings) -> None:
+        if generation != self._generation:
+            return  # the scenario changed meanwhile
+        if isinstance(findings, Exception):
+            self.clear()
+            self.addItem(f"lint failed: {findings}")
+            return
+        self._show(scenario, findings)
+
+    def _show(self, scenario: Scenario | None, findings: list) -> None:
+        self.clear()
         style = self.style()
         icons = {
             "error": style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical),

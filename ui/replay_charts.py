@@ -12,6 +12,13 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+    NullLocator,
+)
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
@@ -62,6 +69,16 @@ def plot_entry_series(ax: Axes, series: PhaseSeries) -> Axes:
                           color="#2e7d32", label=f"{name} ok %")  # fmt: skip
         handles += [p99, ok]
     ax.set_yscale("log")
+    low, high = ax.get_ylim()
+    if high / max(low, 1e-9) >= 10:
+        # a decade or more: label the decades only (the minor ticks' labels, 2×10²,
+        # 3×10², …, pile up on a short axis)
+        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=4))
+    else:  # less than a decade: three plain values, else no label would show
+        ax.yaxis.set_major_locator(MaxNLocator(3))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_ylabel("ms", fontsize=FONT, labelpad=1)
     twin.set_ylim(-5, 105)
     twin.set_ylabel("ok %", fontsize=FONT, labelpad=1)

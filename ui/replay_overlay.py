@@ -84,12 +84,13 @@ class LoadItem(QGraphicsItem):
         text = f"{busy:.0%} busy"
         if taken + painter.fontMetrics().horizontalAdvance(text) > width - 6:
             text = f"{busy:.0%}"
-        painter.setPen(QColor("#263238"))
-        painter.drawText(
-            QRectF(0, height / 2 - 2, width - 6, height / 2 - 8),
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            text,
-        )
+        if taken + painter.fontMetrics().horizontalAdvance(text) <= width - 6:
+            painter.setPen(QColor("#263238"))
+            painter.drawText(
+                QRectF(0, height / 2 - 2, width - 6, height / 2 - 8),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
         left = QPointF(0, -10)
         if self.queued >= 0.5:
             left.setX(left.x() + pill(painter, left, f"queue {self.queued:.0f}", QUEUE_COLOUR) + 3)

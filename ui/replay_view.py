@@ -72,6 +72,7 @@ class ReplayView(QWidget):
 
     def __init__(self, parent: QWidget | None = None, clock: Callable[[], float] | None = None):
         super().__init__(parent)
+        self._live: dict[int, dict] = {}  # a running job's series, by phase
         self.setObjectName("ReplayView")
         self.clock = clock or time.monotonic
         self.scenario: Scenario | None = None
@@ -132,6 +133,7 @@ class ReplayView(QWidget):
         controls.addWidget(self.scrubber, 1)
         controls.addWidget(self.time_label)
         self.graph = GraphView()
+        self.graph.rho_subtitles = False  # the replay labels each node's busy share itself
         self.graph.setObjectName("ReplayGraph")
         self.graph.viewport().installEventFilter(self)
         self.overlay = ReplayOverlay(self.graph)
@@ -195,6 +197,32 @@ class ReplayView(QWidget):
         self._stale = False
         phases = [(p.name, series_of(p)) for p in session.plan_phases]
         self.set_data(session.display_scenario, phases, session.phase)
+
+    def stream(self, phase: int, series: dict) -> None:
+        """Show a run's series so far (phase index, SPEC §14 JSON) while it runs.
+
+        The phases of the scenario as written are shown, each with what has streamed
+        in; the cursor follows the newest bucket of ``phase`` unless the replay is
+        playing. The finished run's results replace all of it.
+        """
+        session = self._session
+        scenario = session.scenario if session is not None else self.scenario
+        if scenario is None:
+            return
+        self._live[phase] = series
+        names = ["baseline", *(p.name for p in scenario.rollout.phases)]
+        shown = [(name, self._live.get(i)) for i, name in enumerate(names)]
+        playing = self.playing
+        at = self.time
+        self.set_data(scenario, shown, phase)
+        t = series.get("t") or [0.0]
+        self.seek(at if playing else t[-1] + float(series.get("bucketS", 0.0)))
+        if playing:
+            self.play()
+
+    def end_stream(self) -> None:
+        """Forget what streamed in (a new job starts, or one ended)."""
+        self._live = {}
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

@@ -36,6 +36,7 @@ class RunActions(QObject):
     job_started = Signal(str)
     job_ended = Signal(str)
     progress = Signal(float)
+    series = Signal(int, object)  # a run's series so far: phase index, SPEC §14 JSON
 
     def __init__(self, session: Session, parent: QWidget) -> None:
         super().__init__(parent)
@@ -137,6 +138,7 @@ class RunActions(QObject):
         worker = Worker(title, kind, to_wire(scenario), options, self, self.job_target)
         worker.started.connect(self._on_worker_started)
         worker.progress.connect(self.progress)
+        worker.series.connect(self.series)
         # Ended first: the note "Run finished" then outlives the cleared "Run…".
         worker.finished.connect(self._on_worker_ended)
         worker.finished.connect(on_done)

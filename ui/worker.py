@@ -61,6 +61,7 @@ class Worker(QObject):
     started = Signal()
     progress = Signal(float)
     point = Signal(int, object)  # a sweep's point (index, SweepPoint) as it finishes
+    series = Signal(int, object)  # a run's series so far (phase index, SPEC §14 JSON)
     finished = Signal(object)
     errored = Signal(object)
     cancelled = Signal()
@@ -157,6 +158,9 @@ class Worker(QObject):
             return
         if what == "point":
             self.point.emit(int(message[1]), SweepPoint.model_validate(message[2]))
+            return
+        if what == "series":
+            self.series.emit(int(message[1]), message[2])
             return
         self._end()
         if what == "result":

@@ -124,8 +124,14 @@ class Simulation:
         self,
         on_progress: Callable[[float], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        on_series: Callable[[Any], None] | None = None,
     ) -> Recorder:
-        """Run arrivals until ``duration``, then drain the measured requests."""
+        """Run arrivals until ``duration``, then drain the measured requests.
+
+        ``on_series``, when the run records a time series, gets the buckets completed
+        so far after every chunk (a :class:`~meshsim.sim.samples.SeriesSample`).
+        """
+        completed = getattr(self.rec, "completed", None) if on_series is not None else None
         env, model = self.env, self.model
         for fault in model.faults:
             if fault.kind == "cert-expiry":
@@ -142,6 +148,8 @@ class Simulation:
                 raise SimulationCancelled("run cancelled")
             if on_progress is not None:
                 on_progress(k / _CHUNKS)
+            if completed is not None:
+                on_series(completed())  # type: ignore[misc]
             if until >= model.duration and self.rec.open_measured == 0:
                 break
         self.rec.finish(env.now)
@@ -816,6 +824,7 @@ def simulate(
     replication: int,
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_series: Callable[[Any], None] | None = None,
 ) -> Recorder:
     """Simulate one phase of one replication and return what was recorded."""
-    return Simulation(model, plan, replication).run(on_progress, should_stop)
+    return Simulation(model, plan, replication).run(on_progress, should_stop, on_series)

@@ -17,13 +17,14 @@ import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 from meshsim.errors import SimulationCancelled, SimulationError
 from meshsim.sim.compile import PhasePlan, compile_phases
 from meshsim.sim.engine import simulate
 from meshsim.sim.model import Model
-from meshsim.sim.samples import PhaseSample
+from meshsim.sim.samples import PhaseSample, SeriesSample
 from meshsim.sim.sizing import estimate_run
 from meshsim.sim.stats import aggregate_phase, phase_metrics
 from meshsim.version import __version__
@@ -213,6 +214,7 @@ def run_many(
     should_stop: Callable[[], bool] | None = None,
     executor: Executor | None = None,
     cache: JobCache | None = None,
+    on_series: Callable[[int, SeriesSample], None] | None = None,
 ) -> list[Results]:
     """Simulate every request's phases and replications; one :class:`Results` per request.
 
@@ -233,10 +235,26 @@ def run_many(
         Runs the jobs instead of a local process pool.
     cache : JobCache, optional
         Jobs already simulated (not simulated again); the new ones are added.
+    on_series : callable, optional
+        Streams the time series while it is recorded (SPEC §14): called with (phase
+        index, the buckets completed so far) during replication 0 of each phase of a
+        scenario with ``simulation.series``. Those jobs then run first, in this
+        process; the results are the same (every job is a pure function of its model,
+        plan and replication).
     """
     cache = JobCache() if cache is None else cache
     compiled = _compile(requests)
     todo = cache.missing(compiled)
+    if on_series is not None:
+        streamed = {k: j for k, j in todo.items() if j.replication == 0 and j.model.series_s}
+        if streamed:
+            share = len(streamed) / len(todo)
+            part = None if on_progress is None else (lambda f: on_progress(f * share))
+            cache.add(_run_serial(streamed, part, should_stop, on_series))
+            todo = {k: j for k, j in todo.items() if k not in streamed}
+            if on_progress is not None:
+                outer = on_progress
+                on_progress = lambda f: outer(share + f * (1 - share))  # noqa: E731
     if workers is None:
         workers = 1 if _serial_seconds(compiled, todo) < SMALL_RUN_SECONDS else default_workers()
     workers = max(1, workers)
@@ -257,7 +275,9 @@ def _serial_seconds(compiled: Sequence[_Compiled], todo: dict[JobKey, _Job]) -> 
     return sum(per_job.get(id(job.model), 0.0) for job in todo.values())
 
 
-def _run_serial(todo: dict[JobKey, _Job], on_progress, should_stop) -> dict[JobKey, PhaseSample]:
+def _run_serial(
+    todo: dict[JobKey, _Job], on_progress, should_stop, on_series=None
+) -> dict[JobKey, PhaseSample]:
     out: dict[JobKey, PhaseSample] = {}
     total = len(todo)
     for done, (key, job) in enumerate(todo.items()):
@@ -266,8 +286,11 @@ def _run_serial(todo: dict[JobKey, _Job], on_progress, should_stop) -> dict[JobK
             if on_progress is not None:
                 on_progress((done + frac) / total)
 
+        stream = None
+        if on_series is not None:
+            stream = partial(on_series, job.plan.index)
         out[key] = phase_metrics(
-            simulate(job.model, job.plan, job.replication, progress, should_stop)
+            simulate(job.model, job.plan, job.replication, progress, should_stop, stream)
         )
     return out
 
@@ -366,6 +389,7 @@ def run_scenario(
     workers: int | None = 1,
     on_progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_series: Callable[[int, SeriesSample], None] | None = None,
 ) -> Results:
     """Simulate the baseline and every phase of a scenario (SPEC §10-§11).
 
@@ -377,7 +401,7 @@ def run_scenario(
         Phases to apply instead of ``scenario.rollout.phases``.
     phase_indexes : sequence of int, optional
         Only these phases (0 = baseline).
-    workers, on_progress, should_stop
+    workers, on_progress, should_stop, on_series
         As for :func:`run_many`.
 
     Returns
@@ -400,7 +424,13 @@ def run_scenario(
         None if phases is None else tuple(phases),
         None if phase_indexes is None else tuple(phase_indexes),
     )
-    return run_many([request], workers=workers, on_progress=on_progress, should_stop=should_stop)[0]
+    return run_many(
+        [request],
+        workers=workers,
+        on_progress=on_progress,
+        should_stop=should_stop,
+        on_series=on_series,
+    )[0]
 
 
 def results_json(results: Results | Any) -> str:

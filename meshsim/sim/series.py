@@ -24,22 +24,23 @@ What goes in which bucket:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 
 from meshsim.sim.clientview import MAX_EJECTION_S, ClientView
 from meshsim.sim.outcomes import REJECTED, Outcome, flags
 from meshsim.sim.recorder import Recorder
 from meshsim.sim.samples import SeriesSample
-from models.results import EdgeSeries, EntrySeries, Series, ServiceSeries
 
 if TYPE_CHECKING:
+    from meshsim.sim.compile import PhasePlan
     from meshsim.sim.engine import Simulation
-    from meshsim.sim.model import Request
+    from meshsim.sim.model import Model, Request
 
-__all__ = ["SeriesRecorder", "SeriesTap", "ejected_at", "mean_series"]
+__all__ = ["SeriesRecorder", "SeriesTap", "ejected_at"]
 
 _OK, _TIMEOUT = Outcome.OK, Outcome.TIMEOUT
 _REJECTED = flags(REJECTED)
@@ -69,7 +70,6 @@ class SeriesTap:
         self.requests = [[0] * nb for _ in range(entries)]
         self.ok = [[0] * nb for _ in range(entries)]
         self.latency: list[list[list[float]]] = [[[] for _ in range(nb)] for _ in range(entries)]
-        self.attempts = [[0] * nb for _ in range(services)]
         self.rejected = [[0] * nb for _ in range(services)]
         self.timeouts = [[0] * nb for _ in range(services)]
         self.edges: dict[int, _EdgeSeries] = {}
@@ -111,7 +111,6 @@ class SeriesTap:
         """A try addressed to ``server`` starts now."""
         i = int(self.env.now * self.inv)
         if i < self.buckets:
-            self.attempts[server][i] += 1
             self._edge(client, server).attempts[i] += 1
 
     def attempt_ended(self, server: int, outcome: Outcome, latency_s: float | None) -> None:
@@ -158,7 +157,7 @@ class SeriesRecorder(Recorder):
         The simulation it records (its clock, replicas and proxies).
     """
 
-    def __init__(self, model, plan, sim: Simulation) -> None:  # noqa: ANN001
+    def __init__(self, model: Model, plan: PhasePlan, sim: Simulation) -> None:
         super().__init__(model, plan)
         width = model.series_s
         assert width is not None
@@ -166,7 +165,7 @@ class SeriesRecorder(Recorder):
         self.tap = tap = SeriesTap(sim, width)
         # the tap's clock and arrays, read by the hot hooks without a second lookup
         self.env, self.inv, self.buckets = tap.env, tap.inv, tap.buckets
-        self.attempts, self.series_edges = tap.attempts, tap.edges
+        self.series_edges = tap.edges
         nb, services = tap.buckets, len(model.services)
         self.busy_b = [[0.0] * nb for _ in range(services)]
         self.wait_b = [[0.0] * nb for _ in range(services)]
@@ -211,8 +210,7 @@ class SeriesRecorder(Recorder):
     ) -> None:
         Recorder.attempt_started(self, client, server, cmeshed, mtls)
         i = int(self.env.now * self.inv)
-        if i < self.buckets:
-            self.attempts[server][i] += 1
+        if i < self.buckets:  # a service's attempts are its incoming edges' (_sample)
             edge = self.series_edges.get(client * self.n + server)
             if edge is None:
                 edge = self.tap._edge(client, server)
@@ -235,7 +233,11 @@ class SeriesRecorder(Recorder):
 
     def busy(self, server: int, start: float, end: float, arrived: float | None = None) -> None:
         """Busy and waiting time of a worker of ``server``, spread over the buckets."""
-        Recorder.busy(self, server, start, end)
+        # Recorder.busy written out: the totals clipped to the measurement window
+        lo = start if start > self.window_start else self.window_start
+        hi = end if end < self.window_end else self.window_end
+        if hi > lo:
+            self.busy_s[server] += hi - lo
         inv = self.inv
         i = int(start * inv)
         if i == int(end * inv) and i < self.buckets:  # within one bucket: most of them
@@ -256,7 +258,7 @@ class SeriesRecorder(Recorder):
 
     # --- ejections at each bucket's end ------------------------------------------------
 
-    def _flush(self):  # noqa: ANN202
+    def _flush(self) -> Generator[simpy.Event, None, None]:
         env, width, nb = self.sim.env, self.tap.width, self.tap.buckets
         while self.flushed < nb:
             yield env.timeout(max(0.0, width * (self.flushed + 1) - env.now))
@@ -358,13 +360,16 @@ def _sample(rec: SeriesRecorder, upto: int) -> SeriesSample:
             "p50Ms": p50,
             "p99Ms": p99,
         }
+    attempts = np.zeros((len(model.services), upto))
+    for key, edge in tap.edges.items():  # a service's attempts: those of its incoming edges
+        attempts[key % tap.n] += edge.attempts[:upto]
     services = {}
     for s, service in enumerate(model.services):
         workers = service.replicas * service.concurrency
         busy = np.array(rec.busy_b[s][:upto])
         wait = np.array(rec.wait_b[s][:upto])
         services[service.name] = {
-            "attempts": [float(x) for x in tap.attempts[s][:upto]],
+            "attempts": attempts[s].tolist(),
             "rejected": [float(x) for x in tap.rejected[s][:upto]],
             "timeouts": [float(x) for x in tap.timeouts[s][:upto]],
             "inFlight": ((busy + wait) / spans).tolist(),
@@ -383,51 +388,3 @@ def _sample(rec: SeriesRecorder, upto: int) -> SeriesSample:
             "failures": [float(x) for x in edge.failures[:upto]],
         }
     return SeriesSample(width, t, entries, services, edges)
-
-
-def mean_series(samples: list[SeriesSample | None]) -> Series | None:
-    """The series of R replications averaged bucket by bucket (None if none was kept).
-
-    A p50/p99 is the mean over the replications where the bucket had a finished
-    request (None in none); an edge missing from a replication counts 0 there.
-    """
-    present = [s for s in samples if s is not None]
-    if not present:
-        return None
-    first = present[0]
-
-    def mean(rows: list[list[float | None]]) -> list[float | None]:
-        out: list[float | None] = []
-        for values in zip(*rows, strict=True):
-            kept = [v for v in values if v is not None]
-            out.append(sum(kept) / len(kept) if kept else None)
-        return out
-
-    entries = {
-        name: EntrySeries(
-            **{m: mean([s.entrypoints[name][m] for s in present]) for m in first.entrypoints[name]}
-        )
-        for name in first.entrypoints
-    }
-    services = {
-        name: ServiceSeries(
-            **{m: mean([s.services[name][m] for s in present]) for m in first.services[name]}
-        )
-        for name in first.services
-    }
-    zeros = [0.0] * len(first.t)
-    keys = sorted({k for s in present for k in s.edges})
-    edges = [
-        EdgeSeries(
-            from_=key[0],
-            to=key[1],
-            **{
-                m: mean([s.edges[key][m] if key in s.edges else zeros for s in present])
-                for m in ("calls", "attempts", "failures")
-            },
-        )
-        for key in keys
-    ]
-    return Series(
-        bucket_s=first.bucket_s, t=first.t, entrypoints=entries, services=services, edges=edges
-    )

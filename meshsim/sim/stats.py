@@ -26,7 +26,7 @@ from meshsim.sim.samples import (
     ServiceSample,
     numeric_fields,
 )
-from meshsim.sim.series import mean_series
+from meshsim.sim.series_mean import mean_series
 from models.beyond import HOURS_PER_MONTH
 from models.results import (
     EdgeResult,

@@ -4,7 +4,7 @@ from models import Scenario
 from tests.ui.ui_testing import REPO
 from ui.backend import load_scenario
 from ui.graph_items import NODE_MAX_W
-from ui.graph_view import MAX_FIT_SCALE, MIN_READABLE_SCALE, GraphView
+from ui.graph_view import MAX_FIT_SCALE, MIN_READABLE_SCALE, OVERVIEW_ABOVE, GraphView
 from ui.phase_timeline import PhaseTimeline
 from ui.session import Session
 
@@ -128,7 +128,7 @@ def test_fit_keeps_a_readable_zoom_for_big_graphs_and_caps_small_ones(qtbot):
     qtbot.addWidget(view)
     view.resize(800, 600)
     view.show()
-    view.set_scenario(big_scenario())
+    view.set_scenario(big_scenario(OVERVIEW_ABOVE))
     assert view.transform().m11() == MIN_READABLE_SCALE
     # Too big to show whole: the view starts at the entrypoints, scroll bars to pan.
     web = view.mapFromScene(view.entries["web"].sceneBoundingRect()).boundingRect()
@@ -136,6 +136,17 @@ def test_fit_keeps_a_readable_zoom_for_big_graphs_and_caps_small_ones(qtbot):
     assert view.horizontalScrollBar().maximum() > 0 or view.verticalScrollBar().maximum() > 0
     view.set_scenario(big_scenario(2))
     assert view.transform().m11() == MAX_FIT_SCALE
+
+
+def test_fit_shows_a_graph_of_more_than_300_services_whole(qtbot):
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    view.set_scenario(big_scenario(OVERVIEW_ABOVE + 1))
+    assert view.transform().m11() < MIN_READABLE_SCALE
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert all(shown.contains(n.sceneBoundingRect()) for n in view.nodes.values())
 
 
 def test_relayout_fits_again(qtbot):

@@ -285,3 +285,40 @@ def test_results_without_series_show_a_placeholder(window, tmp_path):
     window.session.set_run(synthetic_run(window.session.scenario))
     assert replay.stack.currentWidget() is replay.content
     assert replay.series is not None and replay.phase == window.session.phase
+
+
+STREAMED = """\
+services:
+  - {name: api, replicas: 2, serviceTime: {dist: exponential, mean: 2ms}, calls: [{to: db}]}
+  - {name: db, replicas: 2, serviceTime: {dist: exponential, mean: 1ms}}
+entrypoints:
+  - {name: web, service: api, rate: 300/s}
+rollout:
+  phases:
+    - {name: all, services: [api, db]}
+simulation: {duration: 30s, warmup: 2s, replications: 1, seed: 3, series: 1s}
+"""
+
+
+def test_a_runs_series_stream_into_the_replay_before_it_ends(window, qtbot, tmp_path):
+    """The job process streams each phase's buckets; the finished run replaces them."""
+    path = tmp_path / "streamed.yaml"
+    path.write_text(STREAMED)
+    assert window.files.open_path(path)
+    window.central_tabs.setCurrentWidget(window.replay)
+    replay = window.replay
+    streamed: list[tuple[int, int, bool, bool]] = []
+
+    def on_series(phase: int, series: dict) -> None:
+        # connected after the replay's own slot: the replay already shows what came in
+        streamed.append((phase, len(series["t"]), window.session.has_results, replay.has_series))
+
+    window.runs.series.connect(on_series)
+    worker = window.runs.start_run()
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    assert {phase for phase, *_ in streamed} == {0, 1}
+    for _phase, buckets, done, shown in streamed:
+        assert 0 < buckets <= 30 and not done and shown  # during the run, on the replay
+    qtbot.waitUntil(lambda: window.session.has_results)
+    assert len(replay.series.t) == 30  # the finished run's whole series

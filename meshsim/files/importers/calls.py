@@ -17,6 +17,7 @@ from collections.abc import Hashable, Iterable, Iterator
 from meshsim.files.importers.common import Call, EdgeStats, Entry, Graph, Item, ServiceNode
 from meshsim.files.importers.values import round_sig
 from meshsim.rollout.graph import back_edges, source_components
+from models.limits import MAX_CALL_COUNT
 
 __all__ = [
     "CYCLE_BREAK_PROBABILITY",
@@ -113,7 +114,17 @@ def _call_for(
     ratio = stats.calls / requests
     if ratio <= 1:
         return Call(callee, probability=_present(graph, node, callee, ratio))
-    return Call(callee, count=max(1, round(ratio)))
+    count = max(1, round(ratio))
+    if count > MAX_CALL_COUNT:
+        # A rarely called service that makes many calls (a batch job, a cache warmer):
+        # the schema allows MAX_CALL_COUNT calls per request, so the load is understated.
+        graph.warn(
+            f"{node.name} calls {graph.name_of(callee)} {count} times per request "
+            f"({stats.calls:g} calls / {requests:g} requests); kept at {MAX_CALL_COUNT}",
+            group="call-count-cap",
+        )
+        count = MAX_CALL_COUNT
+    return Call(callee, count=count)
 
 
 def _present(graph: Graph, node: ServiceNode, callee: Hashable, probability: float) -> float:

@@ -150,3 +150,47 @@ def test_a_running_job_reports_the_buckets_completed_so_far():
         # counts of completed buckets are final: the events of a bucket are in the past
         assert part.services["b"]["attempts"] == final.services["b"]["attempts"][:k]
         assert part.t == final.t[:k]
+
+
+def test_values_are_means_over_replications():
+    from meshsim.sim.runner import RunRequest, run_many
+
+    s = build(
+        [{"name": "q", "concurrency": 1, "serviceTime": {"dist": "exponential", "mean": "5ms"}}],
+        entrypoints=[{"name": "web", "service": "q", "rate": "50/s"}],
+        simulation={"duration": "6s", "warmup": "1s", "series": "2s", "replications": 2},
+    )
+    both, one, two = run_many(
+        [
+            RunRequest(s),
+            RunRequest(s, replication_indexes=(0,)),
+            RunRequest(s, replication_indexes=(1,)),
+        ]
+    )
+    mean, a, b = (r.phases[0].series for r in (both, one, two))
+    for name in ("requests", "ok"):
+        got = getattr(mean.entrypoints["web"], name)
+        assert got == [
+            (x + y) / 2
+            for x, y in zip(
+                getattr(a.entrypoints["web"], name),
+                getattr(b.entrypoints["web"], name),
+                strict=True,
+            )
+        ]
+    assert mean.services["q"].utilization == pytest.approx(
+        [
+            (x + y) / 2
+            for x, y in zip(a.services["q"].utilization, b.services["q"].utilization, strict=True)
+        ]
+    )
+    assert a.entrypoints["web"].requests != b.entrypoints["web"].requests  # two streams
+
+
+def test_the_results_document_round_trips_with_its_series():
+    from models.results import Results
+
+    results = run_scenario(chain(warmup="0s"))
+    text = results.model_dump_json(by_alias=True)
+    assert Results.model_validate_json(text) == results
+    assert '"p99Ms"' in text and '"inFlight"' in text and '"bucketS"' in text

@@ -184,6 +184,22 @@ def test_window_turns_dependency_counts_into_entry_rates(tmp_path):
     assert doc["entrypoints"][0]["rate"] == "50/s"
 
 
+def test_more_calls_per_request_than_the_schema_allows_are_capped_with_a_warning(tmp_path):
+    # the 1,238-service production graph has a service called 5 times that made 126,828 calls
+    links = [
+        {"parent": "web", "child": "batch", "callCount": 5},
+        {"parent": "batch", "child": "db", "callCount": 126828},
+    ]
+    path = tmp_path / "deps.json"
+    path.write_text(json.dumps(links))
+    result = import_graph("jaeger-deps", [path], window_s=3600)
+    Scenario.model_validate(result.document)
+    assert calls_of(result.document, "batch") == {"db": {"to": "db", "count": 1000}}
+    assert "batch calls db 25366 times per request (126828 calls / 5 requests); kept at 1000" in (
+        "\n".join(result.warnings)
+    )
+
+
 def test_error_rate_from_few_dependency_calls_warns(tmp_path):
     links = [{"parent": "web", "child": "api", "callCount": 5, "errorCount": 5}]
     path = tmp_path / "deps.json"
