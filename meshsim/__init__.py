@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from meshsim.report import plots
     from meshsim.report.html import write_report
     from meshsim.report.sweep_plots import axis_values, plot_sweep
+    from meshsim.rollout.authz import observed_callers
     from meshsim.rollout.graph import layered_layout
     from meshsim.rollout.lint import lint
     from meshsim.rollout.state import (
@@ -88,6 +89,7 @@ _LAZY = {
     "FORMATS": "meshsim.files.importers",
     "layered_layout": "meshsim.rollout.graph",
     "lint": "meshsim.rollout.lint",
+    "observed_callers": "meshsim.rollout.authz",
     "sweep": "meshsim.planning.sweep",
     "plot_sweep": "meshsim.report.sweep_plots",
     "axis_values": "meshsim.report.sweep_plots",
@@ -128,6 +130,7 @@ __all__ = [
     "load_scenario",
     "load_with_sets",
     "mean_series",
+    "observed_callers",
     "parse_param",
     "parse_scenario",
     "phase_names",

@@ -85,6 +85,24 @@ def set_phase_mtls(data: Wire, index: int, rules: list[Wire]) -> None:
         phase.pop("mtls", None)
 
 
+def set_phase_canary(data: Wire, index: int, shares: dict[str, float]) -> None:
+    """Replace the canary shares of 0-based phase ``index`` (empty: drop the key)."""
+    phase = phases(data)[index]
+    if shares:
+        phase["canary"] = dict(shares)
+    else:
+        phase.pop("canary", None)
+
+
+def set_phase_authz(data: Wire, index: int, rules: list[Wire]) -> None:
+    """Replace the AuthorizationPolicy changes of 0-based phase ``index`` (empty: drop)."""
+    phase = phases(data)[index]
+    if rules:
+        phase["authz"] = [dict(r) for r in rules]
+    else:
+        phase.pop("authz", None)
+
+
 def add_service(data: Wire, name: str) -> None:
     """Append a service with default settings."""
     data["services"].append({"name": name})
@@ -109,11 +127,27 @@ def remove_service(data: Wire, name: str) -> None:
                 ]
             if "policies" in item:
                 item["policies"] = [p for p in item["policies"] if p["host"] != name]
+            _drop_from_beyond(item, name)
     mesh = data.get("mesh", {})
     if "policies" in mesh:
         mesh["policies"] = [p for p in mesh["policies"] if p["host"] != name]
     if "faults" in data:
         data["faults"] = [f for f in data["faults"] if f["service"] != name]
+
+
+def _drop_from_beyond(phase: Wire, name: str) -> None:
+    """Remove ``name`` from a phase's canary shares and authorization rules."""
+    if name in phase.get("canary", {}):
+        phase["canary"] = {k: v for k, v in phase["canary"].items() if k != name}
+    if "authz" in phase:
+        rules = [r for r in phase["authz"] if r.get("service") != name]
+        for rule in rules:
+            if "allow" in rule:
+                rule["allow"] = [c for c in rule["allow"] if c != name]
+        phase["authz"] = rules
+    for key in ("canary", "authz"):
+        if key in phase and not phase[key]:
+            phase.pop(key)
 
 
 def _calls_without(items: list[Wire], name: str) -> list[Wire]:
@@ -157,6 +191,13 @@ def rename_service(data: Wire, old: str, new: str) -> None:
                     rule["name"] = swap(rule["name"])
             for policy in phase.get("policies", []):
                 policy["host"] = swap(policy["host"])
+            if "canary" in phase:
+                phase["canary"] = {swap(k): v for k, v in phase["canary"].items()}
+            for rule in phase.get("authz", []):
+                if rule.get("service") is not None:
+                    rule["service"] = swap(rule["service"])
+                if "allow" in rule:
+                    rule["allow"] = [swap(c) for c in rule["allow"]]
     for policy in data.get("mesh", {}).get("policies", []):
         policy["host"] = swap(policy["host"])
     for fault in data.get("faults", []):

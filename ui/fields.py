@@ -211,7 +211,9 @@ class FieldEditor(QWidget):
             text = to_text(value) if self.kind == "optbool" else str(value)
             widget.setCurrentIndex(max(0, widget.findText(text or "(not set)")))
         else:
-            text = ", ".join(value) if self.kind == "names" and value else to_text(value)
+            # An empty list of names shows the placeholder, not "[]".
+            names = self.kind == "names" and isinstance(value, list)
+            text = ", ".join(value) if names else to_text(value)
             summary = summary_text(value)
             widget.show_value(text, summary)
             self._last = text

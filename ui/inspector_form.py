@@ -46,6 +46,9 @@ LABELS = {
     "slo": "SLO",
     "latency_p99": "Latency p99",
     "retry_on": "Retry on",
+    "vcpu_hour": "vCPU per hour",
+    "gib_hour": "GiB per hour",
+    "locality_lb": "Locality LB",
 }
 
 

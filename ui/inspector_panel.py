@@ -27,6 +27,7 @@ from models import (
     Service,
     Simulation,
 )
+from models.beyond import Cost
 from ui import edits
 from ui.backend import ScenarioError, to_wire
 from ui.fault_editor import EXCLUDED, FaultButtons, FaultList
@@ -40,7 +41,7 @@ from ui.sweep_actions import spec_path
 from ui.wire_paths import assign
 
 SETTINGS_TITLE = "Scenario settings"
-PHASE_LISTS = ("namespaces", "mtls", "policies", "waypoints")
+PHASE_LISTS = ("namespaces", "mtls", "policies", "waypoints", "canary", "authz")
 """Phase fields edited by ``PhaseEditor`` rather than the form."""
 REBUILT = ("service", "scenario", "call", "policy", "phase", "phase_policy", "fault")
 """Selections whose extras show the scenario: rebuilt after every edit."""
@@ -167,11 +168,14 @@ class InspectorPanel(QWidget):
             fault = scenario.faults[key[0]]
             title = f"Fault {key[0] + 1}: {fault.service} {fault.type}"
             return title, [("", ("faults", key[0]), Fault, EXCLUDED[fault.type])]
-        return SETTINGS_TITLE, [
+        sections: list[Section] = [
             ("Scenario", ("metadata",), Metadata, ()),
             ("Simulation", ("simulation",), Simulation, ()),
             ("Mesh", ("mesh",), Mesh, ("policies",)),
         ]
+        if scenario.cost is not None:
+            sections.append(("Proxy cost", ("cost",), Cost, ()))
+        return SETTINGS_TITLE, sections
 
     def _resolve_phase_policy(self, scenario: Scenario) -> tuple[str, list[Section]]:
         kind, (index, which) = self._selection.kind, self._selection.key

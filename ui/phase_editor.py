@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QToolButton,
     QVBoxLayout,
 )
 
@@ -28,52 +27,10 @@ from models import Scenario
 from ui import edits
 from ui.backend import ScenarioError
 from ui.inspector_extras import Extras, Selection
-from ui.palette import ERROR_TEXT
+from ui.phase_beyond import beyond_editors
+from ui.phase_widgets import HINT, error_label, name_combo, set_error, small_combo, tool_button
 
 MODES = ("STRICT", "PERMISSIVE")
-HINT = "color: #607d8b; font-size: 11px;"
-
-
-def error_label() -> QLabel:
-    """The inline message under an editor (hidden while there is none)."""
-    label = QLabel()
-    label.setObjectName("field_error")
-    label.setWordWrap(True)
-    label.setStyleSheet(f"color: {ERROR_TEXT}; font-size: 11px;")
-    label.hide()
-    return label
-
-
-def set_error(label: QLabel, message: str | None) -> None:
-    label.setText(message or "")
-    label.setVisible(bool(message))
-
-
-def small_combo(options: list[str] | tuple[str, ...], length: int = 4) -> QComboBox:
-    """A combo that asks for the room of ``length`` characters, not of its longest item."""
-    combo = QComboBox()
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(length)
-    combo.addItems(list(options))
-    return combo
-
-
-def name_combo(candidates: list[str], current: str | None = None) -> QComboBox:
-    """An editable combo of ``candidates`` (a name typed in is checked by validation)."""
-    combo = small_combo(candidates, 5)
-    combo.setEditable(True)
-    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    combo.setCurrentText(current or "")
-    combo.lineEdit().setCursorPosition(0)  # a narrow field shows the start of the name
-    combo.setToolTip(current or "")
-    return combo
-
-
-def tool_button(text: str, tip: str) -> QToolButton:
-    button = QToolButton()
-    button.setText(text)
-    button.setToolTip(tip)
-    return button
 
 
 class NameListEditor(QGroupBox):
@@ -265,6 +222,9 @@ class PhaseEditor(Extras):
         )
         self.namespaces.changed.connect(lambda names: self._set_names("namespaces", names))
         self.policies = self._policy_box(scenario, index, services)
+        self.canary, self.authz = beyond_editors(scenario, index)
+        self.canary.changed.connect(lambda shares: self._set_beyond("canary", shares))
+        self.authz.changed.connect(lambda rules: self._set_beyond("authz", rules))
         self.waypoints = NameListEditor(
             "Waypoints",
             "istio-ambient: services that get an L7 waypoint proxy in this phase",
@@ -280,12 +240,15 @@ class PhaseEditor(Extras):
             self.waypoints.setToolTip("Waypoints need mesh.profile istio-ambient")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for box in (self.mtls, self.policies, self.namespaces, self.waypoints):
+        boxes = (self.mtls, self.canary, self.authz, self.policies, self.namespaces)
+        for box in (*boxes, self.waypoints):
             layout.addWidget(box)
         self._active = ""
         """The editor of the last edit asked for: problems of the phase go under it."""
         self._errors = {
             "mtls": self.mtls.error,
+            "canary": self.canary.error,
+            "authz": self.authz.error,
             "policies": self.policy_error,
             "namespaces": self.namespaces.error,
             "waypoints": self.waypoints.error,
@@ -326,6 +289,21 @@ class PhaseEditor(Extras):
         self.edit_requested.emit(
             f"phase {self._name} mTLS → {_rules_in_words(rules)}",
             lambda data: edits.set_phase_mtls(data, index, rules),
+            None,
+        )
+
+    def _set_beyond(self, key: str, value: dict | list) -> None:
+        index = self.selection.key[0]
+        self._active = key
+        if key == "canary":
+            words = ", ".join(f"{n} {v:.0%}" for n, v in value.items()) or "none"
+            change = edits.set_phase_canary
+        else:
+            words = f"{len(value)} rule{'' if len(value) == 1 else 's'}"
+            change = edits.set_phase_authz
+        self.edit_requested.emit(
+            f"phase {self._name} {key} → {words}",
+            lambda data: change(data, index, value),
             None,
         )
 

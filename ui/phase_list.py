@@ -69,16 +69,27 @@ class PhaseList(QListWidget):
         QTimer.singleShot(0, lambda: self._on_drop(names, self.phase))
 
 
-def mtls_summary(scenario: Scenario, index: int) -> str:
-    """One line saying what 1-based phase ``index`` changes in mTLS."""
-    rules = scenario.rollout.phases[index - 1].mtls
-    if not rules:
-        return "mTLS: no change"
+def phase_summary(scenario: Scenario, index: int) -> str:
+    """One line saying what 1-based phase ``index`` changes besides its services.
+
+    mTLS rules, canary shares, authorization rules and onboarded clusters, joined by
+    " · " ("STRICT mesh-wide · authz 6 rules"); "mTLS: no change" when none.
+    """
+    phase = scenario.rollout.phases[index - 1]
     parts = []
-    for mode in dict.fromkeys(r.mode for r in rules):
-        names = [r.name or "mesh-wide" for r in rules if r.mode == mode]
+    for mode in dict.fromkeys(r.mode for r in phase.mtls):
+        names = [r.name or "mesh-wide" for r in phase.mtls if r.mode == mode]
         parts.append(f"{mode} {', '.join(names)}")
-    return "; ".join(parts)
+    if phase.canary:
+        parts.append("canary " + ", ".join(f"{n} {v:.0%}" for n, v in phase.canary.items()))
+    if phase.authz:
+        count = sum(1 for r in phase.authz if r.scope == "service")
+        words = [f"{count} rule{'' if count == 1 else 's'}"] if count else []
+        words += [f"mesh-wide {r.default}" for r in phase.authz if r.scope == "mesh"]
+        parts.append("authz " + ", ".join(words))
+    if phase.clusters:
+        parts.append(f"cluster{'s' if len(phase.clusters) > 1 else ''} {', '.join(phase.clusters)}")
+    return " · ".join(parts) or "mTLS: no change"
 
 
 def mtls_button(

@@ -34,7 +34,7 @@ from ui import edits
 from ui.backend import ScenarioError
 from ui.fault_strip import FaultStrip
 from ui.palette import phase_colour
-from ui.phase_list import ElidedLabel, PhaseList, mtls_button, mtls_summary
+from ui.phase_list import ElidedLabel, PhaseList, mtls_button, phase_summary
 from ui.session import Session
 
 COLUMN_MIN_W, COLUMN_MAX_W = 204, 300
@@ -215,7 +215,7 @@ class PhaseTimeline(QWidget):
             layout.addWidget(self._info_row("never meshed", count))
         else:
             layout.addLayout(self._phase_header(index, title, scenario))
-            layout.addWidget(self._info_row(mtls_summary(scenario, index), count))
+            layout.addWidget(self._info_row(phase_summary(scenario, index), count))
         phase_list = PhaseList(index, self._on_list_dropped, self._editable)
         phase_list.setMinimumHeight(38)
         phase_list.setUniformItemSizes(True)
