@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from meshsim.sim.compile import PhasePlan, Script, script_of
@@ -195,11 +197,11 @@ class Link:
         "in_proxy",
         "waypoint",
         "route",
-        "backoff",
+        "_backoff",
         "calls",
         "service_time",
-        "errors",
-        "fault_hits",
+        "_errors",
+        "_fault_hits",
         "_faults",
         "_streams",
         "_name",
@@ -216,26 +218,54 @@ class Link:
         self._streams = streams
         self._name = name
         profile = model.profile
+        # the samplers' streams are made at their first draw, and the rarely used streams
+        # (back-off, errors, fault hits) at their first use: a graph of thousands of
+        # services seeds only what its traffic draws from (the numbers are the same: a
+        # stream depends on its name only)
+        stream = streams.get
         self.net: Sampler | None = (
             None
             if is_zero(model.network)
-            else make_sampler(model.network, streams.get("network", name))
+            else make_sampler(model.network, partial(stream, "network", name))
         )
         # the client's own proxy: its sidecar (or ztunnel), or the ingress gateway's Envoy
         outbound = profile.proxy.latency if client < n else profile.waypoint.latency
-        self.out_proxy = make_sampler(outbound, streams.get("proxy-out", name))
-        self.in_proxy = make_sampler(profile.proxy.latency, streams.get("proxy-in", name))
-        self.waypoint = make_sampler(profile.waypoint.latency, streams.get("waypoint", name))
+        self.out_proxy = make_sampler(outbound, partial(stream, "proxy-out", name))
+        self.in_proxy = make_sampler(profile.proxy.latency, partial(stream, "proxy-in", name))
+        self.waypoint = make_sampler(profile.waypoint.latency, partial(stream, "waypoint", name))
         self.route = streams.get("routing", name)
-        self.backoff = streams.get("backoff", name)
+        self._backoff: random.Random | None = None
         self.calls = streams.get("calls", name)
         service = model.services[server]
-        self.service_time = make_sampler(service.service_time, streams.get("service-time", name))
-        self.errors = streams.get("errors", name)
-        self.fault_hits = streams.get("fault", name)
+        self.service_time = make_sampler(
+            service.service_time, partial(stream, "service-time", name)
+        )
+        self._errors: random.Random | None = None
+        self._fault_hits: random.Random | None = None
         self._faults: dict[int, Sampler] = {}
         self._cross: dict[int, Sampler] = {}
         self._model = model
+
+    @property
+    def backoff(self) -> random.Random:
+        """The back-off jitter stream of this link."""
+        if self._backoff is None:
+            self._backoff = self._streams.get("backoff", self._name)
+        return self._backoff
+
+    @property
+    def errors(self) -> random.Random:
+        """The server's error draws for this client's requests."""
+        if self._errors is None:
+            self._errors = self._streams.get("errors", self._name)
+        return self._errors
+
+    @property
+    def fault_hits(self) -> random.Random:
+        """Which of this client's requests a latency fault delays."""
+        if self._fault_hits is None:
+            self._fault_hits = self._streams.get("fault", self._name)
+        return self._fault_hits
 
     def cross(self, cluster: int) -> Sampler:
         """East-west crossing latency into ``cluster``, for this link (SPEC §20)."""

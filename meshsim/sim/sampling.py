@@ -60,8 +60,11 @@ BLOCK = 64
 """Draws made at once per sampler: numpy fills a block, the engine takes them one by one."""
 
 
-def make_sampler(dist: Distribution, rng: random.Random) -> Sampler:
+def make_sampler(dist: Distribution, rng: random.Random | Callable[[], random.Random]) -> Sampler:
     """A function drawing durations in seconds from ``dist``, seeded by ``rng``.
+
+    ``rng`` may be a function returning the stream: it is then called at the first
+    draw only (a sampler that never draws never makes its stream).
 
     Random durations are drawn by numpy in blocks of :data:`BLOCK` from a generator
     seeded once from ``rng`` (one 64-bit draw, at the first draw), and handed
@@ -88,14 +91,17 @@ def make_sampler(dist: Distribution, rng: random.Random) -> Sampler:
     return chain.from_iterable(_blocks(dist, rng)).__next__
 
 
-def _blocks(dist: Distribution, rng: random.Random) -> Iterator[list[float]]:
+def _blocks(
+    dist: Distribution, rng: random.Random | Callable[[], random.Random]
+) -> Iterator[list[float]]:
     """Endless blocks of draws from ``dist``.
 
     Lazy: the numpy generator is made (and seeded from ``rng``, the sampler's own
     stream) at the first draw, so the samplers of links that never draw (a proxy that
     is not there, a call never made) cost nothing on a graph of thousands of services.
     """
-    gen = np.random.Generator(np.random.PCG64(rng.getrandbits(64)))
+    stream = rng if isinstance(rng, random.Random) else rng()
+    gen = np.random.Generator(np.random.PCG64(stream.getrandbits(64)))
     n = BLOCK
     if isinstance(dist, Exponential):
         mean = dist.mean
