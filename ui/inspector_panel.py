@@ -346,8 +346,8 @@ class InspectorPanel(QWidget):
         self.select_service(name)
 
     def _on_document_scenario_changed(self, scenario: Scenario) -> None:
-        if scenario is None:
-            return
+        if scenario is None or self._session.replacing:
+            return  # a new document: scenario_replaced selects its settings next
         title, _ = self._resolve()
         if title != self.title.text() or self._selection.kind in REBUILT:
             self._rebuild()

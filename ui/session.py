@@ -63,6 +63,7 @@ class Session(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.replacing = False  # True while replace() loads the new document
         self.document = ScenarioDocument(self)
         self.run: Results | None = None
         self.comparison: CompareResults | None = None
@@ -162,7 +163,11 @@ class Session(QObject):
         self.stale = False
         self._plan = ""
         self._phase, self._phase_chosen = 0, False
-        self.document.load(scenario, path, dirty=dirty, text=text)
+        self.replacing = True  # views that redraw on scenario_replaced skip the load's change
+        try:
+            self.document.load(scenario, path, dirty=dirty, text=text)
+        finally:
+            self.replacing = False
         self.scenario_replaced.emit()
         self.results_changed.emit()
         self.blast_changed.emit(None)
