@@ -32,6 +32,7 @@ from ui.phase_widgets import (
     HINT,
     error_label,
     name_combo,
+    replaced,
     set_error,
     small_combo,
     tool_button,
@@ -134,12 +135,7 @@ class CanaryEditor(QGroupBox):
         self.rows.append((service, spin))
 
     def _emit_with(self, index: int, entry: tuple[str, float] | None) -> None:
-        items = list(self.shares.items())
-        if entry is None:
-            items.pop(index)
-        else:
-            items[index] = entry
-        self.changed.emit(dict(items))
+        self.changed.emit(dict(replaced(list(self.shares.items()), index, entry)))
 
     def _on_service_changed(self, index: int) -> None:
         name, share = list(self.shares.items())[index]
@@ -292,12 +288,7 @@ class AuthzEditor(QGroupBox):
         self.rows.append((service, callers))
 
     def _emit_with(self, index: int, rule: dict | None) -> None:
-        rules = [dict(r) for r in self.rules]
-        if rule is None:
-            rules.pop(index)
-        else:
-            rules[index] = rule
-        self.changed.emit(rules)
+        self.changed.emit(replaced([dict(r) for r in self.rules], index, rule))
 
     def _on_service_changed(self, index: int) -> None:
         row = self._indices.index(index)

@@ -28,7 +28,15 @@ from ui import edits
 from ui.backend import ScenarioError
 from ui.inspector_extras import Extras, Selection
 from ui.phase_beyond import beyond_editors
-from ui.phase_widgets import HINT, error_label, name_combo, set_error, small_combo, tool_button
+from ui.phase_widgets import (
+    HINT,
+    error_label,
+    name_combo,
+    replaced,
+    set_error,
+    small_combo,
+    tool_button,
+)
 
 MODES = ("STRICT", "PERMISSIVE")
 
@@ -168,12 +176,7 @@ class MtlsRulesEditor(QGroupBox):
         self.rows.append((target, mode))
 
     def _emit_with(self, index: int, rule: dict | None) -> None:
-        rules = [dict(r) for r in self.rules]
-        if rule is None:
-            rules.pop(index)
-        else:
-            rules[index] = rule
-        self.changed.emit(rules)
+        self.changed.emit(replaced([dict(r) for r in self.rules], index, rule))
 
     def _on_target_changed(self, index: int) -> None:
         rule = {

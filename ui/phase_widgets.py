@@ -49,3 +49,16 @@ def tool_button(text: str, tip: str) -> QToolButton:
     button.setText(text)
     button.setToolTip(tip)
     return button
+
+
+def replaced(items: list, index: int, item: object | None) -> list:
+    """A copy of ``items`` with ``item`` at ``index``, or without that entry for None.
+
+    The list editors of a phase emit their whole new list for one undo step.
+    """
+    out = list(items)
+    if item is None:
+        out.pop(index)
+    else:
+        out[index] = item
+    return out

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from meshsim.errors import Problem, ScenarioError
-from meshsim.files.overrides import apply_overrides, edited_text, parse_override, read_text
+from meshsim.files.overrides import apply_overrides, edited_text, parse_overrides, read_text
 from meshsim.files.scenario import write_text_atomically
 
 __all__ = ["edit", "register"]
@@ -39,12 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def edit(args: argparse.Namespace) -> int:
     """Apply the changes, validate the result, write it; exit 2 if it is not valid."""
     file = str(args.scenario)
-    overrides = []
-    for item in args.set:
-        try:
-            overrides.append(parse_override(item))
-        except ValueError as err:
-            raise ScenarioError(file, [Problem("", f"--set {err}")]) from err
+    overrides = parse_overrides(args.set, file)
     text = read_text(args.scenario)
     apply_overrides(text, file, overrides)  # raises, naming the --set, if invalid
     new_text = edited_text(text, file, overrides)

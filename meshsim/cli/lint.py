@@ -8,7 +8,7 @@ import json
 from meshsim.cli.common import write_output
 from meshsim.cli.options import add_set_option
 from meshsim.errors import Problem, ScenarioError
-from meshsim.files.overrides import edited_text, parse_override, read_text
+from meshsim.files.overrides import edited_text, parse_overrides, read_text
 from meshsim.files.positions import FieldPositions
 from meshsim.files.scenario import parse_scenario
 from meshsim.rollout.lint import SEVERITIES, Finding, lint
@@ -39,13 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _text(args: argparse.Namespace) -> str:
     file = str(args.scenario)
-    overrides = []
-    for item in args.set:
-        try:
-            overrides.append(parse_override(item))
-        except ValueError as err:
-            raise ScenarioError(file, [Problem("", f"--set {err}")]) from err
-    return edited_text(read_text(args.scenario), file, overrides)
+    return edited_text(read_text(args.scenario), file, parse_overrides(args.set, file))
 
 
 def format_finding(file: str, line: int, column: int, finding: Finding) -> str:

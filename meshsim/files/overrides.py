@@ -23,7 +23,14 @@ from meshsim.files.loader import load_scenario
 from meshsim.files.scenario import RoundTripDocument, parse_scenario
 from models import Scenario
 
-__all__ = ["Override", "apply_overrides", "edited_text", "load_with_sets", "parse_override"]
+__all__ = [
+    "Override",
+    "apply_overrides",
+    "edited_text",
+    "load_with_sets",
+    "parse_override",
+    "parse_overrides",
+]
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,20 @@ def parse_override(text: str) -> Override:
     except yaml.YAMLError as err:
         raise ValueError(f"{path}: the value {raw!r} is not YAML ({err.problem})") from err
     return Override(path, value, raw.strip())
+
+
+def parse_overrides(items: Iterable[str], file: str) -> list[Override]:
+    """``--set PATH=VALUE`` options (strings) as overrides.
+
+    A malformed one is a :class:`ScenarioError` of ``file`` naming it.
+    """
+    overrides = []
+    for item in items:
+        try:
+            overrides.append(parse_override(item))
+        except ValueError as err:
+            raise ScenarioError(file, [Problem("", f"--set {err}")]) from err
+    return overrides
 
 
 def edited_text(text: str, file: str, overrides: Iterable[Override]) -> str:
@@ -125,13 +146,7 @@ def load_with_sets(path: str | Path, sets: Sequence[str] | None = None) -> Scena
     if not sets:
         return load_scenario(path)
     file = str(path)
-    overrides = []
-    for item in sets:
-        try:
-            overrides.append(parse_override(item))
-        except ValueError as err:
-            raise ScenarioError(file, [Problem("", f"--set {err}")]) from err
-    return apply_overrides(read_text(path), file, overrides)
+    return apply_overrides(read_text(path), file, parse_overrides(sets, file))
 
 
 def read_text(path: str | Path) -> str:
