@@ -235,7 +235,7 @@ class NodeItem(QGraphicsItem):
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class EdgeStyle:
     """What a call arrow shows: its mTLS state and the failures of the last run."""
 
@@ -243,14 +243,155 @@ class EdgeStyle:
     failure_rate: float = 0.0
 
 
+_PENS: dict[EdgeStyle, QPen] = {}
+"""One pen per arrow style: thousands of arrows share a handful of styles."""
+
+
+def _edge_pen(style: EdgeStyle) -> QPen:
+    pen = _PENS.get(style)
+    if pen is None:
+        colours = {"mtls": MTLS_COLOUR, "broken": BROKEN_COLOUR}
+        colour = QColor(colours.get(style.kind, PLAINTEXT_COLOUR))
+        width = 1.6
+        failure = style.failure_rate
+        if failure >= 0.005 and style.kind != "broken":
+            colour = QColor(FAILURE_COLOUR)
+        if failure >= 0.005:
+            width += min(4.0, 1.5 + 40 * failure)
+        pen = QPen(colour, width)
+        pen.setStyle(
+            {
+                "mtls": Qt.PenStyle.SolidLine,
+                "broken": Qt.PenStyle.DashDotLine,
+            }.get(style.kind, Qt.PenStyle.DashLine)
+        )
+        if len(_PENS) > 4096:  # failure rates of many runs: keep the cache bounded
+            _PENS.clear()
+        _PENS[style] = pen
+    return pen
+
+
+COSMETIC_UP_TO = 2.0
+"""Arrows thinner than this on screen (pixels) are drawn 1 px wide by the layer: Qt
+strokes hairlines ~40x faster than wider lines (a fanned-out graph zoomed in crosses
+the window with thousands of long curves)."""
+
+
+class EdgeLayer(QGraphicsItem):
+    """Every call arrow of a large graph, painted at once.
+
+    Thousands of arrows each painting themselves cost a Python ``paint`` call apiece
+    on every repaint (4,600 at the overview of a 1,238-service graph: most of a
+    zoom's time). On a large graph the view puts its arrows in one layer instead: each
+    arrow stays an item (for clicks, tooltips, selection) but paints nothing, and the
+    layer draws them grouped by pen and opacity, one path per group, rebuilt only when
+    an arrow changes. A selected arrow paints itself, on top.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.edges: list[EdgeItem] = []
+        self._bounds = QRectF()
+        self._batches: list[tuple[QPen, float, QPainterPath, QPainterPath]] | None = None
+        self.setZValue(0)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # exposedRect
+
+    def add(self, edge: EdgeItem) -> None:
+        edge.layer = self
+        edge.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.edges.append(edge)
+        self.changed()
+
+    def set_bounds(self, rect: QRectF) -> None:
+        """Paint within ``rect`` (the view's scene rect: every arrow lies inside it)."""
+        if rect != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = QRectF(rect)
+
+    def changed(self) -> None:
+        """An arrow changed (path, style, visibility, opacity): paint again."""
+        if self._batches is not None:
+            self._batches = None
+            self.update()
+
+    def selection_changed(self) -> None:
+        """Selected arrows paint themselves, highlighted; the others are the layer's."""
+        for edge in self.edges:
+            edge.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, not edge.isSelected())
+        self._batches = None
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        return QPainterPath()  # never under the pointer: clicks go to the arrows
+
+    def _batched(self) -> list[tuple[QPen, float, QPainterPath, QPainterPath, list]]:
+        """Per pen and opacity: all its arrows as one path, and each with its bounds."""
+        if self._batches is None:
+            groups: dict[tuple[float, float, EdgeStyle], tuple] = {}
+            for edge in self.edges:
+                opacity = edge.opacity()
+                if opacity <= 0 or not edge.isVisible() or edge.isSelected():
+                    continue
+                key = (edge.zValue(), opacity, edge.style)
+                group = groups.get(key)
+                if group is None:
+                    solid = QPen(_edge_pen(edge.style))
+                    solid.setStyle(Qt.PenStyle.SolidLine)
+                    group = groups[key] = (solid, opacity, QPainterPath(), QPainterPath(), [])
+                path = edge.path()
+                group[2].addPath(path)
+                group[3].addPolygon(edge.head)
+                box = edge.boundingRect()
+                group[4].append((box.left(), box.top(), box.right(), box.bottom(), path, edge))
+            self._batches = [groups[key] for key in sorted(groups, key=lambda k: k[:2])]
+        return self._batches
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= LABEL_MIN_SCALE)
+        shown = option.exposedRect
+        bounds = self._bounds
+        # Zoomed in, only the arrows crossing the exposed area are drawn: stroking every
+        # curve of the graph (mostly far outside) is what makes a zoomed-in repaint slow.
+        whole = shown.width() * shown.height() >= 0.5 * bounds.width() * bounds.height()
+        left, top, right, bottom = shown.left(), shown.top(), shown.right(), shown.bottom()
+        for pen, opacity, lines, heads, members in self._batched():
+            if not whole:
+                lines, heads = QPainterPath(), QPainterPath()
+                for x1, y1, x2, y2, path, edge in members:
+                    if x1 <= right and x2 >= left and y1 <= bottom and y2 >= top:
+                        lines.addPath(path)
+                        heads.addPolygon(edge.head)
+                if lines.isEmpty():
+                    continue
+            painter.setOpacity(opacity)
+            if pen.widthF() * lod <= COSMETIC_UP_TO:
+                pen = QPen(pen)
+                pen.setCosmetic(True)
+                pen.setWidthF(1.0)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(lines)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(pen.color())
+            painter.drawPath(heads)
+
+
 class EdgeItem(QGraphicsPathItem):
     """An arrow from a caller to a callee; several calls of one pair share an arrow."""
+
+    layer: EdgeLayer | None = None
+    """The layer that paints this arrow (large graphs), else it paints itself."""
 
     def __init__(self, source: NodeItem, target: NodeItem) -> None:
         super().__init__()
         self.source = source
         self.target = target
-        self.style = EdgeStyle()
+        self.style: EdgeStyle | None = None
         self.count = 1
         """Calls this arrow stands for (more than 1 between collapsed groups)."""
         self.plain = False
@@ -262,27 +403,41 @@ class EdgeItem(QGraphicsPathItem):
         self.setZValue(0)
         self.setAcceptHoverEvents(True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.set_style(self.style)
+        self.set_style(EdgeStyle())
         self.update_path()
 
     def set_style(self, style: EdgeStyle) -> None:
+        if style == self.style:
+            return
         self.style = style
-        colours = {"mtls": MTLS_COLOUR, "broken": BROKEN_COLOUR}
-        colour = QColor(colours.get(style.kind, PLAINTEXT_COLOUR))
-        width = 1.6
-        if style.failure_rate >= 0.005 and style.kind != "broken":
-            colour = QColor(FAILURE_COLOUR)
-        if style.failure_rate > 0:
-            width += min(4.0, 1.5 + 40 * style.failure_rate) if style.failure_rate >= 0.005 else 0
-        pen = QPen(colour, width)
-        pen.setStyle(
-            {
-                "mtls": Qt.PenStyle.SolidLine,
-                "broken": Qt.PenStyle.DashDotLine,
-            }.get(style.kind, Qt.PenStyle.DashLine)
-        )
-        self.setPen(pen)
-        self.update()
+        self.setPen(_edge_pen(style))
+        if self.layer is not None:
+            self.layer.changed()
+        else:
+            self.update()
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 - Qt override
+        if visible != self.isVisible():
+            super().setVisible(visible)
+            if self.layer is not None:
+                self.layer.changed()
+
+    def setOpacity(self, opacity: float) -> None:  # noqa: N802 - Qt override
+        if opacity != self.opacity():
+            super().setOpacity(opacity)
+            if self.layer is not None:
+                self.layer.changed()
+
+    def setZValue(self, z: float) -> None:  # noqa: N802 - Qt override
+        if z != self.zValue():
+            super().setZValue(z)
+            if self.layer is not None:
+                self.layer.changed()
+
+    @property
+    def head(self) -> QPolygonF:
+        """The arrowhead at the callee's end."""
+        return self._head
 
     stale = False
     """True while hidden after its nodes moved: the path is out of date."""
@@ -305,6 +460,8 @@ class EdgeItem(QGraphicsPathItem):
             path.cubicTo(start + QPointF(80, drop), end + QPointF(-80, drop), end)
         self.prepareGeometryChange()
         self.setPath(path)
+        if self.layer is not None:
+            self.layer.changed()
         # the curve ends along its last control point's direction (cheaper than sampling it)
         last = path.elementAt(path.elementCount() - 2)
         angle = math.atan2(end.y() - last.y, end.x() - last.x)

@@ -27,11 +27,11 @@ from ui.graph_groups import (
     neighbourhood,
     unit_of,
 )
-from ui.graph_items import NODE_H, EdgeItem, EdgeStyle, NodeItem, NodeStyle, tint
+from ui.graph_items import NODE_H, EdgeItem, EdgeLayer, EdgeStyle, NodeItem, NodeStyle, tint
 from ui.layout import layered_positions, layered_units, wrapped
 from ui.palette import heat_colour, phase_colour
 from ui.session import Session
-from ui.tooltips import entry_tooltip, node_tooltip
+from ui.tooltips import edge_tooltip, entry_tooltip, node_tooltip
 
 COLUMN_GAP, ROW_GAP = 40.0, 28.0
 FIT_MARGIN = 10.0
@@ -110,6 +110,10 @@ class GraphView(QGraphicsView):
         self.nodes: dict[str, NodeItem] = {}
         self.entries: dict[str, NodeItem] = {}
         self.edges: dict[tuple[str, str], EdgeItem] = {}
+        self.layer: EdgeLayer | None = None
+        """On large graphs, the one item that paints every call arrow (see EdgeLayer)."""
+        self._styled_for: tuple | None = None
+        """What the items were last styled for: a repeated restyle is skipped."""
         self._scenario: Scenario | None = None
         self._structure: tuple | None = None
         self._phase = 0
@@ -157,6 +161,7 @@ class GraphView(QGraphicsView):
             self.scene().clear()
             self.nodes, self.entries, self.edges = {}, {}, {}
             self.groups, self.group_edges, self.focused = {}, {}, None
+            self.layer, self._styled_for = None, None
             self._structure = None
             return
         self._phase = min(self._phase, len(scenario.rollout.phases))
@@ -266,6 +271,8 @@ class GraphView(QGraphicsView):
         self._syncing = False
         self.nodes, self.entries, self.edges = {}, {}, {}
         self.groups, self.group_edges, self.focused = {}, {}, None
+        self.layer = None
+        self._styled_for = None
         self._base = positions = wrapped(layered_positions(scenario))
         made = {key: NodeItem(key.removeprefix("@"), entry=key[0] == "@") for key in positions}
         NodeItem.deferred = True
@@ -282,8 +289,11 @@ class GraphView(QGraphicsView):
         for entry in scenario.entrypoints:
             self._add_edge("@" + entry.name, self.entries[entry.name], entry.service)
         if len(self.edges) > PLAIN_ARROWS_ABOVE:
+            self.layer = EdgeLayer()
+            self.scene().addItem(self.layer)
             for edge in self.edges.values():
                 edge.plain = True
+                self.layer.add(edge)
         self.group_of = groups_of(scenario, self.grouping)
         self.collapsed &= set(self.group_of.values())
         if self.collapsed:
@@ -485,6 +495,8 @@ class GraphView(QGraphicsView):
         if not rect.isEmpty():
             rect.adjust(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
             self.setSceneRect(rect)
+            if self.layer is not None:
+                self.layer.set_bounds(rect)
         return rect
 
     def _add_edge(self, key: str, source: NodeItem, callee: str) -> None:
@@ -506,6 +518,11 @@ class GraphView(QGraphicsView):
         scenario = self._scenario
         if scenario is None:
             return
+        styled_for = (scenario, self._phase, self._results, self.colour_by, self.rho_subtitles)
+        last = self._styled_for
+        if last is not None and all(a is b for a, b in zip(last, styled_for, strict=True)):
+            return  # the same scenario object, phase and results: nothing to change
+        self._styled_for = styled_for
         state = phase_state(scenario, self._phase)
         joins = joining_phase(scenario)
         measured = self._phase_result()
@@ -575,18 +592,13 @@ class GraphView(QGraphicsView):
         for (caller, callee), edge in self.edges.items():
             kind = state.edge_kind(clients.get(caller, caller), callee)
             failure_rate = 0.0
-            tip = f"{caller} → {callee}: {kind}"
             result = results.get((caller, callee))
             if result is not None:
                 if result.breakages > 0:
                     kind = "broken"
                 failure_rate = result.failures / result.calls if result.calls else 0.0
-                tip += (
-                    f"<br>last run: {result.calls:,.0f} calls, {result.attempts:,.0f} attempts, "
-                    f"{failure_rate:.2%} failed, {result.mtls:.0%} over mTLS"
-                )
             edge.set_style(EdgeStyle(kind=kind, failure_rate=failure_rate))
-            edge.setToolTip(tip)
+            self._tip(edge, edge_tooltip, caller, callee, kind, result)
 
     # --- session ----------------------------------------------------------------------
 
@@ -611,6 +623,8 @@ class GraphView(QGraphicsView):
     def _on_scene_selection_changed(self) -> None:
         if self._syncing:
             return
+        if self.layer is not None:
+            self.layer.selection_changed()
         items = self.scene().selectedItems()
         if len(items) != 1:
             return

@@ -7,7 +7,7 @@ from typing import Any
 
 from meshsim import PhaseState
 from models import Entrypoint, Scenario, Service
-from models.results import PhaseResult, ServiceResult
+from models.results import EdgeResult, PhaseResult, ServiceResult
 
 
 def describe_distribution(wire: Any) -> str:
@@ -63,6 +63,18 @@ def node_tooltip(
             ("p99 as seen by clients", "—" if p99 is None else f"{p99:.1f} ms"),
         ]
     return _table(service.name, rows)
+
+
+def edge_tooltip(caller: str, callee: str, kind: str, result: EdgeResult | None) -> str:
+    """A call arrow's tooltip: its mTLS state, and what the last run measured on it."""
+    tip = f"{escape(caller)} → {escape(callee)}: {kind}"
+    if result is not None:
+        failure_rate = result.failures / result.calls if result.calls else 0.0
+        tip += (
+            f"<br>last run: {result.calls:,.0f} calls, {result.attempts:,.0f} attempts, "
+            f"{failure_rate:.2%} failed, {result.mtls:.0%} over mTLS"
+        )
+    return tip
 
 
 def entry_tooltip(entry: Entrypoint, measured: PhaseResult | None) -> str:
