@@ -174,6 +174,13 @@ class GraphView(QGraphicsView):
             self._structure = structure
             if first or self._auto_fit:
                 self.fit()
+        elif self.grouping != "none":
+            # the same calls, but a service may have moved to another namespace or cluster
+            group_of = groups_of(scenario, self.grouping)
+            if group_of != self.group_of:
+                self.group_of = group_of
+                self.collapsed &= set(group_of.values())
+                self._apply_groups()
         self._restyle()
 
     def follow(self, session: Session) -> None:

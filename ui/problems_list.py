@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
 
 from meshsim import format_path, lint
@@ -19,6 +19,7 @@ from models import Scenario
 from ui.inspector_extras import SCENARIO, Selection
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
+LINT_DELAY_MS = 250
 EMPTY_TEXT = "No problems found by lint"
 BUSY_TEXT = "Linting…"
 
@@ -66,6 +67,11 @@ class ProblemsList(QListWidget):
         self._linted.connect(self._on_linted)
         self._generation = 0
         self._pending: Scenario | None = None
+        self._later: Scenario | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(LINT_DELAY_MS)
+        self._timer.timeout.connect(self._start_lint)
         self.show_scenario(None)
 
     def show_scenario(self, scenario: Scenario | None) -> None:
@@ -73,14 +79,17 @@ class ProblemsList(QListWidget):
         self._generation += 1
         self._show(scenario, lint(scenario) if scenario is not None else [])
 
-    def show_scenario_later(self, scenario: Scenario | None) -> threading.Thread | None:
+    def show_scenario_later(self, scenario: Scenario | None) -> None:
         """Lint ``scenario`` on a thread and list the findings when done (the latest wins).
 
-        Lint is milliseconds on small scenarios and seconds on 1,000-service ones; the
-        app calls this on every change so editing never waits for it.
+        Lint takes milliseconds on small scenarios and a few hundred on 2,000-service
+        ones; the app calls this on every change so editing never waits for it. The
+        thread starts once changes pause for ``LINT_DELAY_MS``: a burst of edits is
+        linted once, and opening a large file paints before lint competes for the
+        interpreter.
         """
         self._generation += 1
-        self._pending = None
+        self._pending = self._later = None
         if scenario is None:
             self._show(None, [])
             return None
@@ -93,6 +102,15 @@ class ProblemsList(QListWidget):
             return None
         self.clear()
         self.addItem(BUSY_TEXT)
+        self._later = scenario
+        self._timer.start()
+        return None
+
+    def _start_lint(self) -> threading.Thread | None:
+        """Lint the latest scenario handed to ``show_scenario_later`` on a thread."""
+        scenario, self._later = self._later, None
+        if scenario is None:
+            return None
         generation = self._generation
 
         def work() -> None:

@@ -175,3 +175,55 @@ def test_utilization_colours_are_capacitys_rho(qtbot):
         assert f"ρ {rho:.2f}" in node.style.subtitle
     view.set_colour_by("phase")
     assert all(node.style.fill is None for node in view.nodes.values())
+
+
+def test_a_changed_namespace_regroups_without_a_rebuild(qtbot):
+    view = _view(qtbot)
+    view.set_grouping("namespace")
+    view.collapse("b")
+    data = _scenario().model_dump(by_alias=True, exclude_unset=True)
+    data["services"][0]["namespace"] = "b"  # front joins b
+    nodes = dict(view.nodes)
+    view.set_scenario(Scenario.model_validate(data))
+    assert view.nodes == nodes  # same calls: the items stay
+    assert view.group_of["front"] == "b" and "a" not in view.group_of.values()
+    assert view.groups["b"].group_size == 3
+    assert ("@web", "#b") in view.group_edges  # the entry now calls into the group
+
+
+def _arrow_pixels(view, edge) -> int:
+    """Non-background pixels within 2 px of the middle of ``edge`` in a fresh paint."""
+    middle = view.mapFromScene(edge.path().pointAtPercent(0.5))
+    image = view.viewport().grab().toImage()
+    return sum(
+        QColor(image.pixel(middle.x() + dx, middle.y() + dy)).lightness() < 235
+        for dx in range(-2, 3)
+        for dy in range(-2, 3)
+    )
+
+
+def test_a_large_graph_paints_its_arrows_in_one_layer_that_follows_every_change(qtbot):
+    from tests.ui.test_graph import big_scenario
+
+    view = GraphView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    view.set_scenario(big_scenario(1101))  # 1,101 arrows: more than PLAIN_ARROWS_ABOVE
+    assert view.layer is not None and len(view.layer.edges) == len(view.edges) == 1101
+    edge = view.edges[("svc-0", "svc-1")]
+    assert edge.flags() & edge.GraphicsItemFlag.ItemHasNoContents  # the layer paints it
+    view.focus("svc-1", 1)
+    assert _arrow_pixels(view, edge) > 0
+    edge.setOpacity(0.0)  # as the replay does when it draws the traffic instead
+    assert _arrow_pixels(view, edge) == 0
+    edge.setOpacity(1.0)
+    assert _arrow_pixels(view, edge) > 0
+    # still an item under the pointer: a click selects the call, which then paints itself
+    middle = edge.path().pointAtPercent(0.5)
+    assert edge in view.scene().items(middle)
+    with qtbot.waitSignal(view.call_clicked) as clicked:
+        edge.setSelected(True)
+    assert clicked.args == ["svc-0", "svc-1"]
+    assert not edge.flags() & edge.GraphicsItemFlag.ItemHasNoContents
+    assert _arrow_pixels(view, edge) > 0
