@@ -443,38 +443,42 @@ class EdgeItem(QGraphicsPathItem):
     """True while hidden after its nodes moved: the path is out of date."""
 
     def update_path(self) -> None:
+        """Route the arrow between its nodes' ports.
+
+        Plain floats, few Qt calls: a relayout re-routes thousands of arrows.
+        """
         self.stale = False
-        start, end = self.source.port_out(), self.target.port_in()
-        path = QPainterPath(start)
-        if abs(self.source.x() - self.target.x()) < 20:
+        source, target = self.source, self.target
+        at, to = source.pos(), target.pos()
+        ax, tx = at.x(), to.x()
+        sx, sy = ax + source.width, at.y() + source.height / 2
+        ex, ey = tx, to.y() + target.height / 2
+        if abs(ax - tx) < 20:
             # Same column: an arc on the right side, into the callee's right edge.
-            end = self.target.port_out()
-            bulge = 40 + abs(end.y() - start.y()) / 5
-            path.cubicTo(start + QPointF(bulge, 0), end + QPointF(bulge, 0), end)
-        elif end.x() > start.x() + 20:
-            bend = (end.x() - start.x()) / 2
-            path.cubicTo(start + QPointF(bend, 0), end - QPointF(bend, 0), end)
+            ex += target.width
+            bulge = 40 + abs(ey - sy) / 5
+            c1x, c1y, c2x, c2y = sx + bulge, sy, ex + bulge, ey
+        elif ex > sx + 20:
+            bend = (ex - sx) / 2
+            c1x, c1y, c2x, c2y = sx + bend, sy, ex - bend, ey
         else:
             # Backward call (a cycle or a same-column callee): loop below the nodes.
-            drop = max(self.source.height, 40.0) + abs(end.y() - start.y()) / 4
-            path.cubicTo(start + QPointF(80, drop), end + QPointF(-80, drop), end)
+            drop = max(source.height, 40.0) + abs(ey - sy) / 4
+            c1x, c1y, c2x, c2y = sx + 80, sy + drop, ex - 80, ey + drop
+        path = QPainterPath(QPointF(sx, sy))
+        path.cubicTo(c1x, c1y, c2x, c2y, ex, ey)
         self.prepareGeometryChange()
         self.setPath(path)
         if self.layer is not None:
             self.layer.changed()
         # the curve ends along its last control point's direction (cheaper than sampling it)
-        last = path.elementAt(path.elementCount() - 2)
-        angle = math.atan2(end.y() - last.y, end.x() - last.x)
-        size = 9.0
-        self._head = QPolygonF(
-            [
-                end,
-                end - QPointF(math.cos(angle - 0.4) * size, math.sin(angle - 0.4) * size),
-                end - QPointF(math.cos(angle + 0.4) * size, math.sin(angle + 0.4) * size),
-            ]
-        )
-        self._bounds = path.controlPointRect().united(self._head.boundingRect())
-        self._bounds.adjust(-7, -7, 7, 7)
+        angle = math.atan2(ey - c2y, ex - c2x)
+        h1x, h1y = ex - math.cos(angle - 0.4) * 9.0, ey - math.sin(angle - 0.4) * 9.0
+        h2x, h2y = ex - math.cos(angle + 0.4) * 9.0, ey - math.sin(angle + 0.4) * 9.0
+        self._head = QPolygonF([QPointF(ex, ey), QPointF(h1x, h1y), QPointF(h2x, h2y)])
+        xs, ys = (sx, c1x, c2x, ex, h1x, h2x), (sy, c1y, c2y, ey, h1y, h2y)
+        left, top = min(xs) - 7, min(ys) - 7
+        self._bounds = QRectF(left, top, max(xs) + 7 - left, max(ys) + 7 - top)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
         return self._bounds
