@@ -20,7 +20,9 @@ from PySide6.QtGui import (
     QPainterPath,
     QPainterPathStroker,
     QPen,
+    QPixmap,
     QPolygonF,
+    QTransform,
 )
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
@@ -277,6 +279,11 @@ strokes hairlines ~40x faster than wider lines (a fanned-out graph zoomed in cro
 the window with thousands of long curves)."""
 
 
+CACHE_UP_TO = 3000
+"""The layer keeps a picture of all its arrows while the whole graph is at most this many
+device pixels wide and high (the overview: ~20 MB at most)."""
+
+
 class EdgeLayer(QGraphicsItem):
     """Every call arrow of a large graph, painted at once.
 
@@ -292,7 +299,9 @@ class EdgeLayer(QGraphicsItem):
         super().__init__()
         self.edges: list[EdgeItem] = []
         self._bounds = QRectF()
-        self._batches: list[tuple[QPen, float, QPainterPath, QPainterPath]] | None = None
+        self._batches: list[tuple[QPen, float, QPainterPath, QPainterPath, list]] | None = None
+        self._cached: tuple[tuple, list, QPixmap] | None = None
+        """The overview's picture of the layer and what it was drawn for."""
         self.setZValue(0)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # exposedRect
@@ -312,14 +321,14 @@ class EdgeLayer(QGraphicsItem):
     def changed(self) -> None:
         """An arrow changed (path, style, visibility, opacity): paint again."""
         if self._batches is not None:
-            self._batches = None
+            self._batches = self._cached = None
             self.update()
 
     def selection_changed(self) -> None:
         """Selected arrows paint themselves, highlighted; the others are the layer's."""
         for edge in self.edges:
             edge.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, not edge.isSelected())
-        self._batches = None
+        self._batches = self._cached = None
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
@@ -351,16 +360,52 @@ class EdgeLayer(QGraphicsItem):
         return self._batches
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= LABEL_MIN_SCALE)
-        shown = option.exposedRect
+        world = painter.worldTransform()
+        lod = option.levelOfDetailFromTransform(world)
         bounds = self._bounds
+        dpr = painter.device().devicePixelRatioF()
+        width, height = bounds.width() * world.m11() * dpr, bounds.height() * world.m22() * dpr
+        if world.m12() == 0 and world.m21() == 0 and 0 < max(width, height) <= CACHE_UP_TO:
+            # The whole layer fits a modest picture at this zoom (an overview): drawn
+            # once per zoom and arrow change, then a pan or a repaint beside it is a blit.
+            picture = self._picture(world.m11(), world.m22(), dpr, lod)
+            origin = world.map(bounds.topLeft())
+            painter.save()
+            painter.resetTransform()
+            painter.drawPixmap(QPointF(round(origin.x()), round(origin.y())), picture)
+            painter.restore()
+            return
         # Zoomed in, only the arrows crossing the exposed area are drawn: stroking every
         # curve of the graph (mostly far outside) is what makes a zoomed-in repaint slow.
+        shown = option.exposedRect
         whole = shown.width() * shown.height() >= 0.5 * bounds.width() * bounds.height()
-        left, top, right, bottom = shown.left(), shown.top(), shown.right(), shown.bottom()
+        self._draw(painter, lod, None if whole else shown)
+
+    def _picture(self, sx: float, sy: float, dpr: float, lod: float) -> QPixmap:
+        batches = self._batched()
+        bounds = self._bounds
+        key = (sx, sy, dpr, bounds.left(), bounds.top(), bounds.width(), bounds.height())
+        cached = self._cached
+        if cached is None or cached[0] != key or cached[1] is not batches:
+            picture = QPixmap(
+                math.ceil(bounds.width() * sx * dpr) + 2, math.ceil(bounds.height() * sy * dpr) + 2
+            )
+            picture.setDevicePixelRatio(dpr)
+            picture.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(picture)
+            painter.setTransform(QTransform(sx, 0, 0, sy, -bounds.left() * sx, -bounds.top() * sy))
+            self._draw(painter, lod, None)
+            painter.end()
+            self._cached = (key, batches, picture)
+        return self._cached[2]
+
+    def _draw(self, painter: QPainter, lod: float, shown: QRectF | None) -> None:
+        """Draw the arrows (only those crossing ``shown``, when given)."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= LABEL_MIN_SCALE)
+        if shown is not None:
+            left, top, right, bottom = shown.left(), shown.top(), shown.right(), shown.bottom()
         for pen, opacity, lines, heads, members in self._batched():
-            if not whole:
+            if shown is not None:
                 lines, heads = QPainterPath(), QPainterPath()
                 for x1, y1, x2, y2, path, edge in members:
                     if x1 <= right and x2 >= left and y1 <= bottom and y2 >= top:

@@ -227,3 +227,9 @@ def test_a_large_graph_paints_its_arrows_in_one_layer_that_follows_every_change(
     assert clicked.args == ["svc-0", "svc-1"]
     assert not edge.flags() & edge.GraphicsItemFlag.ItemHasNoContents
     assert _arrow_pixels(view, edge) > 0
+    edge.setSelected(False)
+    view.fit_all()  # the overview: the layer draws a picture of itself, then blits it
+    assert view.transform().m11() < LABEL_MIN_SCALE
+    assert _arrow_pixels(view, edge) > 0
+    edge.setVisible(False)  # a change repaints the picture
+    assert _arrow_pixels(view, edge) == 0
