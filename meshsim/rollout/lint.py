@@ -74,9 +74,31 @@ class _Phase:
         self.scenario = scenario
         self.state = state
         self.explicit = _hosts_with_retries(scenario, state.index)
+        # Every rule asks the same questions per (client, server) and per host; the
+        # answers are pure functions of the phase, so one lint call keeps them.
+        self._policies: dict[tuple[str, str], Policy | None] = {}
+        self._tries: dict[tuple[str, str], int] = {}
+        self._chains: dict[tuple[str, str], float | None] = {}
+        self._sources: dict[tuple[str, tuple[str, ...]], Loc] = {}
+
+    def source(self, host: str, path: tuple[str, ...]) -> Loc:
+        """:func:`source_of` ``path`` for ``host`` in this phase (memoised)."""
+        key = (host, path)
+        loc = self._sources.get(key)
+        if loc is None:
+            loc = self._sources[key] = source_of(self.scenario, self.state.index, host, path)
+        return loc
 
     def policy(self, client: str, server: str) -> Policy | None:
         """The mesh policy the client applies to calls to ``server`` (None: none)."""
+        key = (client, server)
+        try:
+            return self._policies[key]
+        except KeyError:
+            policy = self._policies[key] = self._policy(client, server)
+            return policy
+
+    def _policy(self, client: str, server: str) -> Policy | None:
         s, state = self.scenario, self.state
         if state.index == 0 or not state.client_meshed(client):
             return None
@@ -88,6 +110,14 @@ class _Phase:
 
     def tries(self, client: str, server: str) -> int:
         """Mesh tries per logical call (1 without retries)."""
+        key = (client, server)
+        try:
+            return self._tries[key]
+        except KeyError:
+            tries = self._tries[key] = self._tries_of(client, server)
+            return tries
+
+    def _tries_of(self, client: str, server: str) -> int:
         policy = self.policy(client, server)
         if policy is None:
             return 1
@@ -107,6 +137,14 @@ class _Phase:
 
     def chain(self, client: str, server: str) -> float | None:
         """Worst case of the mesh layer: tries × perTryTimeout + back-offs, cut by the timeout."""
+        key = (client, server)
+        try:
+            return self._chains[key]
+        except KeyError:
+            worst = self._chains[key] = self._chain(client, server)
+            return worst
+
+    def _chain(self, client: str, server: str) -> float | None:
         policy = self.policy(client, server)
         if policy is None:
             return None
@@ -159,17 +197,7 @@ def lint(scenario: Scenario) -> list[Finding]:
 def _amplification(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
     seen: set[tuple] = set()
     for view in phases:
-        worst: tuple[int, list[str], list[tuple[int, Loc]]] | None = None
-        budget = [20_000]  # paths per phase, all entrypoints together: 385 entrypoints of a
-        # 1,238-service graph took minutes with a budget each
-        for entry in scenario.entrypoints:
-            client = "@gateway" if entry.client == "gateway" else "@external"
-            factor = view.tries(client, entry.service)
-            first = [(factor, source_of(scenario, view.state.index, entry.service, _ATTEMPTS))]
-            paths = _paths(view, hops, entry.service, factor, first, budget=budget)
-            for product, path, factors in paths:
-                if worst is None or product > worst[0]:
-                    worst = (product, [f"@{entry.name}", *path], factors)
+        worst = _worst_path(scenario, view, hops)
         if worst is None or worst[0] <= AMPLIFICATION_WARNING:
             continue
         product, path, factors = worst
@@ -193,28 +221,86 @@ def _amplification(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[F
 
 
 _ATTEMPTS = ("retries", "attempts")
+PATH_BUDGET = 20_000
+"""Call hops a phase's path search may take, all entrypoints together: 385 entrypoints
+of a 1,238-service graph took minutes with a budget each."""
+
+# A step of the search: (service, the step before it or None, the factors it adds).
+# A factor is (tries, host whose mesh retries they are or None, loc of app retries).
+_Step = tuple[str, "_Step | None", tuple[tuple[int, str | None, Loc | None], ...]]
 
 
-def _paths(view: _Phase, hops, service: str, product: int, factors, path=None, budget=None):
-    """Every simple call path from ``service``: (product of tries, names, factors)."""
-    path = [service] if path is None else path
-    budget = [20_000] if budget is None else budget
-    yield product, list(path), list(factors)
-    for hop in hops[service]:
-        callee = hop.call.to
-        if callee in path or budget[0] <= 0:
-            continue
-        budget[0] -= 1
-        mesh = view.tries(service, callee)
-        app = 1 + hop.call.retries
-        added = []
-        if mesh > 1:
-            added.append((mesh, source_of(view.scenario, view.state.index, callee, _ATTEMPTS)))
-        if app > 1:
-            added.append((app, (*hop.loc, "retries")))
-        yield from _paths(
-            view, hops, callee, product * mesh * app, [*factors, *added], [*path, callee], budget
-        )
+def _worst_path(
+    scenario: Scenario, view: _Phase, hops: dict[str, list[_Hop]]
+) -> tuple[int, list[str], list[tuple[int, Loc]]] | None:
+    """The first simple call path, in depth-first order, with the largest product of tries.
+
+    Depth-first from each entrypoint in document order, callees in script order, a path
+    never visiting a service twice (a cycle ends the path), at most ``PATH_BUDGET`` hops
+    per phase; the first path of largest product wins. Returns (product, names,
+    factors) or None without entrypoints.
+
+    An explicit stack with parent links (no path copies, no generator chain), so a
+    path 300 services deep costs what a short one does.
+    """
+    best: tuple[int, str, _Step] | None = None
+    budget = PATH_BUDGET
+    moves: dict[str, list[tuple[str, int, tuple]]] = {}
+    for entry in scenario.entrypoints:
+        client = "@gateway" if entry.client == "gateway" else "@external"
+        factor = view.tries(client, entry.service)
+        root: _Step = (entry.service, None, ((factor, entry.service, None),))
+        if best is None or factor > best[0]:
+            best = (factor, entry.name, root)
+        on_path = {entry.service}
+        stack = [(root, factor, iter(_moves(view, hops, moves, entry.service)))]
+        while stack and budget > 0:
+            step, product, todo = stack[-1]
+            move = next(todo, None)
+            if move is None:
+                stack.pop()
+                on_path.discard(step[0])
+                continue
+            callee, times, added = move
+            if callee in on_path:
+                continue
+            budget -= 1
+            product *= times
+            child: _Step = (callee, step, added)
+            if product > best[0]:
+                best = (product, entry.name, child)
+            on_path.add(callee)
+            stack.append((child, product, iter(_moves(view, hops, moves, callee))))
+    if best is None:
+        return None
+    product, entry_name, step = best
+    names: list[str] = []
+    factors: list[tuple[int, Loc]] = []
+    at: _Step | None = step
+    while at is not None:
+        names.append(at[0])
+        for tries, host, loc in reversed(at[2]):
+            factors.append((tries, view.source(host, _ATTEMPTS) if loc is None else loc))
+        at = at[1]
+    return product, [f"@{entry_name}", *reversed(names)], factors[::-1]
+
+
+def _moves(view: _Phase, hops, moves: dict, service: str) -> list[tuple[str, int, tuple]]:
+    """(callee, tries of the hop, its factors) of each call of ``service``, memoised."""
+    out = moves.get(service)
+    if out is None:
+        out = moves[service] = []
+        for hop in hops[service]:
+            callee = hop.call.to
+            mesh = view.tries(service, callee)
+            app = 1 + hop.call.retries
+            added = []
+            if mesh > 1:
+                added.append((mesh, callee, None))
+            if app > 1:
+                added.append((app, None, (*hop.loc, "retries")))
+            out.append((callee, mesh * app, tuple(added)))
+    return out
 
 
 # --- timeouts --------------------------------------------------------------------------
