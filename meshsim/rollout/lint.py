@@ -10,14 +10,16 @@ down in docs/tuning.md.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from meshsim.rollout.authz import AUTHZ_CODE, authz_findings
 from meshsim.rollout.capacity import capacity
+from meshsim.rollout.paths import PathTree, path_tree
 from meshsim.rollout.policy_source import Loc, policy_loc, source_of, tries_tokens
 from meshsim.rollout.state import PhaseState, phase_states
-from models import Call, ParallelGroup, Scenario
+from models import Call, Entrypoint, ParallelGroup, Scenario
 from models.mesh import Policy
 
 __all__ = ["SEVERITIES", "Finding", "lint"]
@@ -76,7 +78,7 @@ class _Phase:
         self.explicit = _hosts_with_retries(scenario, state.index)
         # Every rule asks the same questions per (client, server) and per host; the
         # answers are pure functions of the phase, so one lint call keeps them.
-        self._policies: dict[tuple[str, str], Policy | None] = {}
+        self._policies: dict[str, Policy | None] = {}
         self._tries: dict[tuple[str, str], int] = {}
         self._chains: dict[tuple[str, str], float | None] = {}
         self._sources: dict[tuple[str, tuple[str, ...]], Loc] = {}
@@ -89,19 +91,23 @@ class _Phase:
             loc = self._sources[key] = source_of(self.scenario, self.state.index, host, path)
         return loc
 
+    def mesh_retries(self) -> bool:
+        """Whether some policy of the phase may retry (else every mesh tries is 1)."""
+        return any(tries_tokens(p) > 1 for p in self.state.policies.values())
+
     def policy(self, client: str, server: str) -> Policy | None:
         """The mesh policy the client applies to calls to ``server`` (None: none)."""
-        key = (client, server)
+        if self.state.index == 0 or not self.state.client_meshed(client):
+            return None
         try:
-            return self._policies[key]
+            return self._policies[server]
         except KeyError:
-            policy = self._policies[key] = self._policy(client, server)
+            policy = self._policies[server] = self._server_policy(server)
             return policy
 
-    def _policy(self, client: str, server: str) -> Policy | None:
+    def _server_policy(self, server: str) -> Policy | None:
+        """The policy towards ``server`` of a meshed client."""
         s, state = self.scenario, self.state
-        if state.index == 0 or not state.client_meshed(client):
-            return None
         if s.mesh.profile == "istio-ambient" and server not in state.waypoints:
             return None
         if s.service(server).protocol == "tcp":
@@ -196,11 +202,17 @@ def lint(scenario: Scenario) -> list[Finding]:
 
 def _amplification(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
     seen: set[tuple] = set()
+    tree = path_tree(
+        [e.service for e in scenario.entrypoints],
+        {name: [hop.call.to for hop in out] for name, out in hops.items()},
+    )
+    app_retries = any(hop.call.retries for out in hops.values() for hop in out)
     for view in phases:
-        worst = _worst_path(scenario, view, hops)
-        if worst is None or worst[0] <= AMPLIFICATION_WARNING:
+        if not app_retries and not view.mesh_retries():
+            continue  # every product is 1
+        product, path, factors = _worst_path(scenario, view, hops, tree)
+        if product <= AMPLIFICATION_WARNING:
             continue
-        product, path, factors = worst
         big = max(f for f, _ in factors)
         loc = next(loc for f, loc in factors if f == big)
         key = (loc, tuple(path), product)
@@ -221,86 +233,48 @@ def _amplification(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[F
 
 
 _ATTEMPTS = ("retries", "attempts")
-PATH_BUDGET = 20_000
-"""Call hops a phase's path search may take, all entrypoints together: 385 entrypoints
-of a 1,238-service graph took minutes with a budget each."""
 
-# A step of the search: (service, the step before it or None, the factors it adds).
-# A factor is (tries, host whose mesh retries they are or None, loc of app retries).
-_Step = tuple[str, "_Step | None", tuple[tuple[int, str | None, Loc | None], ...]]
+
+def _client(entry: Entrypoint) -> str:
+    return "@gateway" if entry.client == "gateway" else "@external"
 
 
 def _worst_path(
-    scenario: Scenario, view: _Phase, hops: dict[str, list[_Hop]]
-) -> tuple[int, list[str], list[tuple[int, Loc]]] | None:
-    """The first simple call path, in depth-first order, with the largest product of tries.
+    scenario: Scenario, view: _Phase, hops: dict[str, list[_Hop]], tree: PathTree
+) -> tuple[int, list[str], list[tuple[int, Loc]]]:
+    """(product, names, factors) of the first searched path with the most tries.
 
-    Depth-first from each entrypoint in document order, callees in script order, a path
-    never visiting a service twice (a cycle ends the path), at most ``PATH_BUDGET`` hops
-    per phase; the first path of largest product wins. Returns (product, names,
-    factors) or None without entrypoints.
-
-    An explicit stack with parent links (no path copies, no generator chain), so a
-    path 300 services deep costs what a short one does.
+    A path's product is its entrypoint's tries times, per call, mesh tries × (1 + app
+    retries); ``max`` returns the first of equal products, in search order.
     """
-    best: tuple[int, str, _Step] | None = None
-    budget = PATH_BUDGET
-    moves: dict[str, list[tuple[str, int, tuple]]] = {}
-    for entry in scenario.entrypoints:
-        client = "@gateway" if entry.client == "gateway" else "@external"
-        factor = view.tries(client, entry.service)
-        root: _Step = (entry.service, None, ((factor, entry.service, None),))
-        if best is None or factor > best[0]:
-            best = (factor, entry.name, root)
-        on_path = {entry.service}
-        stack = [(root, factor, iter(_moves(view, hops, moves, entry.service)))]
-        while stack and budget > 0:
-            step, product, todo = stack[-1]
-            move = next(todo, None)
-            if move is None:
-                stack.pop()
-                on_path.discard(step[0])
-                continue
-            callee, times, added = move
-            if callee in on_path:
-                continue
-            budget -= 1
-            product *= times
-            child: _Step = (callee, step, added)
-            if product > best[0]:
-                best = (product, entry.name, child)
-            on_path.add(callee)
-            stack.append((child, product, iter(_moves(view, hops, moves, callee))))
-    if best is None:
-        return None
-    product, entry_name, step = best
-    names: list[str] = []
-    factors: list[tuple[int, Loc]] = []
-    at: _Step | None = step
-    while at is not None:
-        names.append(at[0])
-        for tries, host, loc in reversed(at[2]):
-            factors.append((tries, view.source(host, _ATTEMPTS) if loc is None else loc))
-        at = at[1]
-    return product, [f"@{entry_name}", *reversed(names)], factors[::-1]
-
-
-def _moves(view: _Phase, hops, moves: dict, service: str) -> list[tuple[str, int, tuple]]:
-    """(callee, tries of the hop, its factors) of each call of ``service``, memoised."""
-    out = moves.get(service)
-    if out is None:
-        out = moves[service] = []
-        for hop in hops[service]:
-            callee = hop.call.to
-            mesh = view.tries(service, callee)
-            app = 1 + hop.call.retries
-            added = []
-            if mesh > 1:
-                added.append((mesh, callee, None))
-            if app > 1:
-                added.append((app, None, (*hop.loc, "retries")))
-            out.append((callee, mesh * app, tuple(added)))
-    return out
+    entries = scenario.entrypoints
+    per_call: dict[str, list[int]] = {}
+    products: list[int] = []
+    for up, node, via in zip(tree.parent, tree.node, tree.via, strict=True):
+        if up < 0:
+            products.append(view.tries(_client(entries[via]), node))
+            continue
+        caller = tree.node[up]
+        times = per_call.get(caller)
+        if times is None:
+            times = per_call[caller] = [
+                view.tries(caller, hop.call.to) * (1 + hop.call.retries) for hop in hops[caller]
+            ]
+        products.append(products[up] * times[via])
+    best = max(range(len(products)), key=products.__getitem__)
+    steps = tree.path(best)
+    entry = entries[tree.via[steps[0]]]
+    factors: list[tuple[int, Loc]] = [
+        (view.tries(_client(entry), entry.service), view.source(entry.service, _ATTEMPTS))
+    ]
+    for step in steps[1:]:
+        hop = hops[tree.node[tree.parent[step]]][tree.via[step]]
+        mesh, app = view.tries(hop.caller, hop.call.to), 1 + hop.call.retries
+        if mesh > 1:
+            factors.append((mesh, view.source(hop.call.to, _ATTEMPTS)))
+        if app > 1:
+            factors.append((app, (*hop.loc, "retries")))
+    return products[best], [f"@{entry.name}", *(tree.node[t] for t in steps)], factors
 
 
 # --- timeouts --------------------------------------------------------------------------
@@ -338,8 +312,10 @@ def _inversion(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Findi
 def _same_hop(view: _Phase, hop: _Hop) -> Iterator[Finding]:
     """An app timeout shorter than its own mesh layer's retries."""
     app = hop.call.timeout
+    if app is None:
+        return
     mesh = view.chain(hop.caller, hop.call.to)
-    if app is None or mesh is None or view.tries(hop.caller, hop.call.to) <= 1 or app >= mesh:
+    if mesh is None or view.tries(hop.caller, hop.call.to) <= 1 or app >= mesh:
         return
     yield Finding(
         (*hop.loc, "timeout"),
@@ -381,14 +357,12 @@ def _next_hop(scenario: Scenario, view: _Phase, hop: _Hop, hops) -> Iterator[Fin
 
 
 def _exceeds(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+    clients = {(h.caller, h.call.to) for hs in hops.values() for h in hs}
+    clients |= {(_client(e), e.service) for e in scenario.entrypoints}
+    pairs = sorted(clients)
     for view in phases:
-        clients = {(h.caller, h.call.to) for hs in hops.values() for h in hs}
-        clients |= {
-            ("@gateway" if e.client == "gateway" else "@external", e.service)
-            for e in scenario.entrypoints
-        }
         first: dict[str, str] = {}  # each server's first client (by name) with a policy
-        for c, s in sorted(clients):
+        for c, s in pairs:
             if s not in first and view.policy(c, s) is not None:
                 first[s] = c
         for server in sorted(first):
@@ -422,32 +396,48 @@ def _exceeds_one(scenario: Scenario, view: _Phase, client: str, server: str) -> 
 # --- mTLS and ejection -------------------------------------------------------------------
 
 
-def _strict_rule(scenario: Scenario, index: int, service: str) -> Loc:
-    """The mtls rule (phase, position) that makes ``service`` STRICT after phase ``index``."""
+def _mtls_rules(scenario: Scenario) -> dict[tuple[str, str | None], list[tuple[int, int]]]:
+    """(phase, position) of every mtls rule by (scope, name), in document order."""
+    out: dict[tuple[str, str | None], list[tuple[int, int]]] = {}
+    for k, phase in enumerate(scenario.rollout.phases):
+        for j, rule in enumerate(phase.mtls):
+            out.setdefault((rule.scope, rule.name), []).append((k, j))
+    return out
+
+
+def _strict_rule(scenario: Scenario, rules: dict, index: int, service: str) -> Loc:
+    """The mtls rule (phase, position) that makes ``service`` STRICT after phase ``index``.
+
+    The last rule of phases 1..index for the service, else for its namespace, else
+    for the mesh; ``rules`` is :func:`_mtls_rules`.
+    """
     namespace = scenario.service(service).namespace
-    for scope, name in (("service", service), ("namespace", namespace), ("mesh", None)):
-        for k in range(index - 1, -1, -1):
-            rules = scenario.rollout.phases[k].mtls
-            for j in range(len(rules) - 1, -1, -1):
-                if rules[j].scope == scope and rules[j].name == name:
-                    return ("rollout", "phases", k, "mtls", j, "mode")
+    for key in (("service", service), ("namespace", namespace), ("mesh", None)):
+        found = rules.get(key, ())
+        before = bisect_left(found, (index,))  # the rules of phases [0, index)
+        if before:
+            k, j = found[before - 1]
+            return ("rollout", "phases", k, "mtls", j, "mode")
     return ("rollout", "phases", index - 1, "mtls")
 
 
 def _strict(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
-    callers: dict[str, list[str]] = {s.name: [] for s in scenario.services}
+    unique: dict[str, dict[str, None]] = {s.name: {} for s in scenario.services}
     for name, caller_hops in hops.items():
         for hop in caller_hops:
-            if name not in callers[hop.call.to]:
-                callers[hop.call.to].append(name)
+            unique[hop.call.to][name] = None  # each calling service once, first first
+    callers = {name: list(who) for name, who in unique.items()}
     for e in scenario.entrypoints:
         callers[e.service].append("@gateway" if e.client == "gateway" else f"@{e.name}")
+    rules = _mtls_rules(scenario)
     reported: set[tuple[str, Loc]] = set()
     for view in phases[1:]:
         for service in sorted(view.state.strict):
             plain = [c for c in callers[service] if not _meshed(view.state, c)]
-            loc = _strict_rule(scenario, view.state.index, service)
-            if not plain or (service, loc) in reported:
+            if not plain:
+                continue
+            loc = _strict_rule(scenario, rules, view.state.index, service)
+            if (service, loc) in reported:
                 continue
             reported.add((service, loc))
             names = ", ".join(c.replace("@", "clients of entrypoint ") for c in plain)
@@ -471,15 +461,14 @@ def _ejection(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Findin
     done: set[str] = set()
     grouped: dict[Loc, list[str]] = {}
     phase_of: dict[Loc, str] = {}
+    clients = [(h.caller, h.call.to) for hs in hops.values() for h in hs]
+    clients += [(_client(e), e.service) for e in scenario.entrypoints]
     for view in phases[1:]:
-        clients = [(h.caller, h.call.to) for hs in hops.values() for h in hs]
-        clients += [
-            ("@gateway" if e.client == "gateway" else "@external", e.service)
-            for e in scenario.entrypoints
-        ]
         for client, server in clients:
+            if server in done:
+                continue
             policy = view.policy(client, server)
-            if server in done or policy is None or policy.outlier_detection is not None:
+            if policy is None or policy.outlier_detection is not None:
                 continue
             if scenario.service(server).replicas < 2 or view.tries(client, server) <= 1:
                 continue
