@@ -14,12 +14,14 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from meshsim.rollout.authz import AUTHZ_CODE, authz_findings
 from meshsim.rollout.capacity import capacity
-from meshsim.rollout.paths import PathTree, path_tree
+from meshsim.rollout.paths import path_tree
 from meshsim.rollout.policy_source import Loc, policy_loc, source_of, tries_tokens
 from meshsim.rollout.state import PhaseState, phase_states
-from models import Call, Entrypoint, ParallelGroup, Scenario
+from models import Call, Entrypoint, ParallelGroup, Scenario, Service
 from models.mesh import Policy
 
 __all__ = ["SEVERITIES", "Finding", "lint"]
@@ -70,17 +72,18 @@ def _ms(seconds: float) -> str:
 
 
 class _Phase:
-    """One phase's view: the policy a client applies towards a server, and its figures."""
+    """One phase's view: the policy a client applies towards a server, and its figures.
+
+    A client applies no policy unless it is meshed (and never in the baseline); a
+    meshed client's policy, tries and worst case towards a server depend on the
+    server alone, so they are worked out once per server and lint call.
+    """
 
     def __init__(self, scenario: Scenario, state: PhaseState) -> None:
         self.scenario = scenario
         self.state = state
         self.explicit = _hosts_with_retries(scenario, state.index)
-        # Every rule asks the same questions per (client, server) and per host; the
-        # answers are pure functions of the phase, so one lint call keeps them.
-        self._policies: dict[str, Policy | None] = {}
-        self._tries: dict[tuple[str, str], int] = {}
-        self._chains: dict[tuple[str, str], float | None] = {}
+        self._towards: dict[str, tuple[Policy | None, int, float | None]] = {}
         self._sources: dict[tuple[str, tuple[str, ...]], Loc] = {}
 
     def source(self, host: str, path: tuple[str, ...]) -> Loc:
@@ -91,45 +94,44 @@ class _Phase:
             loc = self._sources[key] = source_of(self.scenario, self.state.index, host, path)
         return loc
 
-    def mesh_retries(self) -> bool:
-        """Whether some policy of the phase may retry (else every mesh tries is 1)."""
-        return any(tries_tokens(p) > 1 for p in self.state.policies.values())
+    def meshed(self, client: str) -> bool:
+        """Whether ``client`` (a service, ``@gateway`` or ``@external``) applies policies."""
+        return self.state.index != 0 and self.state.client_meshed(client)
 
     def policy(self, client: str, server: str) -> Policy | None:
         """The mesh policy the client applies to calls to ``server`` (None: none)."""
-        if self.state.index == 0 or not self.state.client_meshed(client):
-            return None
-        try:
-            return self._policies[server]
-        except KeyError:
-            policy = self._policies[server] = self._server_policy(server)
-            return policy
-
-    def _server_policy(self, server: str) -> Policy | None:
-        """The policy towards ``server`` of a meshed client."""
-        s, state = self.scenario, self.state
-        if s.mesh.profile == "istio-ambient" and server not in state.waypoints:
-            return None
-        if s.service(server).protocol == "tcp":
-            return None
-        return state.policies[server]
+        return self.towards(server)[0] if self.meshed(client) else None
 
     def tries(self, client: str, server: str) -> int:
         """Mesh tries per logical call (1 without retries)."""
-        key = (client, server)
-        try:
-            return self._tries[key]
-        except KeyError:
-            tries = self._tries[key] = self._tries_of(client, server)
-            return tries
+        return self.towards(server)[1] if self.meshed(client) else 1
 
-    def _tries_of(self, client: str, server: str) -> int:
-        policy = self.policy(client, server)
-        if policy is None:
-            return 1
-        if self.scenario.mesh.profile == "linkerd" and server not in self.explicit:
-            return 1  # Linkerd retries only routes a policy marks retryable
-        return tries_tokens(policy)
+    def chain(self, client: str, server: str) -> float | None:
+        """Worst case of the mesh layer: tries × perTryTimeout + back-offs, cut by the timeout."""
+        return self.towards(server)[2] if self.meshed(client) else None
+
+    def towards(self, server: str) -> tuple[Policy | None, int, float | None]:
+        """(policy, tries, worst case) of a meshed client's calls to ``server``."""
+        out = self._towards.get(server)
+        if out is None:
+            out = self._towards[server] = self._work_out(server)
+        return out
+
+    def _work_out(self, server: str) -> tuple[Policy | None, int, float | None]:
+        s, state = self.scenario, self.state
+        if s.mesh.profile == "istio-ambient" and server not in state.waypoints:
+            return None, 1, None
+        if s.service(server).protocol == "tcp":
+            return None, 1, None
+        policy = state.policies[server]
+        tries = tries_tokens(policy)
+        if s.mesh.profile == "linkerd" and server not in self.explicit:
+            tries = 1  # Linkerd retries only routes a policy marks retryable
+        per_try = policy.retries.per_try_timeout if policy.retries else None
+        worst = None if per_try is None else tries * per_try + self.backoffs(policy, tries - 1)
+        if policy.timeout is not None:
+            worst = policy.timeout if worst is None else min(worst, policy.timeout)
+        return policy, tries, worst
 
     def backoffs(self, policy: Policy, retries: int) -> float:
         """The longest the back-offs before ``retries`` retries can take (SPEC §10.5)."""
@@ -140,26 +142,6 @@ class _Phase:
         if mode == "envoy-doc":
             return sum(min((2**n - 1) * b.base, b.max) for n in range(1, retries + 1))
         return sum(min(2 ** (n - 1) * b.base, b.max) for n in range(1, retries + 1))
-
-    def chain(self, client: str, server: str) -> float | None:
-        """Worst case of the mesh layer: tries × perTryTimeout + back-offs, cut by the timeout."""
-        key = (client, server)
-        try:
-            return self._chains[key]
-        except KeyError:
-            worst = self._chains[key] = self._chain(client, server)
-            return worst
-
-    def _chain(self, client: str, server: str) -> float | None:
-        policy = self.policy(client, server)
-        if policy is None:
-            return None
-        tries = self.tries(client, server)
-        per_try = policy.retries.per_try_timeout if policy.retries else None
-        worst = None if per_try is None else tries * per_try + self.backoffs(policy, tries - 1)
-        if policy.timeout is not None:
-            worst = policy.timeout if worst is None else min(worst, policy.timeout)
-        return worst
 
 
 def _hosts_with_retries(scenario: Scenario, index: int) -> set[str]:
@@ -202,17 +184,12 @@ def lint(scenario: Scenario) -> list[Finding]:
 
 def _amplification(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
     seen: set[tuple] = set()
-    tree = path_tree(
-        [e.service for e in scenario.entrypoints],
-        {name: [hop.call.to for hop in out] for name, out in hops.items()},
-    )
-    app_retries = any(hop.call.retries for out in hops.values() for hop in out)
+    steps = _Steps(scenario, hops)
     for view in phases:
-        if not app_retries and not view.mesh_retries():
-            continue  # every product is 1
-        product, path, factors = _worst_path(scenario, view, hops, tree)
-        if product <= AMPLIFICATION_WARNING:
+        worst = steps.worst(view)
+        if worst is None or worst[0] <= AMPLIFICATION_WARNING:
             continue
+        product, path, factors = worst
         big = max(f for f, _ in factors)
         loc = next(loc for f, loc in factors if f == big)
         key = (loc, tuple(path), product)
@@ -239,42 +216,96 @@ def _client(entry: Entrypoint) -> str:
     return "@gateway" if entry.client == "gateway" else "@external"
 
 
-def _worst_path(
-    scenario: Scenario, view: _Phase, hops: dict[str, list[_Hop]], tree: PathTree
-) -> tuple[int, list[str], list[tuple[int, Loc]]]:
-    """(product, names, factors) of the first searched path with the most tries.
+class _Steps:
+    """The paths of :func:`path_tree`, searched once, weighed with each phase's tries.
 
     A path's product is its entrypoint's tries times, per call, mesh tries × (1 + app
-    retries); ``max`` returns the first of equal products, in search order.
+    retries). The steps' factors are arrays (a meshed caller's tries towards a server
+    depend on the server alone); the largest product is found in logarithms, level
+    by level of the tree, and confirmed in exact integers (3 ** 300 is common).
     """
-    entries = scenario.entrypoints
-    per_call: dict[str, list[int]] = {}
-    products: list[int] = []
-    for up, node, via in zip(tree.parent, tree.node, tree.via, strict=True):
-        if up < 0:
-            products.append(view.tries(_client(entries[via]), node))
-            continue
-        caller = tree.node[up]
-        times = per_call.get(caller)
-        if times is None:
-            times = per_call[caller] = [
-                view.tries(caller, hop.call.to) * (1 + hop.call.retries) for hop in hops[caller]
-            ]
-        products.append(products[up] * times[via])
-    best = max(range(len(products)), key=products.__getitem__)
-    steps = tree.path(best)
-    entry = entries[tree.via[steps[0]]]
-    factors: list[tuple[int, Loc]] = [
-        (view.tries(_client(entry), entry.service), view.source(entry.service, _ATTEMPTS))
-    ]
-    for step in steps[1:]:
-        hop = hops[tree.node[tree.parent[step]]][tree.via[step]]
-        mesh, app = view.tries(hop.caller, hop.call.to), 1 + hop.call.retries
-        if mesh > 1:
-            factors.append((mesh, view.source(hop.call.to, _ATTEMPTS)))
-        if app > 1:
-            factors.append((app, (*hop.loc, "retries")))
-    return products[best], [f"@{entry.name}", *(tree.node[t] for t in steps)], factors
+
+    def __init__(self, scenario: Scenario, hops: dict[str, list[_Hop]]) -> None:
+        self.scenario, self.hops = scenario, hops
+        self.names = [s.name for s in scenario.services]
+        index = {name: i for i, name in enumerate(self.names)}
+        tree = self.tree = path_tree(
+            [e.service for e in scenario.entrypoints],
+            {name: [hop.call.to for hop in out] for name, out in hops.items()},
+        )
+        parent = self.parent = np.array(tree.parent, dtype=np.intp)
+        self.roots = np.flatnonzero(parent < 0)
+        self.calls = np.flatnonzero(parent >= 0)
+        callee = np.array([index[name] for name in tree.node], dtype=np.intp)
+        self.callee = callee[self.calls]
+        self.caller = callee[parent[self.calls]]
+        # 1 + app retries of every call, flat in script order; a step's is at its
+        # caller's first call + its position
+        first = np.cumsum([0] + [len(hops[name]) for name in self.names])
+        app = np.array([1 + h.call.retries for n in self.names for h in hops[n]], dtype=np.int64)
+        via = np.array(tree.via, dtype=np.intp)[self.calls]
+        self.app = app[first[self.caller] + via]
+        depth = np.array(tree.depth, dtype=np.intp)
+        order = np.argsort(depth, kind="stable")
+        self.levels = np.split(order, np.cumsum(np.bincount(depth))[:-1])  # by depth, 0 first
+
+    def hop(self, step: int) -> _Hop:
+        """The call a (non-first) step follows."""
+        tree = self.tree
+        return self.hops[tree.node[tree.parent[step]]][tree.via[step]]
+
+    def worst(self, view: _Phase) -> tuple[int, list[str], list[tuple[int, Loc]]] | None:
+        """(product, names, factors) of the first path with the largest product.
+
+        None when every product is 1 (nothing retries in the phase).
+        """
+        tree, entries = self.tree, self.scenario.entrypoints
+        meshed = np.array([view.meshed(name) for name in self.names], dtype=bool)
+        tries = np.ones(len(self.names), dtype=np.int64)
+        if meshed.any():
+            tries[:] = [view.towards(name)[1] for name in self.names]
+        times = np.ones(len(tree.node), dtype=np.int64)
+        times[self.calls] = np.where(meshed[self.caller], tries[self.callee], 1) * self.app
+        for t in self.roots.tolist():
+            entry = entries[tree.via[t]]
+            times[t] = view.tries(_client(entry), entry.service)
+        if times.max() <= 1:
+            return None
+        best, product = self._first_largest(times)
+        steps = tree.path(best)
+        entry = entries[tree.via[steps[0]]]
+        factors = [(int(times[steps[0]]), view.source(entry.service, _ATTEMPTS))]
+        for step in steps[1:]:
+            hop = self.hop(step)
+            mesh, app = view.tries(hop.caller, hop.call.to), 1 + hop.call.retries
+            if mesh > 1:
+                factors.append((mesh, view.source(hop.call.to, _ATTEMPTS)))
+            if app > 1:
+                factors.append((app, (*hop.loc, "retries")))
+        return product, [f"@{entry.name}", *(tree.node[t] for t in steps)], factors
+
+    def _first_largest(self, times: np.ndarray) -> tuple[int, int]:
+        """(step, product) of the first step, in search order, with the largest product.
+
+        Sums of logarithms err by far less than 1e-9 relative (a sum has at most one
+        term per service), so the exact largest is among the steps within that of the
+        largest sum; their exact products decide, the first of equals winning.
+        """
+        logs = np.log(times.astype(float))
+        for level in self.levels[1:]:
+            logs[level] += logs[self.parent[level]]
+        top = float(logs.max())
+        near = np.flatnonzero(logs >= top - 1e-9 * max(1.0, top)).tolist()
+        factor = times.tolist()
+        if len(near) > 256:  # many equal products: all of them exactly, in one pass
+            products: list[int] = []
+            for up, f in zip(self.tree.parent, factor, strict=True):
+                products.append(f if up < 0 else products[up] * f)
+            near = list(range(len(products)))
+        else:
+            products = {t: math.prod(factor[s] for s in self.tree.path(t)) for t in near}
+        best = max(near, key=products.__getitem__)  # max keeps the first of equals
+        return best, products[best]
 
 
 # --- timeouts --------------------------------------------------------------------------
@@ -302,11 +333,30 @@ def _call_worst(view: _Phase, hop: _Hop) -> float | None:
 
 
 def _inversion(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+    # A hop can be inverted only under a timeout: its own, or its server's route timeout
+    # (for a meshed caller). Callers with neither are skipped without a look at each call.
+    app_timed = {name for name, out in hops.items() if any(h.call.timeout is not None for h in out)}
     for view in phases:
-        for caller_hops in hops.values():
+        routes = _route_timed(scenario, view)
+        below: dict[str, tuple[float, list[tuple[_Hop, float]]]] = {}
+        for caller, caller_hops in hops.items():
+            if caller not in app_timed and not (routes and view.meshed(caller)):
+                continue
             for hop in caller_hops:
                 yield from _same_hop(view, hop)
-                yield from _next_hop(scenario, view, hop, hops)
+                yield from _next_hop(view, hop, hops, below)
+
+
+def _route_timed(scenario: Scenario, view: _Phase) -> set[str]:
+    """Servers a meshed client calls under a route timeout in this phase."""
+    if view.state.index == 0:
+        return set()
+    timed = set()
+    for service in scenario.services:
+        policy = view.towards(service.name)[0]
+        if policy is not None and policy.timeout is not None:
+            timed.add(service.name)
+    return timed
 
 
 def _same_hop(view: _Phase, hop: _Hop) -> Iterator[Finding]:
@@ -327,32 +377,40 @@ def _same_hop(view: _Phase, hop: _Hop) -> Iterator[Finding]:
     )
 
 
-def _next_hop(scenario: Scenario, view: _Phase, hop: _Hop, hops) -> Iterator[Finding]:
-    """A caller's timeout on X shorter than X's own retries towards its callees."""
+def _next_hop(view: _Phase, hop: _Hop, hops, below: dict) -> Iterator[Finding]:
+    """A caller's timeout on X shorter than X's own retries towards its callees.
+
+    ``below`` keeps, per X, the longest worst case of its calls and the calls that
+    have one (the same for every caller of X in a phase).
+    """
     callee = hop.call.to
     limits: list[tuple[float, Loc, str]] = []
     if hop.call.timeout is not None:
         limits.append((hop.call.timeout, (*hop.loc, "timeout"), "application timeout"))
     policy = view.policy(hop.caller, callee)
     if policy is not None and policy.timeout is not None:
-        loc = source_of(scenario, view.state.index, callee, ("timeout",))
-        limits.append((policy.timeout, loc, "route timeout"))
+        limits.append((policy.timeout, view.source(callee, ("timeout",)), "route timeout"))
     if not limits:
         return
     limit, loc, what = min(limits, key=lambda x: x[0])
-    for below in hops[callee]:
-        worst = _call_worst(view, below)
-        if worst is None or limit >= worst:
+    if callee not in below:
+        worsts = [(h, w) for h in hops[callee] if (w := _call_worst(view, h)) is not None]
+        below[callee] = (max((w for _, w in worsts), default=0.0), worsts)
+    longest, worsts = below[callee]
+    if not worsts or limit >= longest:
+        return
+    for after, worst in worsts:
+        if limit >= worst:
             continue
         yield Finding(
             loc,
             "warning",
             "timeout-inversion",
             f"phase {view.state.name}: {hop.caller}'s {what} on {callee} ({_ms(limit)}) is "
-            f"shorter than {callee}'s own retries towards {below.call.to} (up to "
+            f"shorter than {callee}'s own retries towards {after.call.to} (up to "
             f"{_ms(worst)}): {hop.caller} gives up while {callee} still retries",
             f"raise it to more than {_ms(worst)}, or give {callee}'s calls to "
-            f"{below.call.to} fewer tries or a shorter perTryTimeout",
+            f"{after.call.to} fewer tries or a shorter perTryTimeout",
         )
 
 
@@ -361,15 +419,27 @@ def _exceeds(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding
     clients |= {(_client(e), e.service) for e in scenario.entrypoints}
     pairs = sorted(clients)
     for view in phases:
+        # what can exceed its timeout depends on the server alone, given a meshed client
+        timed = {s for s in _route_timed(scenario, view) if _per_try(view.towards(s))}
+        if not timed:
+            continue
         first: dict[str, str] = {}  # each server's first client (by name) with a policy
         for c, s in pairs:
-            if s not in first and view.policy(c, s) is not None:
+            if s in timed and s not in first and view.policy(c, s) is not None:
                 first[s] = c
         for server in sorted(first):
-            yield from _exceeds_one(scenario, view, first[server], server)
+            yield from _exceeds_one(view, first[server], server)
 
 
-def _exceeds_one(scenario: Scenario, view: _Phase, client: str, server: str) -> Iterator[Finding]:
+def _per_try(towards: tuple[Policy | None, int, float | None]) -> float | None:
+    """The perTryTimeout of a retrying policy (None: none, or it does not retry)."""
+    policy, tries, _ = towards
+    if policy is None or policy.retries is None or tries <= 1:
+        return None
+    return policy.retries.per_try_timeout
+
+
+def _exceeds_one(view: _Phase, client: str, server: str) -> Iterator[Finding]:
     policy = view.policy(client, server)
     tries = view.tries(client, server)
     per_try = policy.retries.per_try_timeout if policy and policy.retries else None
@@ -383,7 +453,7 @@ def _exceeds_one(scenario: Scenario, view: _Phase, client: str, server: str) -> 
         default=0,
     )
     yield Finding(
-        source_of(scenario, view.state.index, server, _ATTEMPTS),
+        view.source(server, _ATTEMPTS),
         "warning",
         "retry-exceeds-timeout",
         f"phase {view.state.name}: calls to {server}: {tries} tries × {_ms(per_try)} + back-offs "
@@ -464,15 +534,9 @@ def _ejection(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Findin
     clients = [(h.caller, h.call.to) for hs in hops.values() for h in hs]
     clients += [(_client(e), e.service) for e in scenario.entrypoints]
     for view in phases[1:]:
+        bare = {s.name for s in scenario.services if _retried_bare(view, s)}
         for client, server in clients:
-            if server in done:
-                continue
-            policy = view.policy(client, server)
-            if policy is None or policy.outlier_detection is not None:
-                continue
-            if scenario.service(server).replicas < 2 or view.tries(client, server) <= 1:
-                continue
-            if not EJECTION_TOKENS.intersection(policy.retries.retry_on):
+            if server in done or server not in bare or not view.meshed(client):
                 continue
             done.add(server)
             loc = policy_loc(scenario, view.state.index, server, _ATTEMPTS)
@@ -489,6 +553,16 @@ def _ejection(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Findin
             "add outlierDetection (e.g. {consecutive5xxErrors: 5, maxEjectionPercent: 50}; "
             "Istio's default 10% ejects nothing below 10 replicas)",
         )
+
+
+def _retried_bare(view: _Phase, service: Service) -> bool:
+    """Whether a meshed client retries ``service``'s replicas on 5xx without ejection."""
+    policy, tries, _ = view.towards(service.name)
+    if policy is None or policy.outlier_detection is not None:
+        return False
+    if service.replicas < 2 or tries <= 1:
+        return False
+    return bool(EJECTION_TOKENS.intersection(policy.retries.retry_on))
 
 
 # --- overload ----------------------------------------------------------------------------

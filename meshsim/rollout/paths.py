@@ -30,12 +30,14 @@ class PathTree:
     Step ``t`` is the path of step ``parent[t]`` followed by service ``node[t]``;
     ``parent[t]`` is -1 for the first step from an entrypoint, and then ``via[t]``
     is the entrypoint's position; else ``via[t]`` is the position of the call among
-    the calls of ``node[parent[t]]``. A parent always comes before its children.
+    the calls of ``node[parent[t]]``. ``depth[t]`` counts the calls of the path (0
+    for a first step). A parent always comes before its children.
     """
 
     parent: list[int]
     node: list[str]
     via: list[int]
+    depth: list[int]
 
     def path(self, step: int) -> list[int]:
         """The steps from the entrypoint to ``step``, the entrypoint's first."""
@@ -71,26 +73,30 @@ def path_tree(
     parent: list[int] = []
     node: list[str] = []
     via: list[int] = []
+    depth: list[int] = []
     for e, start in enumerate(starts):
         root = len(node)
         parent.append(-1)
         node.append(start)
         via.append(e)
+        depth.append(0)
         on_path = {start}
         stack = [(root, iter(enumerate(calls[start])))]
         while stack and budget > 0:
             step, todo = stack[-1]
-            for k, callee in todo:
-                if callee not in on_path:
+            for move in todo:
+                if move[1] not in on_path:
                     break
             else:
                 stack.pop()
                 on_path.discard(node[step])
                 continue
+            k, callee = move
             budget -= 1
             parent.append(step)
             node.append(callee)
             via.append(k)
+            depth.append(len(stack))
             on_path.add(callee)
             stack.append((len(node) - 1, iter(enumerate(calls[callee]))))
-    return PathTree(parent, node, via)
+    return PathTree(parent, node, via, depth)
