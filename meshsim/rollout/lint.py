@@ -14,14 +14,13 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
-
 from meshsim.rollout.authz import AUTHZ_CODE, authz_findings
 from meshsim.rollout.capacity import capacity
-from meshsim.rollout.paths import path_tree
-from meshsim.rollout.policy_source import Loc, policy_loc, source_of, tries_tokens
+from meshsim.rollout.paths import WeightedPaths
+from meshsim.rollout.phase_view import ATTEMPTS, Hop, PhaseView, call_hops, client_of
+from meshsim.rollout.policy_source import Loc, policy_loc
 from meshsim.rollout.state import PhaseState, phase_states
-from models import Call, Entrypoint, ParallelGroup, Scenario, Service
+from models import Scenario, Service
 from models.mesh import Policy
 
 __all__ = ["SEVERITIES", "Finding", "lint"]
@@ -45,111 +44,8 @@ class Finding:
     fix: str
 
 
-@dataclass(frozen=True)
-class _Hop:
-    """A call item of a script with where it is written."""
-
-    caller: str
-    call: Call
-    loc: Loc
-
-
-def _hops(scenario: Scenario) -> dict[str, list[_Hop]]:
-    out: dict[str, list[_Hop]] = {s.name: [] for s in scenario.services}
-    for i, service in enumerate(scenario.services):
-        for j, item in enumerate(service.calls):
-            base: Loc = ("services", i, "calls", j)
-            if isinstance(item, ParallelGroup):
-                for k, call in enumerate(item.parallel):
-                    out[service.name].append(_Hop(service.name, call, (*base, "parallel", k)))
-            else:
-                out[service.name].append(_Hop(service.name, item, base))
-    return out
-
-
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:g} ms"
-
-
-class _Phase:
-    """One phase's view: the policy a client applies towards a server, and its figures.
-
-    A client applies no policy unless it is meshed (and never in the baseline); a
-    meshed client's policy, tries and worst case towards a server depend on the
-    server alone, so they are worked out once per server and lint call.
-    """
-
-    def __init__(self, scenario: Scenario, state: PhaseState) -> None:
-        self.scenario = scenario
-        self.state = state
-        self.explicit = _hosts_with_retries(scenario, state.index)
-        self._towards: dict[str, tuple[Policy | None, int, float | None]] = {}
-        self._sources: dict[tuple[str, tuple[str, ...]], Loc] = {}
-
-    def source(self, host: str, path: tuple[str, ...]) -> Loc:
-        """:func:`source_of` ``path`` for ``host`` in this phase (memoised)."""
-        key = (host, path)
-        loc = self._sources.get(key)
-        if loc is None:
-            loc = self._sources[key] = source_of(self.scenario, self.state.index, host, path)
-        return loc
-
-    def meshed(self, client: str) -> bool:
-        """Whether ``client`` (a service, ``@gateway`` or ``@external``) applies policies."""
-        return self.state.index != 0 and self.state.client_meshed(client)
-
-    def policy(self, client: str, server: str) -> Policy | None:
-        """The mesh policy the client applies to calls to ``server`` (None: none)."""
-        return self.towards(server)[0] if self.meshed(client) else None
-
-    def tries(self, client: str, server: str) -> int:
-        """Mesh tries per logical call (1 without retries)."""
-        return self.towards(server)[1] if self.meshed(client) else 1
-
-    def chain(self, client: str, server: str) -> float | None:
-        """Worst case of the mesh layer: tries × perTryTimeout + back-offs, cut by the timeout."""
-        return self.towards(server)[2] if self.meshed(client) else None
-
-    def towards(self, server: str) -> tuple[Policy | None, int, float | None]:
-        """(policy, tries, worst case) of a meshed client's calls to ``server``."""
-        out = self._towards.get(server)
-        if out is None:
-            out = self._towards[server] = self._work_out(server)
-        return out
-
-    def _work_out(self, server: str) -> tuple[Policy | None, int, float | None]:
-        s, state = self.scenario, self.state
-        if s.mesh.profile == "istio-ambient" and server not in state.waypoints:
-            return None, 1, None
-        if s.service(server).protocol == "tcp":
-            return None, 1, None
-        policy = state.policies[server]
-        tries = tries_tokens(policy)
-        if s.mesh.profile == "linkerd" and server not in self.explicit:
-            tries = 1  # Linkerd retries only routes a policy marks retryable
-        per_try = policy.retries.per_try_timeout if policy.retries else None
-        worst = None if per_try is None else tries * per_try + self.backoffs(policy, tries - 1)
-        if policy.timeout is not None:
-            worst = policy.timeout if worst is None else min(worst, policy.timeout)
-        return policy, tries, worst
-
-    def backoffs(self, policy: Policy, retries: int) -> float:
-        """The longest the back-offs before ``retries`` retries can take (SPEC §10.5)."""
-        if policy.retries is None:
-            return 0.0
-        b = policy.retries.backoff
-        mode = b.mode or self.scenario.simulation.backoff_mode
-        if mode == "envoy-doc":
-            return sum(min((2**n - 1) * b.base, b.max) for n in range(1, retries + 1))
-        return sum(min(2 ** (n - 1) * b.base, b.max) for n in range(1, retries + 1))
-
-
-def _hosts_with_retries(scenario: Scenario, index: int) -> set[str]:
-    """Hosts whose retries some policy in force after phase ``index`` sets explicitly."""
-    layers = list(scenario.mesh.policies)
-    for phase in scenario.rollout.phases[:index]:
-        layers.extend(phase.policies)
-    return {layer.host for layer in layers if "retries" in layer.model_fields_set}
 
 
 def lint(scenario: Scenario) -> list[Finding]:
@@ -165,8 +61,8 @@ def lint(scenario: Scenario) -> list[Finding]:
     >>> [(f.code, f.loc) for f in lint(s)]
     [('strict-before-callers', ('rollout', 'phases', 0, 'mtls', 0, 'mode'))]
     """
-    hops = _hops(scenario)
-    phases = [_Phase(scenario, state) for state in phase_states(scenario)]
+    hops = call_hops(scenario)
+    phases = [PhaseView(scenario, state) for state in phase_states(scenario)]
     findings: list[Finding] = []
     for rule in (_amplification, _inversion, _exceeds, _strict, _ejection):
         findings.extend(rule(scenario, phases, hops))
@@ -182,9 +78,9 @@ def lint(scenario: Scenario) -> list[Finding]:
 # --- retry-amplification ---------------------------------------------------------------
 
 
-def _amplification(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+def _amplification(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
     seen: set[tuple] = set()
-    steps = _Steps(scenario, hops)
+    steps = WeightedPaths(scenario, hops)
     for view in phases:
         worst = steps.worst(view)
         if worst is None or worst[0] <= AMPLIFICATION_WARNING:
@@ -209,109 +105,10 @@ def _amplification(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[F
         )
 
 
-_ATTEMPTS = ("retries", "attempts")
-
-
-def _client(entry: Entrypoint) -> str:
-    return "@gateway" if entry.client == "gateway" else "@external"
-
-
-class _Steps:
-    """The paths of :func:`path_tree`, searched once, weighed with each phase's tries.
-
-    A path's product is its entrypoint's tries times, per call, mesh tries × (1 + app
-    retries). The steps' factors are arrays (a meshed caller's tries towards a server
-    depend on the server alone); the largest product is found in logarithms, level
-    by level of the tree, and confirmed in exact integers (3 ** 300 is common).
-    """
-
-    def __init__(self, scenario: Scenario, hops: dict[str, list[_Hop]]) -> None:
-        self.scenario, self.hops = scenario, hops
-        self.names = [s.name for s in scenario.services]
-        index = {name: i for i, name in enumerate(self.names)}
-        tree = self.tree = path_tree(
-            [e.service for e in scenario.entrypoints],
-            {name: [hop.call.to for hop in out] for name, out in hops.items()},
-        )
-        parent = self.parent = np.array(tree.parent, dtype=np.intp)
-        self.roots = np.flatnonzero(parent < 0)
-        self.calls = np.flatnonzero(parent >= 0)
-        callee = np.array([index[name] for name in tree.node], dtype=np.intp)
-        self.callee = callee[self.calls]
-        self.caller = callee[parent[self.calls]]
-        # 1 + app retries of every call, flat in script order; a step's is at its
-        # caller's first call + its position
-        first = np.cumsum([0] + [len(hops[name]) for name in self.names])
-        app = np.array([1 + h.call.retries for n in self.names for h in hops[n]], dtype=np.int64)
-        via = np.array(tree.via, dtype=np.intp)[self.calls]
-        self.app = app[first[self.caller] + via]
-        depth = np.array(tree.depth, dtype=np.intp)
-        order = np.argsort(depth, kind="stable")
-        self.levels = np.split(order, np.cumsum(np.bincount(depth))[:-1])  # by depth, 0 first
-
-    def hop(self, step: int) -> _Hop:
-        """The call a (non-first) step follows."""
-        tree = self.tree
-        return self.hops[tree.node[tree.parent[step]]][tree.via[step]]
-
-    def worst(self, view: _Phase) -> tuple[int, list[str], list[tuple[int, Loc]]] | None:
-        """(product, names, factors) of the first path with the largest product.
-
-        None when every product is 1 (nothing retries in the phase).
-        """
-        tree, entries = self.tree, self.scenario.entrypoints
-        meshed = np.array([view.meshed(name) for name in self.names], dtype=bool)
-        tries = np.ones(len(self.names), dtype=np.int64)
-        if meshed.any():
-            tries[:] = [view.towards(name)[1] for name in self.names]
-        times = np.ones(len(tree.node), dtype=np.int64)
-        times[self.calls] = np.where(meshed[self.caller], tries[self.callee], 1) * self.app
-        for t in self.roots.tolist():
-            entry = entries[tree.via[t]]
-            times[t] = view.tries(_client(entry), entry.service)
-        if times.max() <= 1:
-            return None
-        best, product = self._first_largest(times)
-        steps = tree.path(best)
-        entry = entries[tree.via[steps[0]]]
-        factors = [(int(times[steps[0]]), view.source(entry.service, _ATTEMPTS))]
-        for step in steps[1:]:
-            hop = self.hop(step)
-            mesh, app = view.tries(hop.caller, hop.call.to), 1 + hop.call.retries
-            if mesh > 1:
-                factors.append((mesh, view.source(hop.call.to, _ATTEMPTS)))
-            if app > 1:
-                factors.append((app, (*hop.loc, "retries")))
-        return product, [f"@{entry.name}", *(tree.node[t] for t in steps)], factors
-
-    def _first_largest(self, times: np.ndarray) -> tuple[int, int]:
-        """(step, product) of the first step, in search order, with the largest product.
-
-        Sums of logarithms err by far less than 1e-9 relative (a sum has at most one
-        term per service), so the exact largest is among the steps within that of the
-        largest sum; their exact products decide, the first of equals winning.
-        """
-        logs = np.log(times.astype(float))
-        for level in self.levels[1:]:
-            logs[level] += logs[self.parent[level]]
-        top = float(logs.max())
-        near = np.flatnonzero(logs >= top - 1e-9 * max(1.0, top)).tolist()
-        factor = times.tolist()
-        if len(near) > 256:  # many equal products: all of them exactly, in one pass
-            products: list[int] = []
-            for up, f in zip(self.tree.parent, factor, strict=True):
-                products.append(f if up < 0 else products[up] * f)
-            near = list(range(len(products)))
-        else:
-            products = {t: math.prod(factor[s] for s in self.tree.path(t)) for t in near}
-        best = max(near, key=products.__getitem__)  # max keeps the first of equals
-        return best, products[best]
-
-
 # --- timeouts --------------------------------------------------------------------------
 
 
-def _call_worst(view: _Phase, hop: _Hop) -> float | None:
+def _call_worst(view: PhaseView, hop: Hop) -> float | None:
     """Worst case of a logical call *through its retries*; None if it does not retry.
 
     Mesh layer: tries × perTryTimeout + back-offs (cut by the route timeout); app layer:
@@ -332,13 +129,13 @@ def _call_worst(view: _Phase, hop: _Hop) -> float | None:
     return (1 + retries) * min(bounds) + retries * hop.call.retry_backoff
 
 
-def _inversion(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+def _inversion(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
     # A hop can be inverted only under a timeout: its own, or its server's route timeout
     # (for a meshed caller). Callers with neither are skipped without a look at each call.
     app_timed = {name for name, out in hops.items() if any(h.call.timeout is not None for h in out)}
     for view in phases:
         routes = _route_timed(scenario, view)
-        below: dict[str, tuple[float, list[tuple[_Hop, float]]]] = {}
+        below: dict[str, tuple[float, list[tuple[Hop, float]]]] = {}
         for caller, caller_hops in hops.items():
             if caller not in app_timed and not (routes and view.meshed(caller)):
                 continue
@@ -347,7 +144,7 @@ def _inversion(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Findi
                 yield from _next_hop(view, hop, hops, below)
 
 
-def _route_timed(scenario: Scenario, view: _Phase) -> set[str]:
+def _route_timed(scenario: Scenario, view: PhaseView) -> set[str]:
     """Servers a meshed client calls under a route timeout in this phase."""
     if view.state.index == 0:
         return set()
@@ -359,7 +156,7 @@ def _route_timed(scenario: Scenario, view: _Phase) -> set[str]:
     return timed
 
 
-def _same_hop(view: _Phase, hop: _Hop) -> Iterator[Finding]:
+def _same_hop(view: PhaseView, hop: Hop) -> Iterator[Finding]:
     """An app timeout shorter than its own mesh layer's retries."""
     app = hop.call.timeout
     if app is None:
@@ -377,7 +174,7 @@ def _same_hop(view: _Phase, hop: _Hop) -> Iterator[Finding]:
     )
 
 
-def _next_hop(view: _Phase, hop: _Hop, hops, below: dict) -> Iterator[Finding]:
+def _next_hop(view: PhaseView, hop: Hop, hops, below: dict) -> Iterator[Finding]:
     """A caller's timeout on X shorter than X's own retries towards its callees.
 
     ``below`` keeps, per X, the longest worst case of its calls and the calls that
@@ -414,9 +211,9 @@ def _next_hop(view: _Phase, hop: _Hop, hops, below: dict) -> Iterator[Finding]:
         )
 
 
-def _exceeds(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+def _exceeds(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
     clients = {(h.caller, h.call.to) for hs in hops.values() for h in hs}
-    clients |= {(_client(e), e.service) for e in scenario.entrypoints}
+    clients |= {(client_of(e), e.service) for e in scenario.entrypoints}
     pairs = sorted(clients)
     for view in phases:
         # what can exceed its timeout depends on the server alone, given a meshed client
@@ -439,7 +236,7 @@ def _per_try(towards: tuple[Policy | None, int, float | None]) -> float | None:
     return policy.retries.per_try_timeout
 
 
-def _exceeds_one(view: _Phase, client: str, server: str) -> Iterator[Finding]:
+def _exceeds_one(view: PhaseView, client: str, server: str) -> Iterator[Finding]:
     policy = view.policy(client, server)
     tries = view.tries(client, server)
     per_try = policy.retries.per_try_timeout if policy and policy.retries else None
@@ -453,7 +250,7 @@ def _exceeds_one(view: _Phase, client: str, server: str) -> Iterator[Finding]:
         default=0,
     )
     yield Finding(
-        view.source(server, _ATTEMPTS),
+        view.source(server, ATTEMPTS),
         "warning",
         "retry-exceeds-timeout",
         f"phase {view.state.name}: calls to {server}: {tries} tries × {_ms(per_try)} + back-offs "
@@ -491,7 +288,7 @@ def _strict_rule(scenario: Scenario, rules: dict, index: int, service: str) -> L
     return ("rollout", "phases", index - 1, "mtls")
 
 
-def _strict(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+def _strict(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
     unique: dict[str, dict[str, None]] = {s.name: {} for s in scenario.services}
     for name, caller_hops in hops.items():
         for hop in caller_hops:
@@ -527,19 +324,19 @@ def _meshed(state: PhaseState, caller: str) -> bool:
     return state.client_meshed(caller)
 
 
-def _ejection(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+def _ejection(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
     done: set[str] = set()
     grouped: dict[Loc, list[str]] = {}
     phase_of: dict[Loc, str] = {}
     clients = [(h.caller, h.call.to) for hs in hops.values() for h in hs]
-    clients += [(_client(e), e.service) for e in scenario.entrypoints]
+    clients += [(client_of(e), e.service) for e in scenario.entrypoints]
     for view in phases[1:]:
         bare = {s.name for s in scenario.services if _retried_bare(view, s)}
         for client, server in clients:
             if server in done or server not in bare or not view.meshed(client):
                 continue
             done.add(server)
-            loc = policy_loc(scenario, view.state.index, server, _ATTEMPTS)
+            loc = policy_loc(scenario, view.state.index, server, ATTEMPTS)
             grouped.setdefault(loc, []).append(server)
             phase_of.setdefault(loc, view.state.name)
     for loc, servers in grouped.items():
@@ -555,7 +352,7 @@ def _ejection(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Findin
         )
 
 
-def _retried_bare(view: _Phase, service: Service) -> bool:
+def _retried_bare(view: PhaseView, service: Service) -> bool:
     """Whether a meshed client retries ``service``'s replicas on 5xx without ejection."""
     policy, tries, _ = view.towards(service.name)
     if policy is None or policy.outlier_detection is not None:
