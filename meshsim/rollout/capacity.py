@@ -44,6 +44,7 @@ __all__ = [
     "capacity",
     "depth_needed",
     "chains_of",
+    "offered_load",
     "overload_warnings",
     "utilizations",
 ]
@@ -160,6 +161,23 @@ def utilizations(scenario: Scenario) -> dict[str, float]:
         s.name: float(visits[i]) * total_rate * s.service_time.mean / (s.replicas * s.concurrency)
         for i, s in enumerate(scenario.services)
     }
+
+
+def offered_load(scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """(requests/s, ρ) of every service, as :func:`capacity` computes them.
+
+    Without the hold times, which lint's overload rule does not need.
+    """
+    visits = CallTable.from_scenario(scenario).expected_visits()
+    total_rate = sum(e.rate for e in scenario.entrypoints)
+    out = {}
+    for i, service in enumerate(scenario.services):
+        rps = float(visits[i]) * total_rate
+        out[service.name] = (
+            rps,
+            rps * service.service_time.mean / (service.replicas * service.concurrency),
+        )
+    return out
 
 
 def _hold_times(scenario: Scenario) -> np.ndarray:

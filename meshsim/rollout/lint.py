@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from meshsim.rollout.authz import AUTHZ_CODE, authz_findings
-from meshsim.rollout.capacity import capacity
+from meshsim.rollout.capacity import offered_load
 from meshsim.rollout.paths import WeightedPaths
 from meshsim.rollout.phase_view import ATTEMPTS, Hop, PhaseView, call_hops, client_of
 from meshsim.rollout.policy_source import Loc, policy_loc
@@ -366,12 +366,11 @@ def _retried_bare(view: PhaseView, service: Service) -> bool:
 
 
 def _overload(scenario: Scenario) -> Iterator[Finding]:
-    figures = capacity(scenario).services
+    figures = offered_load(scenario)
     for i, service in enumerate(scenario.services):
-        rho = figures[service.name].utilization
+        load, rho = figures[service.name]
         if rho < 1.0:
             continue
-        load = figures[service.name].rps
         work = load * service.service_time.mean
         need = math.ceil(work / service.concurrency / 0.6)
         yield Finding(

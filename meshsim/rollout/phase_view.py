@@ -8,7 +8,7 @@ client calling a server in one phase (SPEC §10.5 semantics). The rules of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from meshsim.rollout.policy_source import Loc, source_of, tries_tokens
 from meshsim.rollout.state import PhaseState
@@ -25,9 +25,8 @@ def client_of(entry: Entrypoint) -> str:
     return "@gateway" if entry.client == "gateway" else "@external"
 
 
-@dataclass(frozen=True)
-class Hop:
-    """A call item of a script with where it is written."""
+class Hop(NamedTuple):
+    """A call item of a script with where it is written (a tuple: 30,000 are cheap)."""
 
     caller: str
     call: Call
@@ -61,6 +60,8 @@ class PhaseView:
         self.state = state
         self.explicit = _hosts_with_retries(scenario, state.index)
         self._towards: dict[str, tuple[Policy | None, int, float | None]] = {}
+        # by (id of a policy state.policies holds, retryable); the value keeps it alive
+        self._figures: dict[tuple[int, bool], tuple[Policy, int, float | None]] = {}
         self._sources: dict[tuple[str, tuple[str, ...]], Loc] = {}
 
     def source(self, host: str, path: tuple[str, ...]) -> Loc:
@@ -101,9 +102,17 @@ class PhaseView:
         if s.service(server).protocol == "tcp":
             return None, 1, None
         policy = state.policies[server]
-        tries = tries_tokens(policy)
-        if s.mesh.profile == "linkerd" and server not in self.explicit:
-            tries = 1  # Linkerd retries only routes a policy marks retryable
+        # Linkerd retries only routes a policy marks retryable
+        retryable = s.mesh.profile != "linkerd" or server in self.explicit
+        # hosts no layer names share the defaults object: its figures once per phase
+        key = (id(policy), retryable)
+        out = self._figures.get(key)
+        if out is None:
+            out = self._figures[key] = self._figures_of(policy, retryable)
+        return out
+
+    def _figures_of(self, policy: Policy, retryable: bool) -> tuple[Policy, int, float | None]:
+        tries = tries_tokens(policy) if retryable else 1
         per_try = policy.retries.per_try_timeout if policy.retries else None
         worst = None if per_try is None else tries * per_try + self.backoffs(policy, tries - 1)
         if policy.timeout is not None:
