@@ -217,7 +217,7 @@ def _exceeds(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Find
     pairs = sorted(clients)
     for view in phases:
         # what can exceed its timeout depends on the server alone, given a meshed client
-        timed = {s for s in _route_timed(scenario, view) if _per_try(view.towards(s))}
+        timed = {s for s in _route_timed(scenario, view) if _per_try(view.towards(s)) is not None}
         if not timed:
             continue
         first: dict[str, str] = {}  # each server's first client (by name) with a policy
