@@ -118,11 +118,28 @@ class Scenario(Document):
         return self.slo.model_copy(update=own)
 
     def service(self, name: str) -> Service:
-        """The service called ``name`` (KeyError if there is none)."""
-        for service in self.services:
-            if service.name == name:
-                return service
-        raise KeyError(name)
+        """The service called ``name`` (KeyError if there is none).
+
+        A name → service index is built on first use and kept with the document (lint
+        asks tens of thousands of times on a 1,000-service graph). It remembers the
+        ``services`` list it was built from and is rebuilt when that list is not this
+        document's: ``model_copy(update={"services": ...})`` copies the cache along
+        with the other attributes, so it must never be trusted blindly.
+        """
+        cached = self.__dict__.get(_INDEX)
+        if cached is None or cached[0] is not self.services:
+            index: dict[str, Service] = {}
+            for service in self.services:
+                index.setdefault(service.name, service)  # the first of a duplicate name
+            cached = (self.services, index)
+            # Frozen model: write past __setattr__. Not a private attribute, since
+            # those take part in ``==``; pydantic ignores non-field keys of __dict__
+            # when comparing, dumping and hashing.
+            self.__dict__[_INDEX] = cached
+        return cached[1][name]
+
+
+_INDEX = "_service_index"
 
 
 def _duplicates(names: list[str], loc: Loc, what: str) -> Iterator[tuple[Loc, str]]:

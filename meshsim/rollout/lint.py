@@ -10,14 +10,17 @@ down in docs/tuning.md.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from meshsim.rollout.authz import AUTHZ_CODE, authz_findings
-from meshsim.rollout.capacity import capacity
-from meshsim.rollout.policy_source import Loc, policy_loc, source_of, tries_tokens
+from meshsim.rollout.capacity import offered_load
+from meshsim.rollout.paths import WeightedPaths
+from meshsim.rollout.phase_view import ATTEMPTS, Hop, PhaseView, call_hops, client_of
+from meshsim.rollout.policy_source import Loc, policy_loc
 from meshsim.rollout.state import PhaseState, phase_states
-from models import Call, ParallelGroup, Scenario
+from models import Scenario, Service
 from models.mesh import Policy
 
 __all__ = ["SEVERITIES", "Finding", "lint"]
@@ -41,89 +44,8 @@ class Finding:
     fix: str
 
 
-@dataclass(frozen=True)
-class _Hop:
-    """A call item of a script with where it is written."""
-
-    caller: str
-    call: Call
-    loc: Loc
-
-
-def _hops(scenario: Scenario) -> dict[str, list[_Hop]]:
-    out: dict[str, list[_Hop]] = {s.name: [] for s in scenario.services}
-    for i, service in enumerate(scenario.services):
-        for j, item in enumerate(service.calls):
-            base: Loc = ("services", i, "calls", j)
-            if isinstance(item, ParallelGroup):
-                for k, call in enumerate(item.parallel):
-                    out[service.name].append(_Hop(service.name, call, (*base, "parallel", k)))
-            else:
-                out[service.name].append(_Hop(service.name, item, base))
-    return out
-
-
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:g} ms"
-
-
-class _Phase:
-    """One phase's view: the policy a client applies towards a server, and its figures."""
-
-    def __init__(self, scenario: Scenario, state: PhaseState) -> None:
-        self.scenario = scenario
-        self.state = state
-        self.explicit = _hosts_with_retries(scenario, state.index)
-
-    def policy(self, client: str, server: str) -> Policy | None:
-        """The mesh policy the client applies to calls to ``server`` (None: none)."""
-        s, state = self.scenario, self.state
-        if state.index == 0 or not state.client_meshed(client):
-            return None
-        if s.mesh.profile == "istio-ambient" and server not in state.waypoints:
-            return None
-        if s.service(server).protocol == "tcp":
-            return None
-        return state.policies[server]
-
-    def tries(self, client: str, server: str) -> int:
-        """Mesh tries per logical call (1 without retries)."""
-        policy = self.policy(client, server)
-        if policy is None:
-            return 1
-        if self.scenario.mesh.profile == "linkerd" and server not in self.explicit:
-            return 1  # Linkerd retries only routes a policy marks retryable
-        return tries_tokens(policy)
-
-    def backoffs(self, policy: Policy, retries: int) -> float:
-        """The longest the back-offs before ``retries`` retries can take (SPEC §10.5)."""
-        if policy.retries is None:
-            return 0.0
-        b = policy.retries.backoff
-        mode = b.mode or self.scenario.simulation.backoff_mode
-        if mode == "envoy-doc":
-            return sum(min((2**n - 1) * b.base, b.max) for n in range(1, retries + 1))
-        return sum(min(2 ** (n - 1) * b.base, b.max) for n in range(1, retries + 1))
-
-    def chain(self, client: str, server: str) -> float | None:
-        """Worst case of the mesh layer: tries × perTryTimeout + back-offs, cut by the timeout."""
-        policy = self.policy(client, server)
-        if policy is None:
-            return None
-        tries = self.tries(client, server)
-        per_try = policy.retries.per_try_timeout if policy.retries else None
-        worst = None if per_try is None else tries * per_try + self.backoffs(policy, tries - 1)
-        if policy.timeout is not None:
-            worst = policy.timeout if worst is None else min(worst, policy.timeout)
-        return worst
-
-
-def _hosts_with_retries(scenario: Scenario, index: int) -> set[str]:
-    """Hosts whose retries some policy in force after phase ``index`` sets explicitly."""
-    layers = list(scenario.mesh.policies)
-    for phase in scenario.rollout.phases[:index]:
-        layers.extend(phase.policies)
-    return {layer.host for layer in layers if "retries" in layer.model_fields_set}
 
 
 def lint(scenario: Scenario) -> list[Finding]:
@@ -139,8 +61,8 @@ def lint(scenario: Scenario) -> list[Finding]:
     >>> [(f.code, f.loc) for f in lint(s)]
     [('strict-before-callers', ('rollout', 'phases', 0, 'mtls', 0, 'mode'))]
     """
-    hops = _hops(scenario)
-    phases = [_Phase(scenario, state) for state in phase_states(scenario)]
+    hops = call_hops(scenario)
+    phases = [PhaseView(scenario, state) for state in phase_states(scenario)]
     findings: list[Finding] = []
     for rule in (_amplification, _inversion, _exceeds, _strict, _ejection):
         findings.extend(rule(scenario, phases, hops))
@@ -156,20 +78,11 @@ def lint(scenario: Scenario) -> list[Finding]:
 # --- retry-amplification ---------------------------------------------------------------
 
 
-def _amplification(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+def _amplification(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
     seen: set[tuple] = set()
+    steps = WeightedPaths(scenario, hops)
     for view in phases:
-        worst: tuple[int, list[str], list[tuple[int, Loc]]] | None = None
-        budget = [20_000]  # paths per phase, all entrypoints together: 385 entrypoints of a
-        # 1,238-service graph took minutes with a budget each
-        for entry in scenario.entrypoints:
-            client = "@gateway" if entry.client == "gateway" else "@external"
-            factor = view.tries(client, entry.service)
-            first = [(factor, source_of(scenario, view.state.index, entry.service, _ATTEMPTS))]
-            paths = _paths(view, hops, entry.service, factor, first, budget=budget)
-            for product, path, factors in paths:
-                if worst is None or product > worst[0]:
-                    worst = (product, [f"@{entry.name}", *path], factors)
+        worst = steps.worst(view)
         if worst is None or worst[0] <= AMPLIFICATION_WARNING:
             continue
         product, path, factors = worst
@@ -192,35 +105,10 @@ def _amplification(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[F
         )
 
 
-_ATTEMPTS = ("retries", "attempts")
-
-
-def _paths(view: _Phase, hops, service: str, product: int, factors, path=None, budget=None):
-    """Every simple call path from ``service``: (product of tries, names, factors)."""
-    path = [service] if path is None else path
-    budget = [20_000] if budget is None else budget
-    yield product, list(path), list(factors)
-    for hop in hops[service]:
-        callee = hop.call.to
-        if callee in path or budget[0] <= 0:
-            continue
-        budget[0] -= 1
-        mesh = view.tries(service, callee)
-        app = 1 + hop.call.retries
-        added = []
-        if mesh > 1:
-            added.append((mesh, source_of(view.scenario, view.state.index, callee, _ATTEMPTS)))
-        if app > 1:
-            added.append((app, (*hop.loc, "retries")))
-        yield from _paths(
-            view, hops, callee, product * mesh * app, [*factors, *added], [*path, callee], budget
-        )
-
-
 # --- timeouts --------------------------------------------------------------------------
 
 
-def _call_worst(view: _Phase, hop: _Hop) -> float | None:
+def _call_worst(view: PhaseView, hop: Hop) -> float | None:
     """Worst case of a logical call *through its retries*; None if it does not retry.
 
     Mesh layer: tries × perTryTimeout + back-offs (cut by the route timeout); app layer:
@@ -241,19 +129,40 @@ def _call_worst(view: _Phase, hop: _Hop) -> float | None:
     return (1 + retries) * min(bounds) + retries * hop.call.retry_backoff
 
 
-def _inversion(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+def _inversion(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
+    # A hop can be inverted only under a timeout: its own, or its server's route timeout
+    # (for a meshed caller). Callers with neither are skipped without a look at each call.
+    app_timed = {name for name, out in hops.items() if any(h.call.timeout is not None for h in out)}
     for view in phases:
-        for caller_hops in hops.values():
+        routes = _route_timed(scenario, view)
+        below: dict[str, tuple[float, list[tuple[Hop, float]]]] = {}
+        for caller, caller_hops in hops.items():
+            if caller not in app_timed and not (routes and view.meshed(caller)):
+                continue
             for hop in caller_hops:
                 yield from _same_hop(view, hop)
-                yield from _next_hop(scenario, view, hop, hops)
+                yield from _next_hop(view, hop, hops, below)
 
 
-def _same_hop(view: _Phase, hop: _Hop) -> Iterator[Finding]:
+def _route_timed(scenario: Scenario, view: PhaseView) -> set[str]:
+    """Servers a meshed client calls under a route timeout in this phase."""
+    if view.state.index == 0:
+        return set()
+    timed = set()
+    for service in scenario.services:
+        policy = view.towards(service.name)[0]
+        if policy is not None and policy.timeout is not None:
+            timed.add(service.name)
+    return timed
+
+
+def _same_hop(view: PhaseView, hop: Hop) -> Iterator[Finding]:
     """An app timeout shorter than its own mesh layer's retries."""
     app = hop.call.timeout
+    if app is None:
+        return
     mesh = view.chain(hop.caller, hop.call.to)
-    if app is None or mesh is None or view.tries(hop.caller, hop.call.to) <= 1 or app >= mesh:
+    if mesh is None or view.tries(hop.caller, hop.call.to) <= 1 or app >= mesh:
         return
     yield Finding(
         (*hop.loc, "timeout"),
@@ -265,51 +174,69 @@ def _same_hop(view: _Phase, hop: _Hop) -> Iterator[Finding]:
     )
 
 
-def _next_hop(scenario: Scenario, view: _Phase, hop: _Hop, hops) -> Iterator[Finding]:
-    """A caller's timeout on X shorter than X's own retries towards its callees."""
+def _next_hop(view: PhaseView, hop: Hop, hops, below: dict) -> Iterator[Finding]:
+    """A caller's timeout on X shorter than X's own retries towards its callees.
+
+    ``below`` keeps, per X, the longest worst case of its calls and the calls that
+    have one (the same for every caller of X in a phase).
+    """
     callee = hop.call.to
     limits: list[tuple[float, Loc, str]] = []
     if hop.call.timeout is not None:
         limits.append((hop.call.timeout, (*hop.loc, "timeout"), "application timeout"))
     policy = view.policy(hop.caller, callee)
     if policy is not None and policy.timeout is not None:
-        loc = source_of(scenario, view.state.index, callee, ("timeout",))
-        limits.append((policy.timeout, loc, "route timeout"))
+        limits.append((policy.timeout, view.source(callee, ("timeout",)), "route timeout"))
     if not limits:
         return
     limit, loc, what = min(limits, key=lambda x: x[0])
-    for below in hops[callee]:
-        worst = _call_worst(view, below)
-        if worst is None or limit >= worst:
+    if callee not in below:
+        worsts = [(h, w) for h in hops[callee] if (w := _call_worst(view, h)) is not None]
+        below[callee] = (max((w for _, w in worsts), default=0.0), worsts)
+    longest, worsts = below[callee]
+    if not worsts or limit >= longest:
+        return
+    for after, worst in worsts:
+        if limit >= worst:
             continue
         yield Finding(
             loc,
             "warning",
             "timeout-inversion",
             f"phase {view.state.name}: {hop.caller}'s {what} on {callee} ({_ms(limit)}) is "
-            f"shorter than {callee}'s own retries towards {below.call.to} (up to "
+            f"shorter than {callee}'s own retries towards {after.call.to} (up to "
             f"{_ms(worst)}): {hop.caller} gives up while {callee} still retries",
             f"raise it to more than {_ms(worst)}, or give {callee}'s calls to "
-            f"{below.call.to} fewer tries or a shorter perTryTimeout",
+            f"{after.call.to} fewer tries or a shorter perTryTimeout",
         )
 
 
-def _exceeds(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+def _exceeds(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
+    clients = {(h.caller, h.call.to) for hs in hops.values() for h in hs}
+    clients |= {(client_of(e), e.service) for e in scenario.entrypoints}
+    pairs = sorted(clients)
     for view in phases:
-        clients = {(h.caller, h.call.to) for hs in hops.values() for h in hs}
-        clients |= {
-            ("@gateway" if e.client == "gateway" else "@external", e.service)
-            for e in scenario.entrypoints
-        }
+        # what can exceed its timeout depends on the server alone, given a meshed client
+        timed = {s for s in _route_timed(scenario, view) if _per_try(view.towards(s)) is not None}
+        if not timed:
+            continue
         first: dict[str, str] = {}  # each server's first client (by name) with a policy
-        for c, s in sorted(clients):
-            if s not in first and view.policy(c, s) is not None:
+        for c, s in pairs:
+            if s in timed and s not in first and view.policy(c, s) is not None:
                 first[s] = c
         for server in sorted(first):
-            yield from _exceeds_one(scenario, view, first[server], server)
+            yield from _exceeds_one(view, first[server], server)
 
 
-def _exceeds_one(scenario: Scenario, view: _Phase, client: str, server: str) -> Iterator[Finding]:
+def _per_try(towards: tuple[Policy | None, int, float | None]) -> float | None:
+    """The perTryTimeout of a retrying policy (None: none, or it does not retry)."""
+    policy, tries, _ = towards
+    if policy is None or policy.retries is None or tries <= 1:
+        return None
+    return policy.retries.per_try_timeout
+
+
+def _exceeds_one(view: PhaseView, client: str, server: str) -> Iterator[Finding]:
     policy = view.policy(client, server)
     tries = view.tries(client, server)
     per_try = policy.retries.per_try_timeout if policy and policy.retries else None
@@ -323,7 +250,7 @@ def _exceeds_one(scenario: Scenario, view: _Phase, client: str, server: str) -> 
         default=0,
     )
     yield Finding(
-        source_of(scenario, view.state.index, server, _ATTEMPTS),
+        view.source(server, ATTEMPTS),
         "warning",
         "retry-exceeds-timeout",
         f"phase {view.state.name}: calls to {server}: {tries} tries × {_ms(per_try)} + back-offs "
@@ -336,32 +263,48 @@ def _exceeds_one(scenario: Scenario, view: _Phase, client: str, server: str) -> 
 # --- mTLS and ejection -------------------------------------------------------------------
 
 
-def _strict_rule(scenario: Scenario, index: int, service: str) -> Loc:
-    """The mtls rule (phase, position) that makes ``service`` STRICT after phase ``index``."""
+def _mtls_rules(scenario: Scenario) -> dict[tuple[str, str | None], list[tuple[int, int]]]:
+    """(phase, position) of every mtls rule by (scope, name), in document order."""
+    out: dict[tuple[str, str | None], list[tuple[int, int]]] = {}
+    for k, phase in enumerate(scenario.rollout.phases):
+        for j, rule in enumerate(phase.mtls):
+            out.setdefault((rule.scope, rule.name), []).append((k, j))
+    return out
+
+
+def _strict_rule(scenario: Scenario, rules: dict, index: int, service: str) -> Loc:
+    """The mtls rule (phase, position) that makes ``service`` STRICT after phase ``index``.
+
+    The last rule of phases 1..index for the service, else for its namespace, else
+    for the mesh; ``rules`` is :func:`_mtls_rules`.
+    """
     namespace = scenario.service(service).namespace
-    for scope, name in (("service", service), ("namespace", namespace), ("mesh", None)):
-        for k in range(index - 1, -1, -1):
-            rules = scenario.rollout.phases[k].mtls
-            for j in range(len(rules) - 1, -1, -1):
-                if rules[j].scope == scope and rules[j].name == name:
-                    return ("rollout", "phases", k, "mtls", j, "mode")
+    for key in (("service", service), ("namespace", namespace), ("mesh", None)):
+        found = rules.get(key, ())
+        before = bisect_left(found, (index,))  # the rules of phases [0, index)
+        if before:
+            k, j = found[before - 1]
+            return ("rollout", "phases", k, "mtls", j, "mode")
     return ("rollout", "phases", index - 1, "mtls")
 
 
-def _strict(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
-    callers: dict[str, list[str]] = {s.name: [] for s in scenario.services}
+def _strict(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
+    unique: dict[str, dict[str, None]] = {s.name: {} for s in scenario.services}
     for name, caller_hops in hops.items():
         for hop in caller_hops:
-            if name not in callers[hop.call.to]:
-                callers[hop.call.to].append(name)
+            unique[hop.call.to][name] = None  # each calling service once, first first
+    callers = {name: list(who) for name, who in unique.items()}
     for e in scenario.entrypoints:
         callers[e.service].append("@gateway" if e.client == "gateway" else f"@{e.name}")
+    rules = _mtls_rules(scenario)
     reported: set[tuple[str, Loc]] = set()
     for view in phases[1:]:
         for service in sorted(view.state.strict):
             plain = [c for c in callers[service] if not _meshed(view.state, c)]
-            loc = _strict_rule(scenario, view.state.index, service)
-            if not plain or (service, loc) in reported:
+            if not plain:
+                continue
+            loc = _strict_rule(scenario, rules, view.state.index, service)
+            if (service, loc) in reported:
                 continue
             reported.add((service, loc))
             names = ", ".join(c.replace("@", "clients of entrypoint ") for c in plain)
@@ -381,26 +324,19 @@ def _meshed(state: PhaseState, caller: str) -> bool:
     return state.client_meshed(caller)
 
 
-def _ejection(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Finding]:
+def _ejection(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
     done: set[str] = set()
     grouped: dict[Loc, list[str]] = {}
     phase_of: dict[Loc, str] = {}
+    clients = [(h.caller, h.call.to) for hs in hops.values() for h in hs]
+    clients += [(client_of(e), e.service) for e in scenario.entrypoints]
     for view in phases[1:]:
-        clients = [(h.caller, h.call.to) for hs in hops.values() for h in hs]
-        clients += [
-            ("@gateway" if e.client == "gateway" else "@external", e.service)
-            for e in scenario.entrypoints
-        ]
+        bare = {s.name for s in scenario.services if _retried_bare(view, s)}
         for client, server in clients:
-            policy = view.policy(client, server)
-            if server in done or policy is None or policy.outlier_detection is not None:
-                continue
-            if scenario.service(server).replicas < 2 or view.tries(client, server) <= 1:
-                continue
-            if not EJECTION_TOKENS.intersection(policy.retries.retry_on):
+            if server in done or server not in bare or not view.meshed(client):
                 continue
             done.add(server)
-            loc = policy_loc(scenario, view.state.index, server, _ATTEMPTS)
+            loc = policy_loc(scenario, view.state.index, server, ATTEMPTS)
             grouped.setdefault(loc, []).append(server)
             phase_of.setdefault(loc, view.state.name)
     for loc, servers in grouped.items():
@@ -416,16 +352,25 @@ def _ejection(scenario: Scenario, phases: list[_Phase], hops) -> Iterator[Findin
         )
 
 
+def _retried_bare(view: PhaseView, service: Service) -> bool:
+    """Whether a meshed client retries ``service``'s replicas on 5xx without ejection."""
+    policy, tries, _ = view.towards(service.name)
+    if policy is None or policy.outlier_detection is not None:
+        return False
+    if service.replicas < 2 or tries <= 1:
+        return False
+    return bool(EJECTION_TOKENS.intersection(policy.retries.retry_on))
+
+
 # --- overload ----------------------------------------------------------------------------
 
 
 def _overload(scenario: Scenario) -> Iterator[Finding]:
-    figures = capacity(scenario).services
+    figures = offered_load(scenario)
     for i, service in enumerate(scenario.services):
-        rho = figures[service.name].utilization
+        load, rho = figures[service.name]
         if rho < 1.0:
             continue
-        load = figures[service.name].rps
         work = load * service.service_time.mean
         need = math.ceil(work / service.concurrency / 0.6)
         yield Finding(

@@ -8,6 +8,7 @@ walks the same layers backwards.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from pydantic.alias_generators import to_camel
@@ -47,6 +48,7 @@ def _sets(doc: Document, path: tuple[str, ...]) -> bool:
     return True
 
 
+@functools.cache  # a handful of paths, asked for thousands of times by lint
 def _wire(path: tuple[str, ...]) -> Loc:
     return tuple(to_camel(p) for p in path)
 

@@ -169,3 +169,23 @@ def test_rollout_constraints_and_score_weights():
     assert "at least 0" in errors(doc(rollout={"scoreWeights": {"endErrors": -1}}))
     assert "pilotMaxExposure" in errors(doc(rollout={"constraints": {"pilotMaxExposure": 2}}))
     assert "maxServicesPerPhase" in errors(doc(rollout={"constraints": {"maxServicesPerPhase": 0}}))
+
+
+def test_service_lookup_never_returns_a_stale_service():
+    import copy
+    import pickle
+
+    s = Scenario.model_validate(doc())
+    assert s.service("b") is s.services[1]  # builds the name index
+    replaced = s.services[1].model_copy(update={"replicas": 5})
+    copied = s.model_copy(update={"services": [s.services[0], replaced]})
+    assert copied.service("b").replicas == 5 and s.service("b").replicas == 1
+    assert s.model_copy(update={"faults": []}).service("b") is s.services[1]
+    for twin in (copy.deepcopy(s), pickle.loads(pickle.dumps(s))):
+        assert twin.service("b") is twin.services[1]
+    with pytest.raises(KeyError):
+        s.service("c")
+    # the index is not part of the document: equal with or without it, same dump
+    fresh = Scenario.model_validate(doc())
+    assert s == fresh and fresh == s
+    assert s.model_dump() == fresh.model_dump() and repr(s) == repr(fresh)
