@@ -118,7 +118,10 @@ class ProblemsList(QListWidget):
                 findings = lint(scenario)
             except Exception as err:  # noqa: BLE001 - shown in the list, never lost
                 findings = err
-            self._linted.emit(generation, scenario, findings)
+            try:
+                self._linted.emit(generation, scenario, findings)
+            except RuntimeError:
+                pass  # the list was closed (the app quit) while lint ran: nobody to tell
 
         thread = threading.Thread(target=work, name="lint", daemon=True)
         thread.start()

@@ -29,6 +29,7 @@ MAX_NODES = 200_000
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
 }
+_STR = "tag:yaml.org,2002:str"
 Loc = tuple[str | int, ...]
 
 
@@ -91,12 +92,28 @@ def format_path(loc: Loc) -> str:
 # --- reading ---------------------------------------------------------------------------
 
 
+class _Positions(dict):
+    """Field path -> YAML mark, read as a 1-based (line, column).
+
+    The marks are kept as the parser made them and converted when asked for: a
+    2,000-service file has 60,000 values and an error message needs a few.
+    """
+
+    def get(self, loc, default=None):
+        mark = super().get(loc)
+        return default if mark is None else (mark.line + 1, mark.column + 1)
+
+    def __getitem__(self, loc):
+        mark = super().__getitem__(loc)
+        return mark.line + 1, mark.column + 1
+
+
 class _Marks:
     """Positions (1-based line, column) of values and keys, by field path."""
 
     def __init__(self) -> None:
-        self.values: dict[Loc, tuple[int, int]] = {}
-        self.keys: dict[Loc, tuple[int, int]] = {}
+        self.values: dict[Loc, tuple[int, int]] = _Positions()
+        self.keys: dict[Loc, tuple[int, int]] = _Positions()
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -161,7 +178,9 @@ class _Builder:
             raise self.fail(
                 node, loc, f"document expands to more than {MAX_NODES} values (too many aliases?)"
             )
-        self.marks.values.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+        self.marks.values.setdefault(loc, node.start_mark)
+        if node.tag == _STR:
+            return node.value  # most scalars: nothing to construct
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
@@ -187,8 +206,7 @@ class _Builder:
             key = self.build(key_node, (*loc, "<key>"))
             if key in out:
                 raise self.fail(key_node, (*loc, key), f"duplicate key {key!r}")
-            mark = key_node.start_mark
-            self.marks.keys[(*loc, key)] = (mark.line + 1, mark.column + 1)
+            self.marks.keys[(*loc, key)] = key_node.start_mark
             out[key] = self.build(value_node, (*loc, key))
         return out
 
