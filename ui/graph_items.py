@@ -103,7 +103,6 @@ class NodeItem(QGraphicsItem):
         self.width = self.natural_width()
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges)
-        self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(1)
 
@@ -445,7 +444,6 @@ class EdgeItem(QGraphicsPathItem):
         source.edges.append(self)
         target.edges.append(self)
         self.setZValue(0)
-        self.setAcceptHoverEvents(True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.set_style(EdgeStyle())
         self.update_path()

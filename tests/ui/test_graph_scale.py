@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtCore import QEvent, QRectF
+from PySide6.QtGui import QColor, QHelpEvent, QImage, QPainter
+from PySide6.QtWidgets import QApplication
 
 from meshsim.rollout.capacity import capacity
 from models import Scenario
@@ -219,9 +220,16 @@ def test_a_large_graph_paints_its_arrows_in_one_layer_that_follows_every_change(
     assert _arrow_pixels(view, edge) == 0
     edge.setOpacity(1.0)
     assert _arrow_pixels(view, edge) > 0
-    # still an item under the pointer: a click selects the call, which then paints itself
+    # still an item under the pointer: its tooltip is written when asked for, and a
+    # click selects the call, which then paints itself
     middle = edge.path().pointAtPercent(0.5)
     assert edge in view.scene().items(middle)
+    at = view.mapFromScene(middle)
+    assert view.itemAt(at) is edge and edge.toolTip() == ""
+    QApplication.sendEvent(
+        view.viewport(), QHelpEvent(QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at))
+    )
+    assert edge.toolTip() == "svc-0 → svc-1: plaintext"
     with qtbot.waitSignal(view.call_clicked) as clicked:
         edge.setSelected(True)
     assert clicked.args == ["svc-0", "svc-1"]
