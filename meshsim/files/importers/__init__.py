@@ -113,6 +113,7 @@ def import_graph(
         raise GraphImportError("the input holds no service", file=str(paths[0]))
     if window_s is not None:
         graph.window_s = window_s
+        graph.window_given = True
     files = ", ".join(p.name for p in paths)
     document = graph.document(
         name=dns_label(paths[0].stem, "imported"),

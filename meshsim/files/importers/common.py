@@ -97,6 +97,9 @@ class Graph:
         self.entrypoints: dict[Hashable, Entry] = {}
         self.extras: dict[str, Any] = {}
         self.window_s: float | None = None
+        # the user stated the window (--window): counts / window is the rate, however
+        # few; a window the traces span by themselves is no window for a handful of them
+        self.window_given = False
         self.counts_are_rates = False
         self.requests: dict[Hashable, float] = {}
         self._warnings: list[tuple[str | None, str]] = []
@@ -234,15 +237,21 @@ class Graph:
     def _entrypoint_dicts(
         self, entries: dict[Hashable, Entry], rate_rps: float | None
     ) -> list[dict[str, Any]]:
-        from meshsim.files.importers.realistic import observed_rate
+        from meshsim.files.importers.realistic import observed_rate, relative_rates
 
         out = []
         overridden = False
+        rates: dict[Hashable, float | None] = {}
         for key, entry in entries.items():
             rate = entry.rate_rps
             overridden = overridden or (rate is not None and rate_rps is not None)
             if rate is None and rate_rps is None:
                 rate = observed_rate(self, key, self.requests.get(key))
+            rates[key] = rate
+        if rate_rps is None:
+            rates.update(relative_rates(self, [k for k, r in rates.items() if r is None]))
+        for key, entry in entries.items():
+            rate = rates[key]
             if rate is None:
                 rate = rate_rps if rate_rps is not None else DEFAULT_RATE_RPS
             name = self.name_of(key)

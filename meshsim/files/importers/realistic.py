@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 
-from meshsim.files.importers.common import Graph, ServiceNode
-from meshsim.files.importers.values import format_duration_ms, round_sig
+from meshsim.files.importers.common import DEFAULT_RATE_RPS, Graph, ServiceNode
+from meshsim.files.importers.values import format_duration_ms, format_rate, round_sig
 
 __all__ = [
     "FAN_OUT_MIN",
@@ -220,23 +220,54 @@ def _quantile(ordered: list[float], q: float) -> float:
 def observed_rate(graph: Graph, key: Hashable, requests: float | None) -> float | None:
     """Entry rate of ``key`` from the observed traffic, or None (then ``--rate``).
 
-    Needs a known window (traces' own span, or ``--window``) and at least
-    :data:`MIN_SAMPLES` requests into the entry service.
+    Needs a known window: the user's ``--window`` (then counts / window, however
+    few), or the traces' own span with at least :data:`MIN_SAMPLES` requests into the
+    entry service (a handful of traces picked by hand span no real window).
     """
     window = graph.window_s
     if not window or window <= 0 or not requests or graph.counts_are_rates:
         return None
     name = graph.name_of(key)
-    if requests < MIN_SAMPLES:
+    rate = requests / window
+    if requests < MIN_SAMPLES and not graph.window_given:
         graph.warn(
             f"entrypoint {name}: only {requests:g} requests observed (< {MIN_SAMPLES}); "
             "its rate is --rate (default 100/s), not the observed one"
         )
         return None
-    rate = requests / window
+    few = f", from only {requests:g} requests" if requests < MIN_SAMPLES else ""
     graph.warn(
         f"entrypoint {name}: rate {round_sig(rate)}/s = {requests:g} requests observed "
-        f"/ {round_sig(window)} s (--rate overrides)",
+        f"/ {round_sig(window)} s{few} (--rate overrides)",
         group="observed rate",
     )
     return rate
+
+
+def relative_rates(graph: Graph, keys: Sequence[Hashable]) -> dict[Hashable, float]:
+    """Entry rates that keep the observed traffic mix when the window is unknown.
+
+    Call counts without a window still say how busy each entrypoint is relative to
+    the others; the same default rate for all would give an entrypoint observed once
+    as much traffic as the busiest (and, times its calls per request, thousands of
+    times the observed load). The busiest gets the default rate, the others their
+    share of it. Only for two or more entrypoints with counts; else nothing (the
+    default applies).
+    """
+    if graph.counts_are_rates:
+        return {}
+    counted = {k: graph.requests.get(k) or 0.0 for k in keys}
+    counted = {k: n for k, n in counted.items() if n > 0}
+    if len(counted) < 2:
+        return {}
+    busiest = max(counted, key=lambda k: counted[k])
+    peak = counted[busiest]
+    rates = {k: DEFAULT_RATE_RPS * n / peak for k, n in counted.items()}
+    low = min(rates.values())
+    graph.warn(
+        f"the input's counts cover an unknown time (--window D gives it): the "
+        f"{len(rates)} entrypoints with counts keep the observed mix, the busiest "
+        f"({graph.name_of(busiest)}, {peak:g} requests) at {format_rate(DEFAULT_RATE_RPS)}, "
+        f"the others down to {format_rate(low)} (--rate R sets every one to R)"
+    )
+    return rates

@@ -298,3 +298,54 @@ def test_a_train_ticket_like_graph_runs_as_imported(tmp_path):
     assert entry.requests > 300
     assert entry.success_rate >= 0.99
     assert max(s.utilization for s in phase.services.values()) < 1
+
+
+def test_a_given_window_takes_the_observed_rate_however_few_requests(tmp_path):
+    # a batch entrypoint seen 5 times in the hour runs 5 / 3600 per second, not --rate's
+    # 100/s (which, times its 1,000 calls per request, was 20,000x the observed load)
+    links = [
+        {"parent": "web", "child": "api", "callCount": 7200},
+        {"parent": "batch", "child": "api", "callCount": 5},
+    ]
+    path = tmp_path / "deps.json"
+    path.write_text(json.dumps(links))
+    result = import_graph("jaeger-deps", [path], window_s=3600)
+    rates = {e["name"]: e["rate"] for e in result.document["entrypoints"]}
+    assert rates == {"web": "2/s", "batch": "0.001389/s"}
+    assert (
+        "entrypoint batch: rate 0.001389/s = 5 requests observed / 3600 s, from only 5 "
+        "requests (--rate overrides)" in result.warnings
+    )
+
+
+def test_counts_without_a_window_keep_the_observed_mix_of_entrypoints(tmp_path):
+    links = [
+        {"parent": "web", "child": "api", "callCount": 4000},
+        {"parent": "admin", "child": "api", "callCount": 10},
+        {"parent": "cron", "child": "db", "callCount": 1},
+        {"parent": "api", "child": "db", "callCount": 8020},
+    ]
+    path = tmp_path / "deps.json"
+    path.write_text(json.dumps(links))
+    result = import_graph("jaeger-deps", [path])
+    rates = {e["name"]: e["rate"] for e in result.document["entrypoints"]}
+    # the busiest at the default 100/s, the others at their share of its 4,000 requests
+    assert rates == {"web": "100/s", "admin": "0.25/s", "cron": "0.025/s"}
+    assert (
+        "the input's counts cover an unknown time (--window D gives it): the 3 entrypoints "
+        "with counts keep the observed mix, the busiest (web, 4000 requests) at 100/s, the "
+        "others down to 0.025/s (--rate R sets every one to R)" in result.warnings
+    )
+    # api: 8020 calls to db / 4010 requests = 2 per request
+    assert calls_of(result.document, "api") == {"db": {"to": "db", "count": 2}}
+    # --rate is the user's word for every entrypoint
+    result = import_graph("jaeger-deps", [path], rate_rps=50)
+    assert {e["rate"] for e in result.document["entrypoints"]} == {"50/s"}
+
+
+def test_a_single_counted_entrypoint_keeps_the_default_rate(tmp_path):
+    path = tmp_path / "deps.json"
+    path.write_text(json.dumps([{"parent": "web", "child": "api", "callCount": 7}]))
+    result = import_graph("jaeger-deps", [path])
+    assert result.document["entrypoints"][0]["rate"] == "100/s"
+    assert not any("unknown time" in w for w in result.warnings)
