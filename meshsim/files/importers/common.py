@@ -59,6 +59,7 @@ class ServiceNode:
     error_samples: float | None = None
     hints: list[str] = field(default_factory=list)
     script: list[Item] = field(default_factory=list)
+    concurrency_model: str | None = None
 
 
 @dataclass
@@ -225,6 +226,7 @@ class Graph:
         realistic.fit_service_times(self)
         entries = calls.choose_entrypoints(self)
         calls.break_certain_cycles(self, list(entries))
+        realistic.async_cycles(self)
         return {
             "apiVersion": "meshsim/v1",
             "kind": "Scenario",
@@ -272,6 +274,8 @@ def _service_dict(graph: Graph, node: ServiceNode) -> dict[str, Any]:
         out["replicas"] = node.replicas
     if node.protocol is not None:
         out["protocol"] = node.protocol
+    if node.concurrency_model is not None:
+        out["concurrencyModel"] = node.concurrency_model
     if node.external:
         out["external"] = True
     service_time = _service_time(node)

@@ -8,6 +8,7 @@
   on fewer than :data:`MIN_SAMPLES` requests get a warning, an error rate of 1.0
   from so few is not set, and own times are fitted only from enough spans.
 * Entry rates come from the observed traffic when the counts cover a known window.
+* Services that call each other in a cycle run ``async`` (see :func:`async_cycles`).
 
 Every rule warns with what it inferred.
 """
@@ -19,11 +20,15 @@ import re
 from collections.abc import Hashable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 
+import networkx as nx
+
+from meshsim.files.importers.calls import iter_calls
 from meshsim.files.importers.common import DEFAULT_RATE_RPS, Graph, ServiceNode
 from meshsim.files.importers.values import format_duration_ms, format_rate, round_sig
 
 __all__ = [
     "FAN_OUT_MIN",
+    "async_cycles",
     "MIN_SAMPLES",
     "choice_gateways",
     "drop_load_generators",
@@ -271,3 +276,38 @@ def relative_rates(graph: Graph, keys: Sequence[Hashable]) -> dict[Hashable, flo
         f"the others down to {format_rate(low)} (--rate R sets every one to R)"
     )
     return rates
+
+
+def async_cycles(graph: Graph) -> None:
+    """Write ``concurrencyModel: async`` for every service that can call itself again.
+
+    Under ``threads`` a request holds its worker until it ends (SPEC §10.3). On a
+    cycle A → B → A the request in A waits for B, which waits for a worker of A; once
+    every worker of A is held so, nothing frees one (an imported scenario has no
+    timeouts) and the cycle deadlocks for the rest of the run. The production systems
+    the graphs come from do not: their pools are large or their calls asynchronous.
+    So the members of each strongly connected group of calls (and a service that
+    calls itself) hold a worker only for their own work, with one warning per group.
+    """
+    edges = [
+        (key, call.to) for key, node in graph.services.items() for call in iter_calls(node.script)
+    ]
+    calls = nx.DiGraph(edges)
+    order = {key: i for i, key in enumerate(graph.services)}
+    groups = [
+        sorted(group, key=order.__getitem__)
+        for group in nx.strongly_connected_components(calls)
+        if len(group) > 1 or calls.has_edge(next(iter(group)), next(iter(group)))
+    ]
+    for members in sorted(groups, key=lambda g: order[g[0]]):
+        for key in members:
+            graph.services[key].concurrency_model = "async"
+        names = ", ".join(graph.name_of(k) for k in members[:5])
+        more = f" and {len(members) - 5} more" if len(members) > 5 else ""
+        what = f"{names}{more} call each other" if len(members) > 1 else f"{names} calls itself"
+        graph.warn(
+            f"{what} in a cycle: written with concurrencyModel async (a worker held "
+            "across calls that come back to its own service deadlocks the cycle once every "
+            "worker waits so; nothing imported times out)",
+            group="async cycle",
+        )

@@ -3,7 +3,7 @@
 Call depth: the simulator fails a request whose calls nest ``simulation.maxDepth``
 deep (default 32). Real graphs can be deeper, and cycles closed with a
 probability nest as deep as chance takes them; where more than
-:data:`DEPTH_TOLERANCE` of entry requests would fail that way, ``maxDepth`` is
+:data:`DEPTH_TOLERANCE` of any one entrypoint's requests would fail that way, ``maxDepth`` is
 raised to the depth they fit in (see :func:`~meshsim.rollout.capacity.chains_of`).
 
 Replicas:
@@ -43,20 +43,22 @@ def deepen(document: dict[str, Any], graph: Graph) -> None:
     except ValidationError:
         return
     depth = scenario.simulation.max_depth
-    (share,) = chains_of(scenario, [depth])
+    # per entrypoint: a rare entrypoint whose requests all nest deep must run too
+    (share,) = chains_of(scenario, [depth], worst=True)
     if share <= DEPTH_TOLERANCE:
         return
-    needed = depth_needed(scenario, DEPTH_TOLERANCE)
+    needed = depth_needed(scenario, DEPTH_TOLERANCE, worst=True)
     if needed is None:
         graph.warn(
-            f"{share:.1%} of requests nest calls {depth} deep, and raising maxDepth does "
-            "not help: a cycle of calls does not die out; lower a probability on it"
+            f"{share:.1%} of an entrypoint's requests nest calls {depth} deep, and raising "
+            "maxDepth does not help: a cycle of calls does not die out; lower a probability "
+            "on it"
         )
         return
     document.setdefault("simulation", {})["maxDepth"] = needed
     graph.warn(
-        f"{share:.1%} of requests would nest calls {depth} deep (the default limit): "
-        f"simulation.maxDepth set to {needed}"
+        f"{share:.1%} of an entrypoint's requests would nest calls {depth} deep (the "
+        f"default limit): simulation.maxDepth set to {needed}"
     )
 
 

@@ -349,3 +349,39 @@ def test_a_single_counted_entrypoint_keeps_the_default_rate(tmp_path):
     result = import_graph("jaeger-deps", [path])
     assert result.document["entrypoints"][0]["rate"] == "100/s"
     assert not any("unknown time" in w for w in result.warnings)
+
+
+def test_services_on_call_cycles_run_async(tmp_path):
+    # under threads a worker of a waits for b, which waits for a worker of a: deadlock
+    path = tmp_path / "g.csv"
+    path.write_text("caller,callee\nweb,a\na,b\nb,a\na,d\nc,c\nweb,c\n")
+    result = import_graph("csv", [path])
+    models = {s["name"]: s.get("concurrencyModel") for s in result.document["services"]}
+    assert models == {"web": None, "a": "async", "b": "async", "d": None, "c": "async"}
+    tail = (
+        " in a cycle: written with concurrencyModel async (a worker held across calls that "
+        "come back to its own service deadlocks the cycle once every worker waits so; "
+        "nothing imported times out)"
+    )
+    assert [w for w in result.warnings if w.endswith(tail)] == [
+        "a, b call each other" + tail,
+        "c calls itself" + tail,
+    ]
+    Scenario.model_validate(result.document)
+
+
+def test_max_depth_fits_a_rare_entrypoints_deep_requests(tmp_path):
+    # rare's requests all nest 40 calls deep; mixed by rate with web's they are 0.01%
+    # of all requests, yet every one of them would fail at the default maxDepth of 32
+    chain = " -> ".join(f"s{i}" for i in range(1, 41))
+    path = tmp_path / "g.dot"
+    path.write_text(
+        'digraph { web [entrypoint=true, rate="1000/s"]; rare [entrypoint=true, '
+        f'rate="0.1/s"]; web -> leaf; rare -> {chain}; }}'
+    )
+    result = import_graph("dot", [path])
+    assert result.document["simulation"] == {"maxDepth": 41}
+    assert (
+        "100.0% of an entrypoint's requests would nest calls 32 deep (the default limit): "
+        "simulation.maxDepth set to 41" in result.warnings
+    )
