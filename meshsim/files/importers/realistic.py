@@ -66,6 +66,8 @@ def is_load_tool(node: ServiceNode) -> bool:
     True
     >>> is_load_tool(ServiceNode("x", "x", hints=["grafana/k6:0.49"]))
     True
+    >>> is_load_tool(ServiceNode("load-generator", "load-generator"))
+    True
     >>> is_load_tool(ServiceNode("uploader", "uploader"))
     False
     """
@@ -86,11 +88,21 @@ def is_gateway_like(node: ServiceNode) -> bool:
 
 
 def _mentions(node: ServiceNode, parts: Iterable[str], tokens: AbstractSet[str]) -> bool:
-    """Whether a name, image or label contains one of ``parts`` or is split into ``tokens``."""
-    return any(
-        any(part in text for part in parts) or bool(tokens & set(_SPLIT.split(text)))
-        for text in _words(node)
-    )
+    """Whether a name, image or label contains one of ``parts`` or is split into ``tokens``.
+
+    Separators do not hide a word: ``load-generator`` (the OpenTelemetry demo's)
+    contains ``loadgenerator``, ``load-test`` (Sock Shop's) and ``front-end`` are the
+    words ``loadtest`` and ``frontend``.
+    """
+    for text in _words(node):
+        words = [w for w in _SPLIT.split(text) if w]
+        squeezed = "".join(words)
+        if any(part in text or part in squeezed for part in parts):
+            return True
+        pairs = {a + b for a, b in zip(words, words[1:], strict=False)}
+        if tokens & (set(words) | pairs):
+            return True
+    return False
 
 
 def drop_load_generators(graph: Graph) -> None:

@@ -385,3 +385,22 @@ def test_max_depth_fits_a_rare_entrypoints_deep_requests(tmp_path):
         "100.0% of an entrypoint's requests would nest calls 32 deep (the default limit): "
         "simulation.maxDepth set to 41" in result.warnings
     )
+
+
+@pytest.mark.parametrize("tool", ["load-generator", "load-test", "Load_Generator"])
+def test_a_load_tool_named_with_separators_is_left_out(tmp_path, tool):
+    # the OpenTelemetry demo's load-generator, Sock Shop's load-test
+    path = tmp_path / "g.csv"
+    path.write_text(f"caller,callee\n{tool},frontend-proxy\nfrontend-proxy,cart\n")
+    result = import_graph("csv", [path])
+    assert [s["name"] for s in result.document["services"]] == ["frontend-proxy", "cart"]
+    assert result.document["entrypoints"][0]["service"] == "frontend-proxy"
+
+
+def test_front_end_with_a_hyphen_is_gateway_like():
+    from meshsim.files.importers.common import ServiceNode
+    from meshsim.files.importers.realistic import is_gateway_like, is_load_tool
+
+    assert is_gateway_like(ServiceNode("front-end", "front-end"))  # Sock Shop's
+    assert not is_gateway_like(ServiceNode("frontier-end", "frontier-end"))
+    assert not is_load_tool(ServiceNode("download-test-data", "download-test-data"))
