@@ -172,23 +172,30 @@ def _hold_times(scenario: Scenario) -> np.ndarray:
     index = {s.name: i for i, s in enumerate(scenario.services)}
     own = np.array([s.service_time.mean for s in scenario.services], dtype=float)
     hop = 2 * scenario.simulation.network_latency.mean
-    scripts = [
-        [
-            [(index[c.to], c.probability * c.count) for c in item.parallel]
-            if isinstance(item, ParallelGroup)
-            else [(index[item.to], item.probability * item.count)]
-            for item in s.calls
-        ]
-        for s in scenario.services
-    ]
+    # one row per call: its service, its item (a call or a parallel group), callee, weight
+    item_src: list[int] = []
+    dst: list[int] = []
+    weight: list[float] = []
+    item_of: list[int] = []
+    for i, s in enumerate(scenario.services):
+        for item in s.calls:
+            members = item.parallel if isinstance(item, ParallelGroup) else [item]
+            for c in members:
+                item_of.append(len(item_src))
+                dst.append(index[c.to])
+                weight.append(c.probability * c.count)
+            item_src.append(i)
+    n = len(own)
+    items = np.array(item_of, dtype=np.intp)
+    callees = np.array(dst, dtype=np.intp)
+    w = np.array(weight, dtype=float)
+    sources = np.array(item_src, dtype=np.intp)
     times = own.copy()
+    # vectorised: a 1,238-service graph at maxDepth 200 took 8 s in a Python loop
     for _ in range(scenario.simulation.max_depth - 1):
-        new = own + np.array(
-            [
-                sum(max(w * (times[j] + hop) for j, w in item) for item in script)
-                for script in scripts
-            ]
-        )
+        item_time = np.zeros(len(sources))
+        np.maximum.at(item_time, items, w * (times[callees] + hop))
+        new = own + np.bincount(sources, weights=item_time, minlength=n)
         if np.allclose(new, times, rtol=0, atol=1e-12):
             return new
         times = new
