@@ -24,7 +24,12 @@ from meshsim.errors import GraphImportError
 from meshsim.files.importers import csv_, generic, isotope, jaeger, k8s, kiali, otel, zipkin
 from meshsim.files.importers.common import Graph
 from meshsim.files.importers.detect import detect_format
-from meshsim.files.importers.sizing import DEFAULT_TARGET_UTILIZATION, deepen, size_replicas
+from meshsim.files.importers.sizing import (
+    DEFAULT_TARGET_UTILIZATION,
+    deepen,
+    limit_default_load,
+    size_replicas,
+)
 from meshsim.files.importers.values import dns_label
 
 __all__ = ["FORMATS", "IMPORTERS", "ImportResult", "detect_format", "import_graph"]
@@ -120,6 +125,7 @@ def import_graph(
         description=f"Imported from {fmt}: {files}",
         rate_rps=rate_rps,
     )
+    limit_default_load(document, graph)
     deepen(document, graph)
     size_replicas(document, graph, target_utilization)
     return ImportResult(document, graph.warnings)

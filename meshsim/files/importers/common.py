@@ -101,6 +101,8 @@ class Graph:
         # the user stated the window (--window): counts / window is the rate, however
         # few; a window the traces span by themselves is no window for a handful of them
         self.window_given = False
+        # names of the entrypoints whose rate is the default (or the default's share)
+        self.default_rated: set[str] = set()
         self.counts_are_rates = False
         self.requests: dict[Hashable, float] = {}
         self._warnings: list[tuple[str | None, str]] = []
@@ -250,13 +252,17 @@ class Graph:
             if rate is None and rate_rps is None:
                 rate = observed_rate(self, key, self.requests.get(key))
             rates[key] = rate
+        # the rates the input gives or observes; the rest default (or share the default)
+        derived = {k for k, r in rates.items() if r is not None}
         if rate_rps is None:
             rates.update(relative_rates(self, [k for k, r in rates.items() if r is None]))
         for key, entry in entries.items():
             rate = rates[key]
+            name = self.name_of(key)
+            if rate_rps is None and key not in derived:
+                self.default_rated.add(name)
             if rate is None:
                 rate = rate_rps if rate_rps is not None else DEFAULT_RATE_RPS
-            name = self.name_of(key)
             item: dict[str, Any] = {"name": name, "service": name, "rate": format_rate(rate)}
             if entry.client is not None:
                 item["client"] = entry.client

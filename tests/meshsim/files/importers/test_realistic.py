@@ -404,3 +404,34 @@ def test_front_end_with_a_hyphen_is_gateway_like():
     assert is_gateway_like(ServiceNode("front-end", "front-end"))  # Sock Shop's
     assert not is_gateway_like(ServiceNode("frontier-end", "frontier-end"))
     assert not is_load_tool(ServiceNode("download-test-data", "download-test-data"))
+
+
+def _fan_out_csv(tmp_path: Path) -> Path:
+    # web -> a -> 7 b's -> 7 c's each -> 7 d's each, all certain: 1 + 1 + 7 + 49 + 343
+    # = 401 service visits per request (7 callees: below the gateway rule's 8)
+    rows = ["caller,callee", "web,a"]
+    rows += [f"a,b{i}" for i in range(7)]
+    rows += [f"b{i},c{i}{j}" for i in range(7) for j in range(7)]
+    rows += [f"c{i}{j},d{i}{j}{k}" for i in range(7) for j in range(7) for k in range(7)]
+    path = tmp_path / "fan.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_default_rates_are_scaled_to_the_load_budget(tmp_path):
+    result = import_graph("csv", [_fan_out_csv(tmp_path)])
+    # 401 visits x 100/s = 40,100 visits/s > 20,000: 100/s x 20,000 / 40,100 = 49.88/s
+    assert result.document["entrypoints"] == [{"name": "web", "service": "web", "rate": "49.88/s"}]
+    assert (
+        "at the default rates the 1 entrypoint(s) would offer 40,100 service visits per "
+        "second (401 per request), a run of hours: entry rates scaled by 0.4988 to 20,000 "
+        "visits per second (the busiest now 49.88/s); --rate R or --window D sets them"
+    ) in result.warnings
+    figures = capacity(Scenario.model_validate(result.document))
+    assert sum(f.rps for f in figures.services.values()) == pytest.approx(401 * 49.88)
+
+
+def test_a_rate_the_user_gives_is_never_scaled(tmp_path):
+    result = import_graph("csv", [_fan_out_csv(tmp_path)], rate_rps=100)
+    assert result.document["entrypoints"][0]["rate"] == "100/s"
+    assert not any("visits per second" in w for w in result.warnings)
