@@ -228,6 +228,7 @@ class Graph:
         realistic.fit_service_times(self)
         entries = calls.choose_entrypoints(self)
         calls.break_certain_cycles(self, list(entries))
+        realistic.thin_uncounted_calls(self, list(entries))
         realistic.async_cycles(self)
         return {
             "apiVersion": "meshsim/v1",

@@ -21,6 +21,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 
 import networkx as nx
+import numpy as np
 
 from meshsim.files.importers.calls import iter_calls
 from meshsim.files.importers.common import DEFAULT_RATE_RPS, Graph, ServiceNode
@@ -28,6 +29,8 @@ from meshsim.files.importers.values import format_duration_ms, format_rate, roun
 
 __all__ = [
     "FAN_OUT_MIN",
+    "MAX_VISITS_PER_REQUEST",
+    "thin_uncounted_calls",
     "async_cycles",
     "MIN_SAMPLES",
     "choice_gateways",
@@ -44,6 +47,12 @@ MIN_SAMPLES = 20
 
 FAN_OUT_MIN = 8
 """A gateway calling at least this many services without counts routes to one of them."""
+
+MAX_VISITS_PER_REQUEST = 1000.0
+"""Service visits one entry request may make when the calls are guessed (no counts)."""
+
+_VISIT_DEPTH = 256  # the deepest maxDepth the import sets (sizing.depth_needed's cap)
+_DEPTH_TOLERANCE = 1e-3  # as sizing.DEPTH_TOLERANCE: requests that may fail for depth
 
 _LOAD_TOOLS = ("loadgenerator", "loadgen", "locust", "fortio", "jmeter", "vegeta", "gatling")
 _LOAD_TOKENS = {"k6", "wrk", "hey", "artillery", "loadtest", "siege", "ghz"}
@@ -323,3 +332,100 @@ def async_cycles(graph: Graph) -> None:
             "worker waits so; nothing imported times out)",
             group="async cycle",
         )
+
+
+def thin_uncounted_calls(graph: Graph, entries: Sequence[Hashable]) -> None:
+    """Make guessed calls rarer where calling every callee would never end.
+
+    An edge without counts becomes a certain call (SPEC §13). In a dense graph that
+    guess multiplies: 300 services each calling 4 others make 10^11 calls per
+    request (every path is taken; cycles are cut only for certain calls), so every
+    request fails at ``maxDepth`` and no depth helps. When the guessed calls would
+    make more than :data:`MAX_VISITS_PER_REQUEST` service visits per entry request
+    (counted to depth 256), or more than 0.1% of an entrypoint's requests would nest
+    calls 256 deep (no ``maxDepth`` the import sets would let them end), every call
+    from an edge without counts or a fixed probability gets its probability times one
+    factor c, the largest that meets both (bisection), with a warning. Counted calls
+    keep theirs.
+    """
+    keys = list(graph.services)
+    index = {key: i for i, key in enumerate(keys)}
+    src, dst, weight, guessed = [], [], [], []
+    for key, node in graph.services.items():
+        for call in iter_calls(node.script):
+            stats = graph.edges.get((key, call.to))
+            src.append(index[key])
+            dst.append(index[call.to])
+            weight.append(call.probability * call.count)
+            guessed.append(
+                stats is None
+                or (stats.calls is None and stats.probability is None and stats.count is None)
+            )
+    if not entries or not any(guessed):
+        return
+    src_a, dst_a = np.array(src, dtype=np.intp), np.array(dst, dtype=np.intp)
+    w, g = np.array(weight), np.array(guessed)
+    start = np.zeros(len(keys))
+    start[[index[k] for k in entries]] = 1.0 / len(entries)
+
+    def visits(factor: float) -> float:
+        edge_w = np.where(g, w * factor, w)
+        level, total = start, 1.0
+        for _ in range(_VISIT_DEPTH):
+            level = np.bincount(dst_a, weights=edge_w * level[src_a], minlength=len(keys))
+            total += level.sum()
+            if total > 1e15 or level.sum() < 1e-12:
+                break
+        return total
+
+    counts = np.array(
+        [c.count for n in graph.services.values() for c in iter_calls(n.script)], dtype=float
+    )
+    probability = w / np.maximum(counts, 1.0)
+    entry_rows = np.array([index[k] for k in entries], dtype=np.intp)
+
+    def deep(factor: float) -> float:
+        """Largest share of an entrypoint's requests nesting calls _VISIT_DEPTH deep."""
+        p = np.where(g, probability * factor, probability)
+        f = np.ones(len(keys))
+        with np.errstate(divide="ignore"):
+            for _ in range(_VISIT_DEPTH):
+                item = p * (1.0 - (1.0 - f[dst_a]) ** counts)
+                miss = np.bincount(src_a, weights=np.log1p(-item), minlength=len(keys))
+                f = 1.0 - np.exp(miss)
+        return float(f[entry_rows].max())
+
+    def fits(factor: float) -> bool:
+        return visits(factor) <= MAX_VISITS_PER_REQUEST and deep(factor) <= _DEPTH_TOLERANCE
+
+    before = visits(1.0)
+    if fits(1.0):
+        return
+    if fits_without_guesses := fits(0.0):
+        low, high = 0.0, 1.0
+        for _ in range(30):
+            mid = (low + high) / 2
+            low, high = (mid, high) if fits(mid) else (low, mid)
+    if not fits_without_guesses or low <= 0:
+        return  # the counted calls alone go too deep: deepen() reports it
+    # rounded down to 3 significant figures: visits and depth grow with the factor
+    unit = 10.0 ** (math.floor(math.log10(low)) - 2)
+    factor = math.floor(low / unit) * unit
+    while factor > unit and not fits(factor):
+        factor -= unit
+    factor = float(f"{factor:.3g}")
+    for key, node in graph.services.items():
+        for call in iter_calls(node.script):
+            stats = graph.edges.get((key, call.to))
+            if stats is None or (
+                stats.calls is None and stats.probability is None and stats.count is None
+            ):
+                call.probability = max(round_sig(call.probability * factor), 1e-4)
+    graph.warn(
+        f"without call counts, a call on every edge on every request would make "
+        f"{before:.3g} service visits per request (paths multiply through the graph): "
+        f"every such call's probability is multiplied by {factor:g}, so a request makes "
+        f"at most {MAX_VISITS_PER_REQUEST:,.0f} and its calls die out within {_VISIT_DEPTH} "
+        "nested calls "
+        "(counts or probabilities on the edges would tell the real ones)"
+    )

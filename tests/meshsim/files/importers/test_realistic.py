@@ -435,3 +435,33 @@ def test_a_rate_the_user_gives_is_never_scaled(tmp_path):
     result = import_graph("csv", [_fan_out_csv(tmp_path)], rate_rps=100)
     assert result.document["entrypoints"][0]["rate"] == "100/s"
     assert not any("visits per second" in w for w in result.warnings)
+
+
+def test_guessed_calls_that_multiply_without_end_are_thinned(tmp_path):
+    # 20 layers of 2 services, each calling both of the next layer: 2^i paths reach
+    # layer i, 1 + 2 + ... + 2^20 = 2,097,151 visits per request if every call is made
+    rows = ["caller,callee", "web,l1a", "web,l1b"]
+    for i in range(1, 20):
+        rows += [f"l{i}{a},l{i + 1}{b}" for a in "ab" for b in "ab"]
+    path = tmp_path / "layers.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result = import_graph("csv", [path], rate_rps=1)
+    (warning,) = [w for w in result.warnings if w.startswith("without call counts")]
+    assert warning.startswith(
+        "without call counts, a call on every edge on every request would make 2.1e+06 "
+        "service visits per request"
+    )
+    factor = float(warning.split("multiplied by ")[1].split(",")[0])
+    probabilities = {c["probability"] for s in result.document["services"]
+                     for c in s.get("calls", [])}  # fmt: skip
+    assert probabilities == {factor}
+
+    # the largest factor (3 significant figures) for at most 1,000 visits per request:
+    # 1 + sum over i of (2c)^i, by the capacity analysis' own count of visits
+    def layered(c: float) -> float:
+        return 1 + sum((2 * c) ** i for i in range(1, 21))
+
+    figures = capacity(Scenario.model_validate(result.document))
+    visits = sum(f.visits for f in figures.services.values())
+    assert visits == pytest.approx(layered(factor)) and visits <= 1000
+    assert 0.1 < factor < 1 and layered(factor + 0.001) > 1000
