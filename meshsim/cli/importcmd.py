@@ -19,11 +19,10 @@ from meshsim.cli.capacity import warn_overload
 from meshsim.errors import GraphImportError
 from meshsim.files.importers import FORMATS, import_graph
 from meshsim.files.importers.sizing import DEFAULT_TARGET_UTILIZATION
-from meshsim.files.importers.values import parse_rate
+from meshsim.files.importers.values import parse_duration_ms, parse_rate
 from meshsim.files.scenario import dump_scenario, write_text_atomically
 from meshsim.planning.strategies import GENERATED, build_phases, generate, split_even
 from models import Scenario, phase_services
-from models.values import parse_duration
 
 DEFAULT_PLAN = "risk-ascending"
 """Strategy of the rollout plan an import starts with (``--plan``)."""
@@ -41,8 +40,10 @@ def _rate(text: str) -> float:
 
 
 def _window(text: str) -> float:
+    # a window is minutes to days long: Go durations (``1h``, ``24h``, ``1h30m``), which the
+    # scenario's duration syntax (no hours) does not cover
     try:
-        seconds = parse_duration(text)
+        seconds = parse_duration_ms(text) / 1000.0
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
     if seconds <= 0:

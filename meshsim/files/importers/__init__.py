@@ -24,7 +24,12 @@ from meshsim.errors import GraphImportError
 from meshsim.files.importers import csv_, generic, isotope, jaeger, k8s, kiali, otel, zipkin
 from meshsim.files.importers.common import Graph
 from meshsim.files.importers.detect import detect_format
-from meshsim.files.importers.sizing import DEFAULT_TARGET_UTILIZATION, deepen, size_replicas
+from meshsim.files.importers.sizing import (
+    DEFAULT_TARGET_UTILIZATION,
+    deepen,
+    limit_default_load,
+    size_replicas,
+)
 from meshsim.files.importers.values import dns_label
 
 __all__ = ["FORMATS", "IMPORTERS", "ImportResult", "detect_format", "import_graph"]
@@ -113,12 +118,14 @@ def import_graph(
         raise GraphImportError("the input holds no service", file=str(paths[0]))
     if window_s is not None:
         graph.window_s = window_s
+        graph.window_given = True
     files = ", ".join(p.name for p in paths)
     document = graph.document(
         name=dns_label(paths[0].stem, "imported"),
         description=f"Imported from {fmt}: {files}",
         rate_rps=rate_rps,
     )
+    limit_default_load(document, graph)
     deepen(document, graph)
     size_replicas(document, graph, target_utilization)
     return ImportResult(document, graph.warnings)

@@ -59,6 +59,7 @@ class ServiceNode:
     error_samples: float | None = None
     hints: list[str] = field(default_factory=list)
     script: list[Item] = field(default_factory=list)
+    concurrency_model: str | None = None
 
 
 @dataclass
@@ -97,6 +98,11 @@ class Graph:
         self.entrypoints: dict[Hashable, Entry] = {}
         self.extras: dict[str, Any] = {}
         self.window_s: float | None = None
+        # the user stated the window (--window): counts / window is the rate, however
+        # few; a window the traces span by themselves is no window for a handful of them
+        self.window_given = False
+        # names of the entrypoints whose rate is the default (or the default's share)
+        self.default_rated: set[str] = set()
         self.counts_are_rates = False
         self.requests: dict[Hashable, float] = {}
         self._warnings: list[tuple[str | None, str]] = []
@@ -222,6 +228,8 @@ class Graph:
         realistic.fit_service_times(self)
         entries = calls.choose_entrypoints(self)
         calls.break_certain_cycles(self, list(entries))
+        realistic.thin_uncounted_calls(self, list(entries))
+        realistic.async_cycles(self)
         return {
             "apiVersion": "meshsim/v1",
             "kind": "Scenario",
@@ -234,18 +242,28 @@ class Graph:
     def _entrypoint_dicts(
         self, entries: dict[Hashable, Entry], rate_rps: float | None
     ) -> list[dict[str, Any]]:
-        from meshsim.files.importers.realistic import observed_rate
+        from meshsim.files.importers.realistic import observed_rate, relative_rates
 
         out = []
         overridden = False
+        rates: dict[Hashable, float | None] = {}
         for key, entry in entries.items():
             rate = entry.rate_rps
             overridden = overridden or (rate is not None and rate_rps is not None)
             if rate is None and rate_rps is None:
                 rate = observed_rate(self, key, self.requests.get(key))
+            rates[key] = rate
+        # the rates the input gives or observes; the rest default (or share the default)
+        derived = {k for k, r in rates.items() if r is not None}
+        if rate_rps is None:
+            rates.update(relative_rates(self, [k for k, r in rates.items() if r is None]))
+        for key, entry in entries.items():
+            rate = rates[key]
+            name = self.name_of(key)
+            if rate_rps is None and key not in derived:
+                self.default_rated.add(name)
             if rate is None:
                 rate = rate_rps if rate_rps is not None else DEFAULT_RATE_RPS
-            name = self.name_of(key)
             item: dict[str, Any] = {"name": name, "service": name, "rate": format_rate(rate)}
             if entry.client is not None:
                 item["client"] = entry.client
@@ -263,6 +281,8 @@ def _service_dict(graph: Graph, node: ServiceNode) -> dict[str, Any]:
         out["replicas"] = node.replicas
     if node.protocol is not None:
         out["protocol"] = node.protocol
+    if node.concurrency_model is not None:
+        out["concurrencyModel"] = node.concurrency_model
     if node.external:
         out["external"] = True
     service_time = _service_time(node)

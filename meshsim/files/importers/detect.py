@@ -127,7 +127,10 @@ def _from_mapping(data: dict[str, Any]) -> str | None:
             return "jaeger-deps"
     if data.get("apiVersion") == "meshsim/v1":
         return None
-    if isinstance(data.get("services"), list) and not _is_k8s(data):
+    # isotope's documented form is K8s-like: apiVersion v1alpha1, kind MockServiceGraph
+    if isinstance(data.get("services"), list) and (
+        not _is_k8s(data) or data.get("kind") == "MockServiceGraph"
+    ):
         return "isotope"
     if _is_k8s(data):
         return "k8s"

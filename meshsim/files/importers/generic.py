@@ -11,6 +11,7 @@ Both carry string attributes on nodes and edges; :func:`node_attributes` and
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +26,14 @@ from meshsim.files.importers.values import (
     parse_rate,
 )
 
-__all__ = ["edge_attributes", "load_dot", "load_graphml", "node_attributes", "protocol_of"]
+__all__ = [
+    "edge_attributes",
+    "load_dot",
+    "load_graphml",
+    "node_attributes",
+    "protocol_of",
+    "service_name",
+]
 
 _NODE_KEYS = {
     "protocol": "protocol",
@@ -56,6 +64,7 @@ _EDGE_KEYS = {
     "protocol": "protocol",
 }
 _TRUE = {"true", "1", "yes", "y", "on"}
+_GENERATED_ID = re.compile(r"^(?:n|node|v|vertex|id)?[_-]?\d+$", re.IGNORECASE)
 _HTTP = {"http", "https", "http2", "h2", "h2c", "http/1.1"}
 
 
@@ -168,7 +177,7 @@ def load_dot(paths: Sequence[Path], graph: Graph) -> None:
                 where=source.file,
             )
         for name, attrs in dot.nodes.items():
-            graph.service(name, attrs.get("name", name))
+            graph.service(name, service_name(name, attrs))
             node_attributes(graph, name, attrs, source.at(dot.node_lines[name]))
         for caller, callee, attrs, line in dot.edges:
             edge_attributes(graph, caller, callee, attrs, source.at(line))
@@ -202,6 +211,40 @@ def load_graphml(paths: Sequence[Path], graph: Graph) -> None:
         _graphml_elements(graph, root, keys, source)
 
 
+def service_name(key: str, attrs: dict[str, str]) -> str:
+    """The service's name: ``name``, else ``label`` for a generated id, else the id.
+
+    yEd, Gephi, networkx and Cytoscape export ids like ``n0``, ``node12`` or ``7`` and
+    keep the service's name in the label (its first line); a real id is the name and
+    its label only a caption.
+
+    Examples
+    --------
+    >>> service_name("n3", {"label": "ts-order-service"})
+    'ts-order-service'
+    >>> service_name("frontend", {"label": "Front End"})
+    'frontend'
+    """
+    for attr, value in attrs.items():
+        if attr.lower() == "name" and value.strip():
+            return value.strip()
+    if _GENERATED_ID.match(key):
+        for attr, value in attrs.items():
+            text = value.replace("\\n", "\n").split("\n")[0].strip()
+            if attr.lower() == "label" and text and not text.startswith("<"):
+                return text
+    return key
+
+
+def _yed_label(element: ElementTree.Element) -> str | None:
+    """The text of a yEd ``<y:NodeLabel>`` inside the node's data, if any."""
+    for child in element.iter():
+        if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "NodeLabel":
+            if child.text and child.text.strip():
+                return child.text.strip()
+    return None
+
+
 def _elements(root: ElementTree.Element, name: str) -> list[ElementTree.Element]:
     """Elements called ``name`` in any (or no) XML namespace."""
     return [e for e in root.iter() if isinstance(e.tag, str) and e.tag.rsplit("}", 1)[-1] == name]
@@ -233,7 +276,10 @@ def _graphml_elements(
     for element in nodes:
         key = source.text(element.get("id"), "a <node> id")
         attrs = data(element)
-        graph.service(key, attrs.get("name", key))
+        label = _yed_label(element)
+        if label and "label" not in attrs:
+            attrs["label"] = label
+        graph.service(key, service_name(key, attrs))
         node_attributes(graph, key, attrs, source)
     for element in _elements(root, "edge"):
         caller = source.text(element.get("source"), "an <edge> source")

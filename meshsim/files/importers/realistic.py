@@ -8,6 +8,7 @@
   on fewer than :data:`MIN_SAMPLES` requests get a warning, an error rate of 1.0
   from so few is not set, and own times are fitted only from enough spans.
 * Entry rates come from the observed traffic when the counts cover a known window.
+* Services that call each other in a cycle run ``async`` (see :func:`async_cycles`).
 
 Every rule warns with what it inferred.
 """
@@ -16,14 +17,21 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 
-from meshsim.files.importers.common import Graph, ServiceNode
-from meshsim.files.importers.values import format_duration_ms, round_sig
+import networkx as nx
+import numpy as np
+
+from meshsim.files.importers.calls import iter_calls
+from meshsim.files.importers.common import DEFAULT_RATE_RPS, Graph, ServiceNode
+from meshsim.files.importers.values import format_duration_ms, format_rate, round_sig
 
 __all__ = [
     "FAN_OUT_MIN",
+    "MAX_VISITS_PER_REQUEST",
+    "thin_uncounted_calls",
+    "async_cycles",
     "MIN_SAMPLES",
     "choice_gateways",
     "drop_load_generators",
@@ -39,6 +47,12 @@ MIN_SAMPLES = 20
 
 FAN_OUT_MIN = 8
 """A gateway calling at least this many services without counts routes to one of them."""
+
+MAX_VISITS_PER_REQUEST = 1000.0
+"""Service visits one entry request may make when the calls are guessed (no counts)."""
+
+_VISIT_DEPTH = 256  # the deepest maxDepth the import sets (sizing.depth_needed's cap)
+_DEPTH_TOLERANCE = 1e-3  # as sizing.DEPTH_TOLERANCE: requests that may fail for depth
 
 _LOAD_TOOLS = ("loadgenerator", "loadgen", "locust", "fortio", "jmeter", "vegeta", "gatling")
 _LOAD_TOKENS = {"k6", "wrk", "hey", "artillery", "loadtest", "siege", "ghz"}
@@ -61,6 +75,8 @@ def is_load_tool(node: ServiceNode) -> bool:
     True
     >>> is_load_tool(ServiceNode("x", "x", hints=["grafana/k6:0.49"]))
     True
+    >>> is_load_tool(ServiceNode("load-generator", "load-generator"))
+    True
     >>> is_load_tool(ServiceNode("uploader", "uploader"))
     False
     """
@@ -81,11 +97,21 @@ def is_gateway_like(node: ServiceNode) -> bool:
 
 
 def _mentions(node: ServiceNode, parts: Iterable[str], tokens: AbstractSet[str]) -> bool:
-    """Whether a name, image or label contains one of ``parts`` or is split into ``tokens``."""
-    return any(
-        any(part in text for part in parts) or bool(tokens & set(_SPLIT.split(text)))
-        for text in _words(node)
-    )
+    """Whether a name, image or label contains one of ``parts`` or is split into ``tokens``.
+
+    Separators do not hide a word: ``load-generator`` (the OpenTelemetry demo's)
+    contains ``loadgenerator``, ``load-test`` (Sock Shop's) and ``front-end`` are the
+    words ``loadtest`` and ``frontend``.
+    """
+    for text in _words(node):
+        words = [w for w in _SPLIT.split(text) if w]
+        squeezed = "".join(words)
+        if any(part in text or part in squeezed for part in parts):
+            return True
+        pairs = {a + b for a, b in zip(words, words[1:], strict=False)}
+        if tokens & (set(words) | pairs):
+            return True
+    return False
 
 
 def drop_load_generators(graph: Graph) -> None:
@@ -220,23 +246,186 @@ def _quantile(ordered: list[float], q: float) -> float:
 def observed_rate(graph: Graph, key: Hashable, requests: float | None) -> float | None:
     """Entry rate of ``key`` from the observed traffic, or None (then ``--rate``).
 
-    Needs a known window (traces' own span, or ``--window``) and at least
-    :data:`MIN_SAMPLES` requests into the entry service.
+    Needs a known window: the user's ``--window`` (then counts / window, however
+    few), or the traces' own span with at least :data:`MIN_SAMPLES` requests into the
+    entry service (a handful of traces picked by hand span no real window).
     """
     window = graph.window_s
     if not window or window <= 0 or not requests or graph.counts_are_rates:
         return None
     name = graph.name_of(key)
-    if requests < MIN_SAMPLES:
+    rate = requests / window
+    if requests < MIN_SAMPLES and not graph.window_given:
         graph.warn(
             f"entrypoint {name}: only {requests:g} requests observed (< {MIN_SAMPLES}); "
             "its rate is --rate (default 100/s), not the observed one"
         )
         return None
-    rate = requests / window
+    few = f", from only {requests:g} requests" if requests < MIN_SAMPLES else ""
     graph.warn(
         f"entrypoint {name}: rate {round_sig(rate)}/s = {requests:g} requests observed "
-        f"/ {round_sig(window)} s (--rate overrides)",
+        f"/ {round_sig(window)} s{few} (--rate overrides)",
         group="observed rate",
     )
     return rate
+
+
+def relative_rates(graph: Graph, keys: Sequence[Hashable]) -> dict[Hashable, float]:
+    """Entry rates that keep the observed traffic mix when the window is unknown.
+
+    Call counts without a window still say how busy each entrypoint is relative to
+    the others; the same default rate for all would give an entrypoint observed once
+    as much traffic as the busiest (and, times its calls per request, thousands of
+    times the observed load). The busiest gets the default rate, the others their
+    share of it. Only for two or more entrypoints with counts; else nothing (the
+    default applies).
+    """
+    if graph.counts_are_rates:
+        return {}
+    counted = {k: graph.requests.get(k) or 0.0 for k in keys}
+    counted = {k: n for k, n in counted.items() if n > 0}
+    if len(counted) < 2:
+        return {}
+    busiest = max(counted, key=lambda k: counted[k])
+    peak = counted[busiest]
+    rates = {k: DEFAULT_RATE_RPS * n / peak for k, n in counted.items()}
+    low = min(rates.values())
+    graph.warn(
+        f"the input's counts cover an unknown time (--window D gives it): the "
+        f"{len(rates)} entrypoints with counts keep the observed mix, the busiest "
+        f"({graph.name_of(busiest)}, {peak:g} requests) at {format_rate(DEFAULT_RATE_RPS)}, "
+        f"the others down to {format_rate(low)} (--rate R sets every one to R)"
+    )
+    return rates
+
+
+def async_cycles(graph: Graph) -> None:
+    """Write ``concurrencyModel: async`` for every service that can call itself again.
+
+    Under ``threads`` a request holds its worker until it ends (SPEC §10.3). On a
+    cycle A → B → A the request in A waits for B, which waits for a worker of A; once
+    every worker of A is held so, nothing frees one (an imported scenario has no
+    timeouts) and the cycle deadlocks for the rest of the run. The production systems
+    the graphs come from do not: their pools are large or their calls asynchronous.
+    So the members of each strongly connected group of calls (and a service that
+    calls itself) hold a worker only for their own work, with one warning per group.
+    """
+    edges = [
+        (key, call.to) for key, node in graph.services.items() for call in iter_calls(node.script)
+    ]
+    calls = nx.DiGraph(edges)
+    order = {key: i for i, key in enumerate(graph.services)}
+    groups = [
+        sorted(group, key=order.__getitem__)
+        for group in nx.strongly_connected_components(calls)
+        if len(group) > 1 or calls.has_edge(next(iter(group)), next(iter(group)))
+    ]
+    for members in sorted(groups, key=lambda g: order[g[0]]):
+        for key in members:
+            graph.services[key].concurrency_model = "async"
+        names = ", ".join(graph.name_of(k) for k in members[:5])
+        more = f" and {len(members) - 5} more" if len(members) > 5 else ""
+        what = f"{names}{more} call each other" if len(members) > 1 else f"{names} calls itself"
+        graph.warn(
+            f"{what} in a cycle: written with concurrencyModel async (a worker held "
+            "across calls that come back to its own service deadlocks the cycle once every "
+            "worker waits so; nothing imported times out)",
+            group="async cycle",
+        )
+
+
+def thin_uncounted_calls(graph: Graph, entries: Sequence[Hashable]) -> None:
+    """Make guessed calls rarer where calling every callee would never end.
+
+    An edge without counts becomes a certain call (SPEC §13). In a dense graph that
+    guess multiplies: 300 services each calling 4 others make 10^11 calls per
+    request (every path is taken; cycles are cut only for certain calls), so every
+    request fails at ``maxDepth`` and no depth helps. When the guessed calls would
+    make more than :data:`MAX_VISITS_PER_REQUEST` service visits per entry request
+    (counted to depth 256), or more than 0.1% of an entrypoint's requests would nest
+    calls 256 deep (no ``maxDepth`` the import sets would let them end), every call
+    from an edge without counts or a fixed probability gets its probability times one
+    factor c, the largest that meets both (bisection), with a warning. Counted calls
+    keep theirs.
+    """
+    keys = list(graph.services)
+    index = {key: i for i, key in enumerate(keys)}
+    src, dst, weight, guessed = [], [], [], []
+    for key, node in graph.services.items():
+        for call in iter_calls(node.script):
+            stats = graph.edges.get((key, call.to))
+            src.append(index[key])
+            dst.append(index[call.to])
+            weight.append(call.probability * call.count)
+            guessed.append(
+                stats is None
+                or (stats.calls is None and stats.probability is None and stats.count is None)
+            )
+    if not entries or not any(guessed):
+        return
+    src_a, dst_a = np.array(src, dtype=np.intp), np.array(dst, dtype=np.intp)
+    w, g = np.array(weight), np.array(guessed)
+    start = np.zeros(len(keys))
+    start[[index[k] for k in entries]] = 1.0 / len(entries)
+
+    def visits(factor: float) -> float:
+        edge_w = np.where(g, w * factor, w)
+        level, total = start, 1.0
+        for _ in range(_VISIT_DEPTH):
+            level = np.bincount(dst_a, weights=edge_w * level[src_a], minlength=len(keys))
+            total += level.sum()
+            if total > 1e15 or level.sum() < 1e-12:
+                break
+        return total
+
+    counts = np.array(
+        [c.count for n in graph.services.values() for c in iter_calls(n.script)], dtype=float
+    )
+    probability = w / np.maximum(counts, 1.0)
+    entry_rows = np.array([index[k] for k in entries], dtype=np.intp)
+
+    def deep(factor: float) -> float:
+        """Largest share of an entrypoint's requests nesting calls _VISIT_DEPTH deep."""
+        p = np.where(g, probability * factor, probability)
+        f = np.ones(len(keys))
+        with np.errstate(divide="ignore"):
+            for _ in range(_VISIT_DEPTH):
+                item = p * (1.0 - (1.0 - f[dst_a]) ** counts)
+                miss = np.bincount(src_a, weights=np.log1p(-item), minlength=len(keys))
+                f = 1.0 - np.exp(miss)
+        return float(f[entry_rows].max())
+
+    def fits(factor: float) -> bool:
+        return visits(factor) <= MAX_VISITS_PER_REQUEST and deep(factor) <= _DEPTH_TOLERANCE
+
+    before = visits(1.0)
+    if fits(1.0):
+        return
+    if fits_without_guesses := fits(0.0):
+        low, high = 0.0, 1.0
+        for _ in range(30):
+            mid = (low + high) / 2
+            low, high = (mid, high) if fits(mid) else (low, mid)
+    if not fits_without_guesses or low <= 0:
+        return  # the counted calls alone go too deep: deepen() reports it
+    # rounded down to 3 significant figures: visits and depth grow with the factor
+    unit = 10.0 ** (math.floor(math.log10(low)) - 2)
+    factor = math.floor(low / unit) * unit
+    while factor > unit and not fits(factor):
+        factor -= unit
+    factor = float(f"{factor:.3g}")
+    for key, node in graph.services.items():
+        for call in iter_calls(node.script):
+            stats = graph.edges.get((key, call.to))
+            if stats is None or (
+                stats.calls is None and stats.probability is None and stats.count is None
+            ):
+                call.probability = max(round_sig(call.probability * factor), 1e-4)
+    graph.warn(
+        f"without call counts, a call on every edge on every request would make "
+        f"{before:.3g} service visits per request (paths multiply through the graph): "
+        f"every such call's probability is multiplied by {factor:g}, so a request makes "
+        f"at most {MAX_VISITS_PER_REQUEST:,.0f} and its calls die out within {_VISIT_DEPTH} "
+        "nested calls "
+        "(counts or probabilities on the edges would tell the real ones)"
+    )

@@ -149,3 +149,21 @@ def test_depth_needed_for_a_chain_of_forty():
     assert chains_of(s, [40, 41]) == [1.0, 0.0]
     # a chain of 40 calls serves its last callee at depth 41: maxDepth 41 is enough
     assert depth_needed(s) == 41
+
+
+def test_chains_of_worst_is_the_deepest_entrypoints_share():
+    from meshsim.rollout.capacity import chains_of, depth_needed
+
+    services = [{"name": f"s{i}", "calls": [{"to": f"s{i + 1}"}]} for i in range(40)]
+    s = build(
+        [*services, {"name": "s40"}, {"name": "leaf"}],
+        entrypoints=[
+            {"name": "web", "service": "leaf", "rate": 999},
+            {"name": "rare", "service": "s0", "rate": 1},
+        ],
+    )
+    # mixed by rate: 1 request in 1,000 nests 40 calls; the rare entrypoint's all do
+    assert chains_of(s, [40]) == [pytest.approx(0.001)]
+    assert chains_of(s, [40], worst=True) == [1.0]
+    assert depth_needed(s) == 32
+    assert depth_needed(s, worst=True) == 41

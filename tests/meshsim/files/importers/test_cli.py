@@ -218,3 +218,12 @@ def test_import_warns_about_a_service_left_at_capacity(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "web: replicas 1 → 7" in err
     assert "warning: capacity: web is offered 1.00× what it can serve" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("1h", 3600.0), ("24h", 86400.0), ("1h30m", 5400.0), ("90s", 90.0)]
+)
+def test_window_takes_hours(text, seconds):
+    # the help says "e.g. 1h": dependency counts cover hours or days, not milliseconds
+    args = _parser().parse_args(["import", "jaeger-deps", "deps.json", "--window", text])
+    assert args.window == seconds

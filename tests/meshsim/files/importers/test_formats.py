@@ -82,3 +82,16 @@ def test_istio_objects_alone_are_no_graph(data):
 
     with pytest.raises(GraphImportError, match="no Deployment"):
         import_graph("k8s", [data / "online-boutique/istio-manifests.yaml"])
+
+
+def test_auto_reads_isotopes_documented_kubernetes_like_header_as_isotope(tmp_path):
+    # isotope's README: "apiVersion: v1alpha1  # K8s-like API version", kind MockServiceGraph
+    path = tmp_path / "topology.yaml"
+    path.write_text(
+        "apiVersion: v1alpha1\nkind: MockServiceGraph\ndefaults:\n  numReplicas: 2\n"
+        "services:\n- name: a\n  isEntrypoint: true\n  script:\n  - call: b\n- name: b\n"
+    )
+    assert detect_format([path]) == "isotope"
+    doc = import_graph("auto", [path]).document
+    assert [(s["name"], s.get("replicas")) for s in doc["services"]] == [("a", 2), ("b", 2)]
+    assert doc["entrypoints"] == [{"name": "a", "service": "a", "rate": "100/s"}]

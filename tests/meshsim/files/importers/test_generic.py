@@ -186,3 +186,56 @@ def test_isotope_probability_over_100_is_an_error(tmp_path):
     path.write_text("services:\n- name: a\n  script:\n  - call: {service: b, probability: 150}\n")
     with pytest.raises(GraphImportError, match="percentage"):
         import_graph("isotope", [path])
+
+
+def test_graphml_generated_ids_take_the_label_as_the_name(tmp_path):
+    # Gephi/networkx write ids n0, n1 and the name in a "label" key; yEd in <y:NodeLabel>
+    path = tmp_path / "g.graphml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            <?xml version="1.0" encoding="UTF-8"?>
+            <graphml xmlns="http://graphml.graphdrawing.org/xmlns"
+                     xmlns:y="http://www.yworks.com/xml/graphml">
+              <key id="d0" for="node" attr.name="label" attr.type="string"/>
+              <key id="d6" for="node" yfiles.type="nodegraphics"/>
+              <graph id="G" edgedefault="directed">
+                <node id="n0"><data key="d0">ts-ui-dashboard</data></node>
+                <node id="n1"><data key="d0">ts-order-service</data></node>
+                <node id="n2"><data key="d6"><y:ShapeNode>
+                  <y:NodeLabel>ts-order-mongo</y:NodeLabel></y:ShapeNode></data></node>
+                <node id="api"><data key="d0">The API</data></node>
+                <edge source="n0" target="n1"/>
+                <edge source="n1" target="n2"/>
+                <edge source="n0" target="api"/>
+              </graph>
+            </graphml>
+            """
+        )
+    )
+    doc = import_graph("graphml", [path]).document
+    # a real id ("api") is kept: its label is a caption, not the name
+    assert [s["name"] for s in doc["services"]] == [
+        "ts-ui-dashboard",
+        "ts-order-service",
+        "ts-order-mongo",
+        "api",
+    ]
+    assert edges_of(doc) == {
+        ("ts-ui-dashboard", "ts-order-service"),
+        ("ts-order-service", "ts-order-mongo"),
+        ("ts-ui-dashboard", "api"),
+    }
+    assert doc["entrypoints"] == [
+        {"name": "ts-ui-dashboard", "service": "ts-ui-dashboard", "rate": "100/s"}
+    ]
+
+
+def test_dot_generated_ids_take_the_label_as_the_name(tmp_path):
+    path = tmp_path / "g.dot"
+    path.write_text(
+        'digraph { node0 [label="frontend\\n(go)"]; node1 [label="cart"]; '
+        'web [label="Web tier"]; web -> node0 -> node1; }'
+    )
+    doc = import_graph("dot", [path]).document
+    assert edges_of(doc) == {("web", "frontend"), ("frontend", "cart")}

@@ -298,3 +298,170 @@ def test_a_train_ticket_like_graph_runs_as_imported(tmp_path):
     assert entry.requests > 300
     assert entry.success_rate >= 0.99
     assert max(s.utilization for s in phase.services.values()) < 1
+
+
+def test_a_given_window_takes_the_observed_rate_however_few_requests(tmp_path):
+    # a batch entrypoint seen 5 times in the hour runs 5 / 3600 per second, not --rate's
+    # 100/s (which, times its 1,000 calls per request, was 20,000x the observed load)
+    links = [
+        {"parent": "web", "child": "api", "callCount": 7200},
+        {"parent": "batch", "child": "api", "callCount": 5},
+    ]
+    path = tmp_path / "deps.json"
+    path.write_text(json.dumps(links))
+    result = import_graph("jaeger-deps", [path], window_s=3600)
+    rates = {e["name"]: e["rate"] for e in result.document["entrypoints"]}
+    assert rates == {"web": "2/s", "batch": "0.001389/s"}
+    assert (
+        "entrypoint batch: rate 0.001389/s = 5 requests observed / 3600 s, from only 5 "
+        "requests (--rate overrides)" in result.warnings
+    )
+
+
+def test_counts_without_a_window_keep_the_observed_mix_of_entrypoints(tmp_path):
+    links = [
+        {"parent": "web", "child": "api", "callCount": 4000},
+        {"parent": "admin", "child": "api", "callCount": 10},
+        {"parent": "cron", "child": "db", "callCount": 1},
+        {"parent": "api", "child": "db", "callCount": 8020},
+    ]
+    path = tmp_path / "deps.json"
+    path.write_text(json.dumps(links))
+    result = import_graph("jaeger-deps", [path])
+    rates = {e["name"]: e["rate"] for e in result.document["entrypoints"]}
+    # the busiest at the default 100/s, the others at their share of its 4,000 requests
+    assert rates == {"web": "100/s", "admin": "0.25/s", "cron": "0.025/s"}
+    assert (
+        "the input's counts cover an unknown time (--window D gives it): the 3 entrypoints "
+        "with counts keep the observed mix, the busiest (web, 4000 requests) at 100/s, the "
+        "others down to 0.025/s (--rate R sets every one to R)" in result.warnings
+    )
+    # api: 8020 calls to db / 4010 requests = 2 per request
+    assert calls_of(result.document, "api") == {"db": {"to": "db", "count": 2}}
+    # --rate is the user's word for every entrypoint
+    result = import_graph("jaeger-deps", [path], rate_rps=50)
+    assert {e["rate"] for e in result.document["entrypoints"]} == {"50/s"}
+
+
+def test_a_single_counted_entrypoint_keeps_the_default_rate(tmp_path):
+    path = tmp_path / "deps.json"
+    path.write_text(json.dumps([{"parent": "web", "child": "api", "callCount": 7}]))
+    result = import_graph("jaeger-deps", [path])
+    assert result.document["entrypoints"][0]["rate"] == "100/s"
+    assert not any("unknown time" in w for w in result.warnings)
+
+
+def test_services_on_call_cycles_run_async(tmp_path):
+    # under threads a worker of a waits for b, which waits for a worker of a: deadlock
+    path = tmp_path / "g.csv"
+    path.write_text("caller,callee\nweb,a\na,b\nb,a\na,d\nc,c\nweb,c\n")
+    result = import_graph("csv", [path])
+    models = {s["name"]: s.get("concurrencyModel") for s in result.document["services"]}
+    assert models == {"web": None, "a": "async", "b": "async", "d": None, "c": "async"}
+    tail = (
+        " in a cycle: written with concurrencyModel async (a worker held across calls that "
+        "come back to its own service deadlocks the cycle once every worker waits so; "
+        "nothing imported times out)"
+    )
+    assert [w for w in result.warnings if w.endswith(tail)] == [
+        "a, b call each other" + tail,
+        "c calls itself" + tail,
+    ]
+    Scenario.model_validate(result.document)
+
+
+def test_max_depth_fits_a_rare_entrypoints_deep_requests(tmp_path):
+    # rare's requests all nest 40 calls deep; mixed by rate with web's they are 0.01%
+    # of all requests, yet every one of them would fail at the default maxDepth of 32
+    chain = " -> ".join(f"s{i}" for i in range(1, 41))
+    path = tmp_path / "g.dot"
+    path.write_text(
+        'digraph { web [entrypoint=true, rate="1000/s"]; rare [entrypoint=true, '
+        f'rate="0.1/s"]; web -> leaf; rare -> {chain}; }}'
+    )
+    result = import_graph("dot", [path])
+    assert result.document["simulation"] == {"maxDepth": 41}
+    assert (
+        "100.0% of an entrypoint's requests would nest calls 32 deep (the default limit): "
+        "simulation.maxDepth set to 41" in result.warnings
+    )
+
+
+@pytest.mark.parametrize("tool", ["load-generator", "load-test", "Load_Generator"])
+def test_a_load_tool_named_with_separators_is_left_out(tmp_path, tool):
+    # the OpenTelemetry demo's load-generator, Sock Shop's load-test
+    path = tmp_path / "g.csv"
+    path.write_text(f"caller,callee\n{tool},frontend-proxy\nfrontend-proxy,cart\n")
+    result = import_graph("csv", [path])
+    assert [s["name"] for s in result.document["services"]] == ["frontend-proxy", "cart"]
+    assert result.document["entrypoints"][0]["service"] == "frontend-proxy"
+
+
+def test_front_end_with_a_hyphen_is_gateway_like():
+    from meshsim.files.importers.common import ServiceNode
+    from meshsim.files.importers.realistic import is_gateway_like, is_load_tool
+
+    assert is_gateway_like(ServiceNode("front-end", "front-end"))  # Sock Shop's
+    assert not is_gateway_like(ServiceNode("frontier-end", "frontier-end"))
+    assert not is_load_tool(ServiceNode("download-test-data", "download-test-data"))
+
+
+def _fan_out_csv(tmp_path: Path) -> Path:
+    # web -> a -> 7 b's -> 7 c's each -> 7 d's each, all certain: 1 + 1 + 7 + 49 + 343
+    # = 401 service visits per request (7 callees: below the gateway rule's 8)
+    rows = ["caller,callee", "web,a"]
+    rows += [f"a,b{i}" for i in range(7)]
+    rows += [f"b{i},c{i}{j}" for i in range(7) for j in range(7)]
+    rows += [f"c{i}{j},d{i}{j}{k}" for i in range(7) for j in range(7) for k in range(7)]
+    path = tmp_path / "fan.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_default_rates_are_scaled_to_the_load_budget(tmp_path):
+    result = import_graph("csv", [_fan_out_csv(tmp_path)])
+    # 401 visits x 100/s = 40,100 visits/s > 20,000: 100/s x 20,000 / 40,100 = 49.88/s
+    assert result.document["entrypoints"] == [{"name": "web", "service": "web", "rate": "49.88/s"}]
+    assert (
+        "at the default rates the 1 entrypoint(s) would offer 40,100 service visits per "
+        "second (401 per request), a run of hours: entry rates scaled by 0.4988 to 20,000 "
+        "visits per second (the busiest now 49.88/s); --rate R or --window D sets them"
+    ) in result.warnings
+    figures = capacity(Scenario.model_validate(result.document))
+    assert sum(f.rps for f in figures.services.values()) == pytest.approx(401 * 49.88)
+
+
+def test_a_rate_the_user_gives_is_never_scaled(tmp_path):
+    result = import_graph("csv", [_fan_out_csv(tmp_path)], rate_rps=100)
+    assert result.document["entrypoints"][0]["rate"] == "100/s"
+    assert not any("visits per second" in w for w in result.warnings)
+
+
+def test_guessed_calls_that_multiply_without_end_are_thinned(tmp_path):
+    # 20 layers of 2 services, each calling both of the next layer: 2^i paths reach
+    # layer i, 1 + 2 + ... + 2^20 = 2,097,151 visits per request if every call is made
+    rows = ["caller,callee", "web,l1a", "web,l1b"]
+    for i in range(1, 20):
+        rows += [f"l{i}{a},l{i + 1}{b}" for a in "ab" for b in "ab"]
+    path = tmp_path / "layers.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result = import_graph("csv", [path], rate_rps=1)
+    (warning,) = [w for w in result.warnings if w.startswith("without call counts")]
+    assert warning.startswith(
+        "without call counts, a call on every edge on every request would make 2.1e+06 "
+        "service visits per request"
+    )
+    factor = float(warning.split("multiplied by ")[1].split(",")[0])
+    probabilities = {c["probability"] for s in result.document["services"]
+                     for c in s.get("calls", [])}  # fmt: skip
+    assert probabilities == {factor}
+
+    # the largest factor (3 significant figures) for at most 1,000 visits per request:
+    # 1 + sum over i of (2c)^i, by the capacity analysis' own count of visits
+    def layered(c: float) -> float:
+        return 1 + sum((2 * c) ** i for i in range(1, 21))
+
+    figures = capacity(Scenario.model_validate(result.document))
+    visits = sum(f.visits for f in figures.services.values())
+    assert visits == pytest.approx(layered(factor)) and visits <= 1000
+    assert 0.1 < factor < 1 and layered(factor + 0.001) > 1000
