@@ -16,7 +16,8 @@ Printed per input, in milliseconds: opening the file until the window has painte
 2-hop neighbourhood, collapsing the largest group and expanding it again (grouped
 by namespace, or by call cycle when there is one namespace), collapsing and
 expanding all, zooming (one wheel step, repainted) at the overview and at a
-readable zoom, panning 150 px at that zoom. Each interaction is the median of 5; the issue asks for at most 100 ms.
+readable zoom, panning 150 px at that zoom. Each interaction is the median of 5; the
+issue asks for at most 100 ms.
 
 Then the CPU time (median of 5) of ``lint`` (the Problems dock runs it after every
 edit) and ``capacity`` (ρ of every service) on the opened scenario. Before and after
