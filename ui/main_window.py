@@ -81,6 +81,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self.resize(*DEFAULT_SIZE)
         self._apply_default_sizes()
+        self._default_state = self.saveState(STATE_VERSION)
+        """The docks as first laid out: View › Reset layout restores it."""
         self._restore_state()
         self._on_document_path_changed("")
 
@@ -155,8 +157,7 @@ class MainWindow(QMainWindow):
         self.lesson_dock = self._dock(
             "Lesson", "lesson_dock", self.lessons, area.LeftDockWidgetArea
         )
-        self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
-        self.lesson_dock.hide()
+        self.lesson_dock.hide()  # tabbed with the inspector when a scenario has lessons
         self.problems = ProblemsList()
         self.history = RunHistoryView()
         for widget in (self.problems, self.history):
@@ -278,26 +279,17 @@ class MainWindow(QMainWindow):
             editor.widget.setFocus()
 
     def reset_layout(self) -> None:
-        for dock in (self.problems_dock, self.history_dock):
-            self.removeDockWidget(dock)  # tabbed with the results again below
-        for dock, area in (
-            (self.inspector_dock, Qt.DockWidgetArea.LeftDockWidgetArea),
-            (self.results_dock, Qt.DockWidgetArea.RightDockWidgetArea),
-            (self.timeline_dock, Qt.DockWidgetArea.BottomDockWidgetArea),
-        ):
+        """Put every dock back where it first was, at the default sizes.
+
+        The first layout is restored as a whole: rebuilding it dock by dock (remove,
+        add, tabify) left Qt's tab bars of the intermediate groups on screen, across
+        the inspector, and hid the Results/Problems/Run history tabs.
+        """
+        self.restoreState(self._default_state, STATE_VERSION)
+        for dock in self.findChildren(QDockWidget):
             dock.setFloating(False)
-            self.addDockWidget(area, dock)
-            dock.show()
-        self.sweep_dock.setFloating(False)
-        self.tabifyDockWidget(self.timeline_dock, self.sweep_dock)
         self.sweep_dock.hide()
-        self.lesson_dock.setFloating(False)
-        self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
-        self.lesson_dock.setVisible(bool(self.lessons.lessons))
-        for dock in (self.problems_dock, self.history_dock):
-            dock.setFloating(False)
-            self.tabifyDockWidget(self.results_dock, dock)
-            dock.show()
+        self._show_lessons(bool(self.lessons.lessons))
         self.results_dock.raise_()
         self._apply_default_sizes()
 
@@ -385,9 +377,21 @@ class MainWindow(QMainWindow):
         scenario = self.session.scenario
         lessons = scenario.lessons if scenario is not None else []
         self.lessons.set_lessons(lessons)
-        self.lesson_dock.setVisible(bool(lessons))
-        if lessons:
-            self.lesson_dock.raise_()
+        self._show_lessons(bool(lessons))
+
+    def _show_lessons(self, shown: bool) -> None:
+        """Show the Lesson dock tabbed with the inspector, or hide it.
+
+        It is tabbed only when shown: a dock tabbed and then hidden left Qt's two-tab
+        bar drawn across the middle of the inspector.
+        """
+        if not shown:
+            self.lesson_dock.hide()
+            return
+        if self.lesson_dock not in self.tabifiedDockWidgets(self.inspector_dock):
+            self.tabifyDockWidget(self.inspector_dock, self.lesson_dock)
+        self.lesson_dock.show()
+        self.lesson_dock.raise_()
 
     def _on_session_display_changed(self, _scenario) -> None:
         self._update_phase_label()
