@@ -83,7 +83,7 @@ class ClientView:
         policy: PolicyRT,
         servers: Sequence[Replica],
         route_rng: random.Random,
-        backoff_rng: random.Random,
+        backoff_rng: random.Random | None,
         on_eject: Callable[[], None],
     ) -> None:
         n = len(servers)
@@ -95,7 +95,9 @@ class ClientView:
         self.detector = policy.outlier is not None
         self.shared = False  # an ambient waypoint's view, used by every caller of the server
         self.route_rng = route_rng  # replica choice toward this destination
-        self.backoff_rng = backoff_rng  # back-off jitter toward this destination
+        # back-off jitter toward this destination (None: the engine hands the calling
+        # link's stream in before each back-off, so a view that never retries makes none)
+        self.backoff_rng = backoff_rng
         self.replicas = n
         self.servers = servers  # the destination's Replica objects (readiness for Linkerd)
         self.outstanding = [0] * n
@@ -243,7 +245,9 @@ class ClientView:
             upper = min((2**retry - 1) * policy.backoff_base, policy.backoff_max)
         else:
             upper = min(2 ** (retry - 1) * policy.backoff_base, policy.backoff_max)
-        return self.backoff_rng.random() * upper
+        rng = self.backoff_rng
+        assert rng is not None
+        return rng.random() * upper
 
     # --- outlier detection (Envoy outlier_detection_impl.cc) ---------------------------
 

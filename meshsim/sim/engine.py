@@ -368,8 +368,7 @@ class Simulation:
                 retry += 1
                 view.active_retries += 1
                 retry_held = True
-                if view.shared:
-                    view.backoff_rng = link.backoff
+                view.backoff_rng = link.backoff  # made at the first retry (see _view)
                 yield timeout(env, view.backoff(retry))
         if measured and outcome != OK:
             rec.call_failed(client, server)
@@ -476,7 +475,7 @@ class Simulation:
                 policy,
                 self.replicas[server],
                 link.route,
-                link.backoff,
+                None,  # the back-off stream: the link's, handed in at each back-off
                 partial(self.rec.ejected, server),
             )
             view.shared = proxy is self.waypoint_views
@@ -521,8 +520,7 @@ class Simulation:
             retry += 1
             view.active_retries += 1
             current.retry_held = True
-            if view.shared:
-                view.backoff_rng = link.backoff
+            view.backoff_rng = link.backoff  # made at the first retry (see _view)
             yield timeout(self.env, view.backoff(retry))
             if current.aborted:
                 return outcome

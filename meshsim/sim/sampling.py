@@ -12,6 +12,7 @@ import math
 import random
 from collections.abc import Callable, Iterator
 from itertools import chain
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,11 @@ Sampler = Callable[[], float]
 
 
 class Streams:
-    """A factory of independent ``random.Random`` generators for one replication.
+    """A factory of independent random streams for one replication.
+
+    :meth:`get` gives a ``random.Random`` (single draws: routing, call probabilities,
+    errors); :meth:`sampler` a sampler of durations drawn by numpy in blocks. Both are
+    keyed by (purpose, name), so a stream depends on its name only.
 
     Examples
     --------
@@ -38,6 +43,7 @@ class Streams:
         self.seed = seed
         self.replication = replication
         self._cache: dict[tuple[str, str], random.Random] = {}
+        self._gen: np.random.Generator | None = None
 
     def get(self, purpose: str, name: str) -> random.Random:
         """The generator for ``purpose`` of ``name`` (same object on repeated calls)."""
@@ -50,37 +56,62 @@ class Streams:
             self._cache[key] = rng
         return rng
 
+    def state(self, purpose: str, name: str) -> int:
+        """A 256-bit seed for the sampler of ``purpose`` of ``name`` (see :meth:`sampler`).
+
+        A digest of another size than :meth:`get`'s, so the two never share bits.
+        """
+        text = f"{self.seed}/{self.replication}/{purpose}/{name}".encode()
+        return int.from_bytes(hashlib.blake2b(text, digest_size=32).digest(), "big")
+
+    def sampler(self, dist: Distribution, purpose: str, name: str) -> Sampler:
+        """A sampler of ``dist`` with its own stream, seeded at its first draw."""
+        if self._gen is None:
+            self._gen = np.random.Generator(np.random.PCG64(0))
+        return make_sampler(dist, lambda: self.state(purpose, name), self._gen)
+
 
 def is_zero(dist: Distribution) -> bool:
     """True for a constant zero duration (no event needs to be scheduled for it)."""
     return isinstance(dist, Constant) and dist.value == 0.0
 
 
-BLOCK = 64
-"""Draws made at once per sampler: numpy fills a block, the engine takes them one by one."""
+FIRST_BLOCK = 16
+"""Draws in a sampler's first block; each next block is 4 times larger, up to :data:`BLOCK`."""
+BLOCK = 256
+"""Most draws made at once per sampler: numpy fills a block, the engine takes them one by one."""
 
 
-def make_sampler(dist: Distribution, rng: random.Random | Callable[[], random.Random]) -> Sampler:
-    """A function drawing durations in seconds from ``dist``, seeded by ``rng``.
+def make_sampler(
+    dist: Distribution,
+    seed: int | Callable[[], int],
+    gen: np.random.Generator | None = None,
+) -> Sampler:
+    """A function drawing durations in seconds from ``dist``, from its own stream.
 
-    ``rng`` may be a function returning the stream: it is then called at the first
-    draw only (a sampler that never draws never makes its stream).
+    ``seed`` (an integer of up to 256 bits, or a function returning it, called at the
+    first draw only: a sampler that never draws costs nothing) is the sampler's own
+    PCG64 stream: its state and increment. ``gen`` is a numpy generator the sampler
+    borrows for each block: it loads its own state into ``gen``'s bit generator, draws
+    the block and keeps the state that follows, so samplers sharing ``gen`` never
+    share numbers. (Making a numpy generator costs about as much as a hundred draws;
+    on a graph of thousands of services most samplers draw only a few times.)
 
-    Random durations are drawn by numpy in blocks of :data:`BLOCK` from a generator
-    seeded once from ``rng`` (one 64-bit draw, at the first draw), and handed
-    out one at a time by ``itertools.chain``: a draw costs a C-level ``next`` instead
-    of Python's ``random.gauss`` (a fifth of the time on lognormal service times).
-    ``rng`` is the sampler's own stream, so the numbers stay independent of every
-    other stream and the same in every process.
+    Random durations are drawn in blocks (:data:`FIRST_BLOCK`, then 4 times larger up
+    to :data:`BLOCK`) and handed out one at a time by ``itertools.chain``: a draw
+    costs a C-level ``next`` instead of Python's ``random.gauss``.
 
     Examples
     --------
     >>> from models import Constant
-    >>> make_sampler(Constant.model_validate({"value": "5ms"}), random.Random(1))()
+    >>> make_sampler(Constant.model_validate({"value": "5ms"}), 1)()
     0.005
     >>> d = LogNormal.model_validate({"dist": "lognormal", "median": "3ms", "p99": "20ms"})
-    >>> a, b = make_sampler(d, random.Random(7)), make_sampler(d, random.Random(7))
-    >>> [a() for _ in range(100)] == [b() for _ in range(100)]
+    >>> shared = np.random.Generator(np.random.PCG64(0))
+    >>> a, b = make_sampler(d, 7, shared), make_sampler(d, 8, shared)
+    >>> pairs = [(a(), b()) for _ in range(500)]  # interleaved, over several blocks
+    >>> alone = make_sampler(d, 7)
+    >>> [x for x, _ in pairs] == [alone() for _ in range(500)]
     True
     """
     if isinstance(dist, Constant):
@@ -88,39 +119,59 @@ def make_sampler(dist: Distribution, rng: random.Random | Callable[[], random.Ra
         return lambda: value
     if isinstance(dist, Exponential) and not dist.mean > 0:
         return lambda: 0.0
-    return chain.from_iterable(_blocks(dist, rng)).__next__
+    if gen is None:
+        gen = np.random.Generator(np.random.PCG64(0))
+    return chain.from_iterable(_blocks(_draw(dist), seed, gen)).__next__
+
+
+Draw = Callable[[np.random.Generator, int], Any]
+"""Draws ``n`` durations from a numpy generator, as an array."""
+
+
+def _draw(dist: Distribution) -> Draw:
+    if isinstance(dist, Exponential):
+        mean = dist.mean
+        return lambda gen, n: gen.exponential(mean, n)
+    if isinstance(dist, Uniform):
+        low, high = dist.low, dist.high
+        return lambda gen, n: gen.uniform(low, high, n)
+    if isinstance(dist, LogNormal):
+        mu, sigma = math.log(dist.median), dist.sigma
+        return lambda gen, n: gen.lognormal(mu, sigma, n)
+    if isinstance(dist, Gamma):
+        shape, scale = 1.0 / dist.cv**2, dist.mean * dist.cv**2
+        return lambda gen, n: gen.gamma(shape, scale, n)
+    if isinstance(dist, Empirical):
+        samples = np.asarray(dist.samples, dtype=float)
+        count = len(samples)
+        return lambda gen, n: samples[gen.integers(0, count, n)]
+    raise TypeError(f"unknown distribution {dist!r}")
+
+
+_MASK = (1 << 128) - 1
 
 
 def _blocks(
-    dist: Distribution, rng: random.Random | Callable[[], random.Random]
+    draw: Draw, seed: int | Callable[[], int], gen: np.random.Generator
 ) -> Iterator[list[float]]:
-    """Endless blocks of draws from ``dist``.
+    """Endless blocks of draws, from the stream ``seed`` names, made in ``gen``.
 
-    Lazy: the numpy generator is made (and seeded from ``rng``, the sampler's own
-    stream) at the first draw, so the samplers of links that never draw (a proxy that
-    is not there, a call never made) cost nothing on a graph of thousands of services.
+    Lazy: the seed is computed at the first draw. Between blocks the stream lives in
+    this generator as its bit generator's state (a dict of Python ints).
     """
-    stream = rng if isinstance(rng, random.Random) else rng()
-    gen = np.random.Generator(np.random.PCG64(stream.getrandbits(64)))
-    n = BLOCK
-    if isinstance(dist, Exponential):
-        mean = dist.mean
-        while True:
-            yield gen.exponential(mean, n).tolist()
-    if isinstance(dist, Uniform):
-        low, high = dist.low, dist.high
-        while True:
-            yield gen.uniform(low, high, n).tolist()
-    if isinstance(dist, LogNormal):
-        mu, sigma = math.log(dist.median), dist.sigma
-        while True:
-            yield np.exp(mu + sigma * gen.standard_normal(n)).tolist()
-    if isinstance(dist, Gamma):
-        shape, scale = 1.0 / dist.cv**2, dist.mean * dist.cv**2
-        while True:
-            yield gen.gamma(shape, scale, n).tolist()
-    if isinstance(dist, Empirical):
-        samples = np.asarray(dist.samples, dtype=float)
-        while True:
-            yield samples[gen.integers(0, len(samples), n)].tolist()
-    raise TypeError(f"unknown distribution {dist!r}")
+    key = seed if isinstance(seed, int) else seed()
+    bits = gen.bit_generator
+    state: dict[str, Any] = {
+        "bit_generator": "PCG64",
+        "state": {"state": key & _MASK, "inc": (key >> 128) & _MASK | 1},
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
+    n = FIRST_BLOCK
+    while True:
+        bits.state = state
+        block = draw(gen, n).tolist()
+        state = bits.state
+        yield block
+        if n < BLOCK:
+            n *= 4
