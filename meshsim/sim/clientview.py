@@ -18,6 +18,7 @@ import simpy
 
 from meshsim.sim.budget import PeakEwma, TpsBudget
 from meshsim.sim.compile import PolicyRT
+from meshsim.sim.sampling import Uniforms
 from meshsim.sim.workers import Workers
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,8 +83,8 @@ class ClientView:
         env: simpy.Environment,
         policy: PolicyRT,
         servers: Sequence[Replica],
-        route_rng: random.Random,
-        backoff_rng: random.Random | None,
+        route_rng: random.Random | Uniforms,
+        backoff_rng: random.Random | Uniforms | None,
         on_eject: Callable[[], None],
     ) -> None:
         n = len(servers)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from meshsim.sim.compile import PhasePlan, Script, script_of
 from meshsim.sim.load import LoadCurve, arrival_gaps, load_curve
 from meshsim.sim.profiles import ProfileNumbers, profile_numbers
-from meshsim.sim.sampling import Sampler, Streams, is_zero
+from meshsim.sim.sampling import Sampler, Streams, Uniforms, is_zero
 from models import Scenario
 from models.distributions import Distribution
 
@@ -220,16 +219,16 @@ class Link:
     """The client's own proxy: its sidecar (or ztunnel), or the ingress gateway's Envoy."""
     in_proxy: Sampler
     waypoint: Sampler
-    route: random.Random
+    route: Uniforms
     """Replica choices."""
-    backoff: random.Random
+    backoff: Uniforms
     """Retry back-off jitter."""
-    calls: random.Random
+    calls: Uniforms
     """The client's call-probability draws for calls to ``server``."""
     service_time: Sampler
-    errors: random.Random
+    errors: Uniforms
     """The server's error draws for this client's requests."""
-    fault_hits: random.Random
+    fault_hits: Uniforms
     """Which of this client's requests a latency fault delays."""
 
     def __init__(self, model: Model, streams: Streams, client: int, server: int) -> None:
@@ -297,11 +296,11 @@ _MAKE: dict[str, Callable[[Link], Any]] = {
     "service_time": lambda link: link._sampler(
         link._model.services[link.server].service_time, "service-time"
     ),
-    "route": lambda link: link._streams.get("routing", link._name),
-    "backoff": lambda link: link._streams.get("backoff", link._name),
-    "calls": lambda link: link._streams.get("calls", link._name),
-    "errors": lambda link: link._streams.get("errors", link._name),
-    "fault_hits": lambda link: link._streams.get("fault", link._name),
+    "route": lambda link: link._streams.uniforms("routing", link._name),
+    "backoff": lambda link: link._streams.uniforms("backoff", link._name),
+    "calls": lambda link: link._streams.uniforms("calls", link._name),
+    "errors": lambda link: link._streams.uniforms("errors", link._name),
+    "fault_hits": lambda link: link._streams.uniforms("fault", link._name),
 }
 """How each lazily made slot of a :class:`Link` is made."""
 
