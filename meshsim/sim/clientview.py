@@ -113,13 +113,17 @@ class ClientView:
             TpsBudget(rb.ttl_s, rb.min_per_second, rb.ratio, env.now) if rb is not None else None
         )
         self.ewma = PeakEwma(n, env.now) if policy.linkerd else None
-        self.consecutive = [0] * n
-        self.ejected = [False] * n
-        self.ejected_at = [0.0] * n
-        self.returned_at: list[float | None] = [None] * n  # None: never ejected
-        self.multiplier = [0] * n
-        self.ejected_count = 0
+        # the outlier detector's state per replica; without a detector nothing ejects, and
+        # read-only tuples stand in (a large graph has thousands of views: fewer objects
+        # for the garbage collector to walk)
         od = policy.outlier
+        self.consecutive: Sequence[int] = [0] * n if od else (0,) * n
+        self.ejected: Sequence[bool] = [False] * n if od else (False,) * n
+        self.ejected_at: Sequence[float] = [0.0] * n if od else (0.0,) * n
+        # None: never ejected
+        self.returned_at: Sequence[float | None] = [None] * n if od else (None,) * n
+        self.multiplier: Sequence[int] = [0] * n if od else (0,) * n
+        self.ejected_count = 0
         self.next_tick = od.interval_s if od else math.inf
         self.on_eject = on_eject  # counts an ejection against the destination
         # SPEC §20 localityLb: the replicas in the client's own cluster, preferred while

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from array import array
 from collections.abc import Callable, Iterator
 from itertools import chain
 from typing import Any
@@ -66,12 +67,12 @@ class Streams:
 
     def sampler(self, dist: Distribution, purpose: str, name: str) -> Sampler:
         """A sampler of ``dist`` with its own stream, seeded at its first draw."""
-        return make_sampler(dist, lambda: self.state(purpose, name), self._shared())
+        return make_sampler(dist, (self, purpose, name), self._shared())
 
     def uniforms(self, purpose: str, name: str) -> Uniforms:
         """Uniform draws of ``purpose`` of ``name``, from its own stream (see :class:`Uniforms`)."""
-        seed = lambda: self.state(purpose, name)  # noqa: E731
-        return Uniforms(chain.from_iterable(_blocks(_uniform, seed, self._shared())).__next__)
+        blocks = _blocks(_RANDOM, 0.0, 0.0, None, self, purpose, name, self._shared())
+        return Uniforms(chain.from_iterable(blocks).__next__)
 
     def _shared(self) -> np.random.Generator:
         if self._gen is None:
@@ -121,22 +122,24 @@ BLOCK = 256
 
 def make_sampler(
     dist: Distribution,
-    seed: int | Callable[[], int],
+    seed: int | tuple[Streams, str, str],
     gen: np.random.Generator | None = None,
 ) -> Sampler:
     """A function drawing durations in seconds from ``dist``, from its own stream.
 
-    ``seed`` (an integer of up to 256 bits, or a function returning it, called at the
-    first draw only: a sampler that never draws costs nothing) is the sampler's own
-    PCG64 stream: its state and increment. ``gen`` is a numpy generator the sampler
-    borrows for each block: it loads its own state into ``gen``'s bit generator, draws
-    the block and keeps the state that follows, so samplers sharing ``gen`` never
-    share numbers. (Making a numpy generator costs about as much as a hundred draws;
-    on a graph of thousands of services most samplers draw only a few times.)
+    ``seed`` is the sampler's own PCG64 stream: its state and increment, as an integer
+    of up to 256 bits, or ``(streams, purpose, name)`` to take :meth:`Streams.state`
+    at the first draw (a sampler that never draws costs nothing). ``gen`` is a numpy
+    generator the sampler borrows for each block: it loads its own state into
+    ``gen``'s bit generator, draws the block and keeps the state that follows, so
+    samplers sharing ``gen`` never share numbers. (Making a numpy generator costs about
+    as much as a hundred draws; on a graph of thousands of services most samplers draw
+    only a few times.)
 
     Random durations are drawn in blocks (:data:`FIRST_BLOCK`, then 4 times larger up
     to :data:`BLOCK`) and handed out one at a time by ``itertools.chain``: a draw
-    costs a C-level ``next`` instead of Python's ``random.gauss``.
+    costs a C-level ``next`` instead of Python's ``random.gauss``. A block is an
+    ``array.array`` (8 bytes a number, and no object the garbage collector tracks).
 
     Examples
     --------
@@ -158,49 +161,49 @@ def make_sampler(
         return lambda: 0.0
     if gen is None:
         gen = np.random.Generator(np.random.PCG64(0))
-    return chain.from_iterable(_blocks(_draw(dist), seed, gen)).__next__
-
-
-Draw = Callable[[np.random.Generator, int], Any]
-"""Draws ``n`` durations from a numpy generator, as an array."""
-
-
-def _draw(dist: Distribution) -> Draw:
+    samples = None
     if isinstance(dist, Exponential):
-        mean = dist.mean
-        return lambda gen, n: gen.exponential(mean, n)
-    if isinstance(dist, Uniform):
-        low, high = dist.low, dist.high
-        return lambda gen, n: gen.uniform(low, high, n)
-    if isinstance(dist, LogNormal):
-        mu, sigma = math.log(dist.median), dist.sigma
-        return lambda gen, n: gen.lognormal(mu, sigma, n)
-    if isinstance(dist, Gamma):
-        shape, scale = 1.0 / dist.cv**2, dist.mean * dist.cv**2
-        return lambda gen, n: gen.gamma(shape, scale, n)
-    if isinstance(dist, Empirical):
+        kind, a, b = _EXPONENTIAL, dist.mean, 0.0
+    elif isinstance(dist, Uniform):
+        kind, a, b = _UNIFORM, dist.low, dist.high
+    elif isinstance(dist, LogNormal):
+        kind, a, b = _LOGNORMAL, math.log(dist.median), dist.sigma
+    elif isinstance(dist, Gamma):
+        kind, a, b = _GAMMA, 1.0 / dist.cv**2, dist.mean * dist.cv**2
+    elif isinstance(dist, Empirical):
+        kind, a, b = _EMPIRICAL, 0.0, 0.0
         samples = np.asarray(dist.samples, dtype=float)
-        count = len(samples)
-        return lambda gen, n: samples[gen.integers(0, count, n)]
-    raise TypeError(f"unknown distribution {dist!r}")
+    else:
+        raise TypeError(f"unknown distribution {dist!r}")
+    if isinstance(seed, int):
+        blocks = _blocks(kind, a, b, samples, seed, "", "", gen)
+    else:
+        blocks = _blocks(kind, a, b, samples, *seed, gen)
+    return chain.from_iterable(blocks).__next__
 
 
-def _uniform(gen: np.random.Generator, n: int) -> Any:
-    return gen.random(n)
-
-
+_RANDOM, _UNIFORM, _EXPONENTIAL, _LOGNORMAL, _GAMMA, _EMPIRICAL = range(6)
 _MASK = (1 << 128) - 1
 
 
 def _blocks(
-    draw: Draw, seed: int | Callable[[], int], gen: np.random.Generator
-) -> Iterator[memoryview]:
-    """Endless blocks of draws, from the stream ``seed`` names, made in ``gen``.
+    kind: int,
+    a: float,
+    b: float,
+    samples: np.ndarray | None,
+    streams: Streams | int,
+    purpose: str,
+    name: str,
+    gen: np.random.Generator,
+) -> Iterator[array[float]]:
+    """Endless blocks of draws of a distribution, made in ``gen``.
 
-    Lazy: the seed is computed at the first draw. Between blocks the stream lives in
-    this generator as its bit generator's state (a dict of Python ints).
+    The stream is ``streams`` when it is an integer, else ``streams.state(purpose,
+    name)``, taken at the first draw. Between blocks the stream lives in this
+    generator as its bit generator's state (a dict of Python ints). The parameters are
+    arguments, not closures, so a stream is a handful of objects.
     """
-    key = seed if isinstance(seed, int) else seed()
+    key = streams if isinstance(streams, int) else streams.state(purpose, name)
     bits = gen.bit_generator
     state: dict[str, Any] = {
         "bit_generator": "PCG64",
@@ -211,8 +214,20 @@ def _blocks(
     n = FIRST_BLOCK
     while True:
         bits.state = state
-        block = memoryview(draw(gen, n))
+        if kind == _RANDOM:
+            drawn = gen.random(n)
+        elif kind == _LOGNORMAL:
+            drawn = gen.lognormal(a, b, n)
+        elif kind == _EXPONENTIAL:
+            drawn = gen.exponential(a, n)
+        elif kind == _GAMMA:
+            drawn = gen.gamma(a, b, n)
+        elif kind == _UNIFORM:
+            drawn = gen.uniform(a, b, n)
+        else:
+            assert samples is not None
+            drawn = samples[gen.integers(0, len(samples), n)]
         state = bits.state
-        yield block
+        yield array("d", drawn.tobytes())
         if n < BLOCK:
             n *= 4
