@@ -114,7 +114,7 @@ def is_zero(dist: Distribution) -> bool:
     return isinstance(dist, Constant) and dist.value == 0.0
 
 
-FIRST_BLOCK = 16
+FIRST_BLOCK = 64
 """Draws in a sampler's first block; each next block is 4 times larger, up to :data:`BLOCK`."""
 BLOCK = 256
 """Most draws made at once per sampler: numpy fills a block, the engine takes them one by one."""
