@@ -13,7 +13,6 @@ import random
 from array import array
 from collections.abc import Callable, Iterator
 from itertools import chain
-from typing import Any
 
 import numpy as np
 
@@ -183,6 +182,25 @@ def make_sampler(
 
 
 _RANDOM, _UNIFORM, _EXPONENTIAL, _LOGNORMAL, _GAMMA, _EMPIRICAL = range(6)
+
+
+def _draw(
+    gen: np.random.Generator, kind: int, a: float, b: float, samples: np.ndarray | None, n: int
+) -> np.ndarray:
+    if kind == _RANDOM:
+        return gen.random(n)
+    if kind == _LOGNORMAL:
+        return gen.lognormal(a, b, n)
+    if kind == _EXPONENTIAL:
+        return gen.exponential(a, n)
+    if kind == _GAMMA:
+        return gen.gamma(a, b, n)
+    if kind == _UNIFORM:
+        return gen.uniform(a, b, n)
+    assert samples is not None
+    return samples[gen.integers(0, len(samples), n)]
+
+
 _MASK = (1 << 128) - 1
 
 
@@ -200,34 +218,26 @@ def _blocks(
 
     The stream is ``streams`` when it is an integer, else ``streams.state(purpose,
     name)``, taken at the first draw. Between blocks the stream lives in this
-    generator as its bit generator's state (a dict of Python ints). The parameters are
+    generator as the bit generator's state, in plain ints. The parameters are
     arguments, not closures, so a stream is a handful of objects.
     """
     key = streams if isinstance(streams, int) else streams.state(purpose, name)
     bits = gen.bit_generator
-    state: dict[str, Any] = {
-        "bit_generator": "PCG64",
-        "state": {"state": key & _MASK, "inc": (key >> 128) & _MASK | 1},
-        "has_uint32": 0,
-        "uinteger": 0,
-    }
+    # the stream between blocks: PCG64's state, increment and buffered 32-bit half (plain
+    # ints, not the state dict: thousands of streams on a large graph)
+    position, increment, has_half, half = key & _MASK, (key >> 128) & _MASK | 1, 0, 0
     n = FIRST_BLOCK
     while True:
-        bits.state = state
-        if kind == _RANDOM:
-            drawn = gen.random(n)
-        elif kind == _LOGNORMAL:
-            drawn = gen.lognormal(a, b, n)
-        elif kind == _EXPONENTIAL:
-            drawn = gen.exponential(a, n)
-        elif kind == _GAMMA:
-            drawn = gen.gamma(a, b, n)
-        elif kind == _UNIFORM:
-            drawn = gen.uniform(a, b, n)
-        else:
-            assert samples is not None
-            drawn = samples[gen.integers(0, len(samples), n)]
-        state = bits.state
-        yield array("d", drawn.tobytes())
+        bits.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": position, "inc": increment},
+            "has_uint32": has_half,
+            "uinteger": half,
+        }
+        block = array("d", _draw(gen, kind, a, b, samples, n).tobytes())
+        state = bits.state  # before any other stream uses the generator
+        position, has_half, half = state["state"]["state"], state["has_uint32"], state["uinteger"]
+        del state
+        yield block
         if n < BLOCK:
             n *= 4
