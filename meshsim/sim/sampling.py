@@ -13,6 +13,7 @@ import random
 from array import array
 from collections.abc import Callable, Iterator
 from itertools import chain
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ class Streams:
 
     def _shared(self) -> np.random.Generator:
         if self._gen is None:
-            self._gen = np.random.Generator(np.random.PCG64(0))
+            self._gen = np.random.Generator(np.random.SFC64(0))
         return self._gen
 
 
@@ -126,7 +127,7 @@ def make_sampler(
 ) -> Sampler:
     """A function drawing durations in seconds from ``dist``, from its own stream.
 
-    ``seed`` is the sampler's own PCG64 stream: its state and increment, as an integer
+    ``seed`` is the sampler's own SFC64 stream: its four state words, as an integer
     of up to 256 bits, or ``(streams, purpose, name)`` to take :meth:`Streams.state`
     at the first draw (a sampler that never draws costs nothing). ``gen`` is a numpy
     generator the sampler borrows for each block: it loads its own state into
@@ -146,7 +147,7 @@ def make_sampler(
     >>> make_sampler(Constant.model_validate({"value": "5ms"}), 1)()
     0.005
     >>> d = LogNormal.model_validate({"dist": "lognormal", "median": "3ms", "p99": "20ms"})
-    >>> shared = np.random.Generator(np.random.PCG64(0))
+    >>> shared = np.random.Generator(np.random.SFC64(0))
     >>> a, b = make_sampler(d, 7, shared), make_sampler(d, 8, shared)
     >>> pairs = [(a(), b()) for _ in range(500)]  # interleaved, over several blocks
     >>> alone = make_sampler(d, 7)
@@ -159,7 +160,7 @@ def make_sampler(
     if isinstance(dist, Exponential) and not dist.mean > 0:
         return lambda: 0.0
     if gen is None:
-        gen = np.random.Generator(np.random.PCG64(0))
+        gen = np.random.Generator(np.random.SFC64(0))
     samples = None
     if isinstance(dist, Exponential):
         kind, a, b = _EXPONENTIAL, dist.mean, 0.0
@@ -201,7 +202,7 @@ def _draw(
     return samples[gen.integers(0, len(samples), n)]
 
 
-_MASK = (1 << 128) - 1
+_WORD = (1 << 64) - 1
 
 
 def _blocks(
@@ -223,20 +224,21 @@ def _blocks(
     """
     key = streams if isinstance(streams, int) else streams.state(purpose, name)
     bits = gen.bit_generator
-    # the stream between blocks: PCG64's state, increment and buffered 32-bit half (plain
-    # ints, not the state dict: thousands of streams on a large graph)
-    position, increment, has_half, half = key & _MASK, (key >> 128) & _MASK | 1, 0, 0
+    # the stream between blocks: SFC64's four state words (its counter last) and its
+    # buffered 32-bit half, not the state dict: thousands of streams on a large graph
+    words: Any = [key & _WORD, (key >> 64) & _WORD, (key >> 128) & _WORD, key >> 192]
+    has_half, half = 0, 0
     n = FIRST_BLOCK
     while True:
         bits.state = {
-            "bit_generator": "PCG64",
-            "state": {"state": position, "inc": increment},
+            "bit_generator": "SFC64",
+            "state": {"state": words},
             "has_uint32": has_half,
             "uinteger": half,
         }
         block = array("d", _draw(gen, kind, a, b, samples, n).tobytes())
         state = bits.state  # before any other stream uses the generator
-        position, has_half, half = state["state"]["state"], state["has_uint32"], state["uinteger"]
+        words, has_half, half = state["state"]["state"], state["has_uint32"], state["uinteger"]
         del state
         yield block
         if n < BLOCK:
