@@ -16,7 +16,8 @@ process so all see the same machine load (best of N rounds):
   semantics cost over the smallest faithful SimPy program of the same work;
 - Ciw (if installed: ``pip install ciw``) on the same chain as a tandem queue network;
 - meshsim on a 1,000-service deep graph (issue #12: at least 80% of Online Boutique's
-  visits/s);
+  visits/s; measured 81-92% after the work on first-use costs, 53-74% before, on a
+  shared machine: see the table in docs/model.md, *Performance*);
 - the whole-command wall times of ``meshsim run`` and ``meshsim compare`` on Online
   Boutique (imports, compilation, worker processes and output included).
 """

@@ -18,6 +18,7 @@ import simpy
 
 from meshsim.sim.budget import PeakEwma, TpsBudget
 from meshsim.sim.compile import PolicyRT
+from meshsim.sim.sampling import Uniforms
 from meshsim.sim.workers import Workers
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,8 +83,8 @@ class ClientView:
         env: simpy.Environment,
         policy: PolicyRT,
         servers: Sequence[Replica],
-        route_rng: random.Random,
-        backoff_rng: random.Random,
+        route_rng: random.Random | Uniforms,
+        backoff_rng: random.Random | Uniforms | None,
         on_eject: Callable[[], None],
     ) -> None:
         n = len(servers)
@@ -95,7 +96,9 @@ class ClientView:
         self.detector = policy.outlier is not None
         self.shared = False  # an ambient waypoint's view, used by every caller of the server
         self.route_rng = route_rng  # replica choice toward this destination
-        self.backoff_rng = backoff_rng  # back-off jitter toward this destination
+        # back-off jitter toward this destination (None: the engine hands the calling
+        # link's stream in before each back-off, so a view that never retries makes none)
+        self.backoff_rng = backoff_rng
         self.replicas = n
         self.servers = servers  # the destination's Replica objects (readiness for Linkerd)
         self.outstanding = [0] * n
@@ -110,13 +113,17 @@ class ClientView:
             TpsBudget(rb.ttl_s, rb.min_per_second, rb.ratio, env.now) if rb is not None else None
         )
         self.ewma = PeakEwma(n, env.now) if policy.linkerd else None
-        self.consecutive = [0] * n
-        self.ejected = [False] * n
-        self.ejected_at = [0.0] * n
-        self.returned_at: list[float | None] = [None] * n  # None: never ejected
-        self.multiplier = [0] * n
-        self.ejected_count = 0
+        # the outlier detector's state per replica; without a detector nothing ejects, and
+        # read-only tuples stand in (a large graph has thousands of views: fewer objects
+        # for the garbage collector to walk)
         od = policy.outlier
+        self.consecutive: Sequence[int] = [0] * n if od else (0,) * n
+        self.ejected: Sequence[bool] = [False] * n if od else (False,) * n
+        self.ejected_at: Sequence[float] = [0.0] * n if od else (0.0,) * n
+        # None: never ejected
+        self.returned_at: Sequence[float | None] = [None] * n if od else (None,) * n
+        self.multiplier: Sequence[int] = [0] * n if od else (0,) * n
+        self.ejected_count = 0
         self.next_tick = od.interval_s if od else math.inf
         self.on_eject = on_eject  # counts an ejection against the destination
         # SPEC §20 localityLb: the replicas in the client's own cluster, preferred while
@@ -243,7 +250,9 @@ class ClientView:
             upper = min((2**retry - 1) * policy.backoff_base, policy.backoff_max)
         else:
             upper = min(2 ** (retry - 1) * policy.backoff_base, policy.backoff_max)
-        return self.backoff_rng.random() * upper
+        rng = self.backoff_rng
+        assert rng is not None
+        return rng.random() * upper
 
     # --- outlier detection (Envoy outlier_detection_impl.cc) ---------------------------
 

@@ -19,7 +19,7 @@ import simpy
 
 from meshsim.errors import SimulationCancelled
 from meshsim.sim.clientview import ClientView
-from meshsim.sim.compile import CallSpec, PhasePlan, PolicyRT
+from meshsim.sim.compile import CallSpec, PhasePlan, PolicyRT, Script
 from meshsim.sim.events import Race, timeout, won
 from meshsim.sim.model import EntryRT, FaultRT, Link, Model, Request
 from meshsim.sim.outcomes import OUTLIER_FAILURES, Outcome, flags
@@ -90,6 +90,8 @@ class Simulation:
         self.entry_views: list[Views] = [{} for _ in model.entrypoints]
         self.waypoint_views: Views = {}
         self.max_depth = model.max_depth
+        # per service, the link of each step of its script, from its first visit on
+        self.targets: list[tuple[Link, ...] | None] = [None] * len(model.services)
         self.ambient = model.profile.ambient
         # which services each measured request addressed, as a bit mask: exposure of any
         # set of onboarded services is computed from it afterwards (SPEC §11.3)
@@ -368,8 +370,7 @@ class Simulation:
                 retry += 1
                 view.active_retries += 1
                 retry_held = True
-                if view.shared:
-                    view.backoff_rng = link.backoff
+                view.backoff_rng = link.backoff  # made at the first retry (see _view)
                 yield timeout(env, view.backoff(retry))
         if measured and outcome != OK:
             rec.call_failed(client, server)
@@ -476,7 +477,7 @@ class Simulation:
                 policy,
                 self.replicas[server],
                 link.route,
-                link.backoff,
+                None,  # the back-off stream: the link's, handed in at each back-off
                 partial(self.rec.ejected, server),
             )
             view.shared = proxy is self.waypoint_views
@@ -521,8 +522,7 @@ class Simulation:
             retry += 1
             view.active_retries += 1
             current.retry_held = True
-            if view.shared:
-                view.backoff_rng = link.backoff
+            view.backoff_rng = link.backoff  # made at the first retry (see _view)
             yield timeout(self.env, view.backoff(retry))
             if current.aborted:
                 return outcome
@@ -741,7 +741,10 @@ class Simulation:
         outcome = OK
         meshed = replica.meshed  # the calling replica's own sidecar (a canary may lack one)
         calling = replica.epoch  # the pod's life in which the calls start
-        for parallel, calls in script:
+        targets = self.targets[server]
+        if targets is None:
+            targets = self.targets[server] = self._targets(server, script)
+        for (parallel, calls), target in zip(script, targets, strict=True):
             if replica.epoch != calling:
                 outcome = RESET  # the pod crashed under this request: no more calls
                 break
@@ -749,7 +752,6 @@ class Simulation:
                 result = yield from self._parallel(server, meshed, calls, depth, req, replica)
             else:
                 spec = calls[0]
-                target = self.link(server, spec.target)
                 probability = spec.probability
                 result = OK
                 if probability >= 1.0 or target.calls.random() < probability:
@@ -768,6 +770,14 @@ class Simulation:
             res.release()
             self.rec.busy(server, held, busy_until(replica, epoch, env.now), arrived)
         return outcome
+
+    def _targets(self, server: int, script: Script) -> tuple[Link, ...]:
+        """The link of each step of ``server``'s script (a parallel group: its first call's).
+
+        Looked up once per service instead of once per visit and step (making a link
+        draws nothing: its streams start at their first draw).
+        """
+        return tuple(self.link(server, calls[0].target) for _, calls in script)
 
     def _item(
         self,

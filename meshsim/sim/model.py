@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from meshsim.sim.compile import PhasePlan, Script, script_of
 from meshsim.sim.load import LoadCurve, arrival_gaps, load_curve
 from meshsim.sim.profiles import ProfileNumbers, profile_numbers
-from meshsim.sim.sampling import Sampler, Streams, is_zero, make_sampler
+from meshsim.sim.sampling import Sampler, Streams, Uniforms, is_zero
 from models import Scenario
 from models.distributions import Distribution
 
@@ -186,6 +185,11 @@ class Link:
     error and fault draws for this client's requests. So a change that adds or removes
     draws toward one destination (a retry policy, an outcome that stops a script) never
     shifts the numbers drawn toward another.
+
+    Each stream and sampler is made at its first use (an unset slot falls through to
+    :meth:`__getattr__` once): a graph of thousands of services makes only what its
+    traffic draws from, and the hot loop reads plain slots. The numbers are the same
+    either way: a stream depends on its name only.
     """
 
     __slots__ = (
@@ -197,11 +201,11 @@ class Link:
         "in_proxy",
         "waypoint",
         "route",
-        "_backoff",
+        "backoff",
         "calls",
         "service_time",
-        "_errors",
-        "_fault_hits",
+        "errors",
+        "fault_hits",
         "_faults",
         "_streams",
         "_name",
@@ -209,71 +213,53 @@ class Link:
         "_model",
     )
 
+    net: Sampler | None
+    """Network latency each way (None: zero)."""
+    out_proxy: Sampler
+    """The client's own proxy: its sidecar (or ztunnel), or the ingress gateway's Envoy."""
+    in_proxy: Sampler
+    waypoint: Sampler
+    route: Uniforms
+    """Replica choices."""
+    backoff: Uniforms
+    """Retry back-off jitter."""
+    calls: Uniforms
+    """The client's call-probability draws for calls to ``server``."""
+    service_time: Sampler
+    errors: Uniforms
+    """The server's error draws for this client's requests."""
+    fault_hits: Uniforms
+    """Which of this client's requests a latency fault delays."""
+
     def __init__(self, model: Model, streams: Streams, client: int, server: int) -> None:
-        n = len(model.services)
-        name = f"{model.client_name(client)}>{model.names[server]}"
         self.client = client
         self.server = server
-        self.key = client * n + server
+        self.key = client * len(model.services) + server
         self._streams = streams
-        self._name = name
-        profile = model.profile
-        # the samplers' streams are made at their first draw, and the rarely used streams
-        # (back-off, errors, fault hits) at their first use: a graph of thousands of
-        # services seeds only what its traffic draws from (the numbers are the same: a
-        # stream depends on its name only)
-        stream = streams.get
-        self.net: Sampler | None = (
-            None
-            if is_zero(model.network)
-            else make_sampler(model.network, partial(stream, "network", name))
-        )
-        # the client's own proxy: its sidecar (or ztunnel), or the ingress gateway's Envoy
-        outbound = profile.proxy.latency if client < n else profile.waypoint.latency
-        self.out_proxy = make_sampler(outbound, partial(stream, "proxy-out", name))
-        self.in_proxy = make_sampler(profile.proxy.latency, partial(stream, "proxy-in", name))
-        self.waypoint = make_sampler(profile.waypoint.latency, partial(stream, "waypoint", name))
-        self.route = streams.get("routing", name)
-        self._backoff: random.Random | None = None
-        self.calls = streams.get("calls", name)
-        service = model.services[server]
-        self.service_time = make_sampler(
-            service.service_time, partial(stream, "service-time", name)
-        )
-        self._errors: random.Random | None = None
-        self._fault_hits: random.Random | None = None
+        self._name = f"{model.client_name(client)}>{model.names[server]}"
         self._faults: dict[int, Sampler] = {}
         self._cross: dict[int, Sampler] = {}
         self._model = model
 
-    @property
-    def backoff(self) -> random.Random:
-        """The back-off jitter stream of this link."""
-        if self._backoff is None:
-            self._backoff = self._streams.get("backoff", self._name)
-        return self._backoff
+    def __getattr__(self, attr: str) -> Any:
+        """Make a stream or sampler at its first use; later reads find the slot set."""
+        make = _MAKE.get(attr)
+        if make is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+        value = make(self)
+        setattr(self, attr, value)
+        return value
 
-    @property
-    def errors(self) -> random.Random:
-        """The server's error draws for this client's requests."""
-        if self._errors is None:
-            self._errors = self._streams.get("errors", self._name)
-        return self._errors
-
-    @property
-    def fault_hits(self) -> random.Random:
-        """Which of this client's requests a latency fault delays."""
-        if self._fault_hits is None:
-            self._fault_hits = self._streams.get("fault", self._name)
-        return self._fault_hits
+    def _sampler(self, dist: Distribution, purpose: str) -> Sampler:
+        return self._streams.sampler(dist, purpose, self._name)
 
     def cross(self, cluster: int) -> Sampler:
         """East-west crossing latency into ``cluster``, for this link (SPEC §20)."""
         sampler = self._cross.get(cluster)
         if sampler is None:
-            rng = self._streams.get("cross", f"{self._name}/{cluster}")
             dist = self._model.cross_latency[cluster]
-            sampler = self._cross[cluster] = make_sampler(dist, rng)
+            sampler = self._streams.sampler(dist, "cross", f"{self._name}/{cluster}")
+            self._cross[cluster] = sampler
         return sampler
 
     def fault_delay(self, fault: FaultRT) -> Sampler:
@@ -281,9 +267,42 @@ class Link:
         sampler = self._faults.get(fault.index)
         if sampler is None:
             assert fault.delay is not None
-            rng = self._streams.get("fault-delay", f"{self._name}/{fault.index}")
-            sampler = self._faults[fault.index] = make_sampler(fault.delay, rng)
+            name = f"{self._name}/{fault.index}"
+            sampler = self._faults[fault.index] = self._streams.sampler(
+                fault.delay, "fault-delay", name
+            )
         return sampler
+
+
+def _network(link: Link) -> Sampler | None:
+    network = link._model.network
+    return None if is_zero(network) else link._sampler(network, "network")
+
+
+def _out_proxy(link: Link) -> Sampler:
+    model = link._model
+    profile = model.profile
+    outbound = (
+        profile.proxy.latency if link.client < len(model.services) else profile.waypoint.latency
+    )
+    return link._sampler(outbound, "proxy-out")
+
+
+_MAKE: dict[str, Callable[[Link], Any]] = {
+    "net": _network,
+    "out_proxy": _out_proxy,
+    "in_proxy": lambda link: link._sampler(link._model.profile.proxy.latency, "proxy-in"),
+    "waypoint": lambda link: link._sampler(link._model.profile.waypoint.latency, "waypoint"),
+    "service_time": lambda link: link._sampler(
+        link._model.services[link.server].service_time, "service-time"
+    ),
+    "route": lambda link: link._streams.uniforms("routing", link._name),
+    "backoff": lambda link: link._streams.uniforms("backoff", link._name),
+    "calls": lambda link: link._streams.uniforms("calls", link._name),
+    "errors": lambda link: link._streams.uniforms("errors", link._name),
+    "fault_hits": lambda link: link._streams.uniforms("fault", link._name),
+}
+"""How each lazily made slot of a :class:`Link` is made."""
 
 
 class Runtime:

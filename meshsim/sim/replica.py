@@ -46,11 +46,11 @@ class Replica:
         self.down = 0  # > 0: refuses connections (outage, crash)
         self.extra_error = 0.0
         # active latency faults; each caller draws their hits and delays from its own link
-        self.latency_faults: list[FaultRT] = []
+        self.latency_faults: tuple[FaultRT, ...] = ()
         self.crash: simpy.Event | None = None  # fires when the pod crashes under its requests
         self.epoch = 0  # bumped by a crash: requests of an older epoch make no more calls
         # when epoch k ended: a worker of a crashed pod is busy only until its crash
-        self.crash_times: list[float] = []
+        self.crash_times: tuple[float, ...] = ()
         # its sidecar: one view per destination (pool, breaker, detector), SPEC §10.1
         self.views: dict[int, ClientView] = {}
 
@@ -76,14 +76,14 @@ def _on(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
         replica.down += 1
     if fault.kind in ("crash", "proxy-crash"):
         replica.epoch += 1
-        replica.crash_times.append(env.now)
+        replica.crash_times = (*replica.crash_times, env.now)
         crashed, replica.crash = replica.crash, env.event()
         if crashed is not None:
             crashed.succeed()
     elif fault.kind == "error":
         replica.extra_error += fault.error_rate
     elif fault.kind == "latency":
-        replica.latency_faults.append(fault)
+        replica.latency_faults = (*replica.latency_faults, fault)
 
 
 def _off(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
@@ -95,4 +95,4 @@ def _off(env: simpy.Environment, fault: FaultRT, replica: Replica) -> None:
     elif fault.kind == "error":
         replica.extra_error -= fault.error_rate
     elif fault.kind == "latency":
-        replica.latency_faults = [f for f in replica.latency_faults if f is not fault]
+        replica.latency_faults = tuple(f for f in replica.latency_faults if f is not fault)

@@ -32,7 +32,9 @@ class Workers:
         self.env = env
         self.capacity = capacity
         self.count = 0
-        self.queue: deque[simpy.Event] = deque()
+        # the waiting requests, oldest first: a deque from the first wait on (an empty
+        # tuple until then; a large graph has thousands of replicas that never queue)
+        self.queue: deque[simpy.Event] | tuple[()] = ()
 
     def acquire(self) -> simpy.Event | None:
         """Take a slot now (returns None) or get an event that fires when one is yours."""
@@ -40,12 +42,16 @@ class Workers:
             self.count += 1
             return None
         event = self.env.event()
-        self.queue.append(event)
+        queue = self.queue
+        if not isinstance(queue, deque):
+            queue = self.queue = deque()
+        queue.append(event)
         return event
 
     def release(self) -> None:
         """Give a slot back; the longest-waiting request gets it."""
-        if self.queue:
-            self.queue.popleft().succeed()
+        queue = self.queue
+        if queue:
+            queue.popleft().succeed()  # type: ignore[union-attr]
         else:
             self.count -= 1
