@@ -140,7 +140,8 @@ def key_rows(phases: Sequence[PhaseResult]) -> list[list[tuple[str, bool | None]
     for phase in phases:
         results = list(phase.entrypoints.values())
         ok = min((r.success_rate for r in results), default=None)
-        p99 = max((r.latency_ms.p99 for r in results), default=None)
+        # an entrypoint without a finished request has no p99 (None): it cannot be the worst
+        p99 = max((r.latency_ms.p99 for r in results if r.latency_ms.p99 is not None), default=None)
         slo = all(r.slo_met for r in results) if results else None
         rows.append(
             [

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 __all__ = ["add_gui_arguments", "gui_argv", "register", "run"]
 
@@ -56,4 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the app and return its exit code."""
-    return subprocess.call([sys.executable, "-m", "ui", *gui_argv(args)])
+    # The app runs from the same installation as this command: "-P" keeps the current
+    # directory off its path (started beside a clone named "meshsim", Python took that
+    # folder for the package), and the folder holding meshsim and ui goes first.
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return subprocess.call([sys.executable, "-P", "-m", "ui", *gui_argv(args)], env=env)
