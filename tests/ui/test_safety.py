@@ -205,11 +205,13 @@ def test_meshsim_gui_and_python_m_ui_take_the_same_options(monkeypatch):
 
     argv = ["s.yaml", "--run", "--screenshot", "x.png", "--quit", "--size", "1366x768"]
     started: list[list[str]] = []
-    monkeypatch.setattr(gui_command.subprocess, "call", lambda cmd: started.append(cmd) or 0)
+    monkeypatch.setattr(
+        gui_command.subprocess, "call", lambda cmd, env=None: started.append(cmd) or 0
+    )
     args = build_parser().parse_args(["gui", *argv])
     assert args.func(args) == 0
-    assert started[0][1:3] == ["-m", "ui"]
-    assert parse_args(started[0][3:]) == parse_args(argv)
+    assert started[0][1:4] == ["-P", "-m", "ui"]  # -P: never a folder of the cwd's
+    assert parse_args(started[0][4:]) == parse_args(argv)
     assert parse_args(argv).size == "1366x768"
 
 
