@@ -45,8 +45,9 @@ class EntrySample:
     """One entrypoint in one replication (SPEC §11.1)."""
 
     requests: int
-    success_rate: float
-    good_rate: float
+    success_rate: float | None
+    """None in a replication without a measured request: it has no rate to average."""
+    good_rate: float | None
     throughput_rps: float
     latency: LatencySample | None
 

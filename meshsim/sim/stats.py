@@ -180,8 +180,8 @@ def phase_metrics(rec: Recorder) -> PhaseSample:
         n = len(rec.entry_latency[i])
         entries[e.name] = EntrySample(
             requests=n,
-            success_rate=rec.entry_ok[i] / n if n else 0.0,
-            good_rate=rec.entry_good[i] / n if n else 0.0,
+            success_rate=rec.entry_ok[i] / n if n else None,
+            good_rate=rec.entry_good[i] / n if n else None,
             throughput_rps=rec.entry_ok[i] / window,
             latency=latency_stats(rec.entry_latency[i]),
         )
@@ -347,6 +347,11 @@ def _entry(
     baseline: EntrypointResult | None = None,
 ) -> EntrypointResult:
     est = mean_ci(reps)
+    for rate in ("success_rate", "good_rate"):
+        # Rates are averaged over the replications that measured a request (an empty one
+        # counted as 0% made an entrypoint at 0.005/s look like the worst of a graph);
+        # with none at all no request failed: 1, and its p99 is None.
+        est.setdefault(rate, Estimate((1.0,)))
     latency = mean_ci([r.latency for r in reps])
     stats = LatencyStats(**_means(latency))
     slo_met = slo_verdict(stats.p99, est["success_rate"].mean, slo, baseline)

@@ -175,3 +175,51 @@ def test_student_t_quantile_of_two_degrees_is_the_closed_form():
     from meshsim.sim.stats import _t975
 
     assert _t975(2) == pytest.approx(T975[2], abs=1e-12)
+
+
+def _one(requests: int, ok: int, p99: float = 10.0):
+    from meshsim.sim.samples import EntrySample
+
+    if not requests:
+        return EntrySample(0, None, None, 0.0, None)
+    latency = LatencySample(mean=p99, p50=p99, p90=p99, p99=p99, max=p99)
+    return EntrySample(requests, ok / requests, ok / requests, ok / 10.0, latency)
+
+
+def test_a_replication_without_requests_is_left_out_of_the_entry_rates():
+    from meshsim.sim.stats import _entry
+
+    # an entrypoint at 0.005/s: one request in one of three replications, and it succeeded
+    result = _entry([_one(0, 0), _one(1, 1), _one(0, 0)], (None, None), many=True)
+    assert result.requests == pytest.approx(1 / 3)
+    assert result.success_rate == 1.0 and result.good_rate == 1.0  # not 1/3
+    assert result.ci95["successRate"] == 0.0  # one value: no spread to estimate
+    # two replications with requests: the mean of their rates, each replication equal
+    result = _entry([_one(4, 3), _one(0, 0), _one(2, 1)], (None, None), many=True)
+    assert result.success_rate == pytest.approx((0.75 + 0.5) / 2)
+
+
+def test_an_entrypoint_without_any_request_failed_none():
+    from meshsim.sim.stats import _entry
+
+    result = _entry([_one(0, 0), _one(0, 0)], (None, 0.01), many=True)
+    assert result.requests == 0 and result.success_rate == 1.0
+    assert result.latency_ms.p99 is None and result.slo_met is True
+
+
+def test_a_run_where_an_entrypoint_gets_no_request_reports_it_as_not_failing():
+    from models import Scenario
+
+    scenario = Scenario.model_validate(
+        {
+            "services": [{"name": "a", "serviceTime": "1ms"}],
+            "entrypoints": [
+                {"name": "busy", "service": "a", "rate": "50/s"},
+                {"name": "rare", "service": "a", "rate": "0.001/s"},
+            ],
+            "simulation": {"duration": "4s", "warmup": "0s", "replications": 2},
+        }
+    )
+    rare = run_scenario(scenario).phases[0].entrypoints["rare"]
+    assert rare.requests == 0  # 0.001/s for 4 s: no arrival in either replication
+    assert rare.success_rate == 1.0 and rare.latency_ms.p99 is None  # was 0% success
