@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -78,6 +79,45 @@ def lint(scenario: Scenario) -> list[Finding]:
 # --- retry-amplification ---------------------------------------------------------------
 
 
+LONG_PATH = 8
+"""Paths of more calls are shown by their first and last three (imported graphs have
+chains of 90 services: a line no one reads)."""
+
+
+def _path_text(path: list[str]) -> str:
+    """``a -> b -> c``; a long path by its ends and how many it leaves out.
+
+    >>> _path_text([f"s{i}" for i in range(20)])
+    's0 -> s1 -> s2 -> … 14 more … -> s17 -> s18 -> s19'
+    """
+    if len(path) <= LONG_PATH:
+        return " -> ".join(path)
+    hidden = len(path) - 6
+    return f"{' -> '.join(path[:3])} -> … {hidden} more … -> {' -> '.join(path[-3:])}"
+
+
+def _count(n: int) -> str:
+    """An exact count, or 3 significant digits past a million (``8.73e+42``)."""
+    return str(n) if n < 1_000_000 else f"{float(n):.3g}"
+
+
+def _factors_text(factors: list[int]) -> str:
+    """``3 × 2 × 4``; many factors as powers (``3^88 × 2^2``), largest first.
+
+    >>> _factors_text([3, 2, 4, 5])
+    '3 × 2 × 4 × 5'
+    >>> _factors_text([3] * 88 + [1, 2, 2])
+    '3^88 × 2^2'
+    """
+    shown = [f for f in factors if f > 1]
+    if len(shown) <= LONG_PATH:
+        return " × ".join(str(f) for f in shown)
+    counts = Counter(shown)
+    return " × ".join(
+        f"{f}^{k}" if k > 1 else str(f) for f, k in sorted(counts.items(), reverse=True)
+    )
+
+
 def _amplification(scenario: Scenario, phases: list[PhaseView], hops) -> Iterator[Finding]:
     seen: set[tuple] = set()
     steps = WeightedPaths(scenario, hops)
@@ -93,13 +133,12 @@ def _amplification(scenario: Scenario, phases: list[PhaseView], hops) -> Iterato
             continue
         seen.add(key)
         severity = "error" if product > AMPLIFICATION_ERROR else "warning"
-        shown = " × ".join(str(f) for f, _ in factors if f > 1)
         yield Finding(
             loc,
             severity,
             "retry-amplification",
-            f"phase {view.state.name}: {' -> '.join(path)} makes up to {product} tries at "
-            f"{path[-1]} per request ({shown})",
+            f"phase {view.state.name}: {_path_text(path)} makes up to {_count(product)} "
+            f"tries at {path[-1]} per request ({_factors_text([f for f, _ in factors])})",
             "retry at one hop only, next to the failure (attempts: 0 on the others), "
             "and cap it with a retry budget",
         )
