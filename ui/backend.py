@@ -84,5 +84,15 @@ __all__ = [
 ]
 
 from meshsim.rollout.capacity import utilizations  # noqa: E402 - ρ without hold times
+from meshsim.sim.profiles import ProxyNumbers, profile_numbers  # noqa: E402 - models only
+from models import Mesh  # noqa: E402
 
 __all__ += ["utilizations"]
+
+
+def proxy_defaults(profile: str) -> ProxyNumbers:
+    """The data-plane proxy's latency, CPU and memory under mesh ``profile`` (SPEC §10)."""
+    return profile_numbers(Mesh.model_validate({"profile": profile})).proxy
+
+
+__all__ += ["proxy_defaults"]

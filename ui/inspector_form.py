@@ -16,8 +16,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QVBoxLayout, QWidget
 
 from models import Scenario, parse_duration
-from ui.backend import ScenarioError, format_path
-from ui.fields import UNSET, FieldEditor, field_kind, to_text, wire_key
+from ui.backend import ScenarioError, format_path, proxy_defaults
+from ui.fields import UNSET, FieldEditor, field_kind, summary_text, to_text, wire_key
 from ui.wire_paths import lookup, owner
 
 
@@ -55,12 +55,27 @@ LABELS = {
 POLICY_PREFIX = re.compile(r"^(mesh\.policies\[\d+\]|rollout\.phases\[\d+\]\.policies\[\d+\])\.")
 
 
+PROXY_FIELDS = {
+    "mesh.proxy.latency": "latency",
+    "mesh.proxy.cpuPer1kRps": "cpu_per_1k_rps",
+    "mesh.proxy.memoryMiB": "memory_mib",
+}
+"""Proxy settings whose unset value is the mesh profile's number."""
+
+
 def inherited_value(written: dict, full: dict, path: str) -> tuple[Any, str]:
     """What an unset field stands for, and where that comes from.
 
     A policy's field inherits ``mesh.defaults``' (when written there); every other
     unset field has its model's default.
     """
+    if path in PROXY_FIELDS:
+        # not in the document: the mesh profile's own proxy numbers (SPEC §10)
+        profile = lookup(full, "mesh.profile") or "istio-sidecar"
+        value = getattr(proxy_defaults(profile), PROXY_FIELDS[path])
+        if hasattr(value, "model_dump"):
+            value = value.model_dump(by_alias=True, mode="json", exclude_none=True)
+        return value, f"{profile} profile"
     match = POLICY_PREFIX.match(path)
     if match:
         rest = path[match.end() :]
@@ -154,9 +169,8 @@ class FieldForm(QWidget):
             if editor.inherits_placeholder and lookup(written, path) is None:
                 value, source = inherited_value(written, data, path)
                 editor.set_value(None)
-                editor.widget.setPlaceholderText(
-                    "" if value is None else f"{to_text(value)} — {source}"
-                )
+                text = summary_text(value) or to_text(value)
+                editor.widget.setPlaceholderText("" if value is None else f"{text} — {source}")
             else:
                 editor.set_value(value)
             sweeps = self.sweeps and editor.inherits_placeholder and sweepable(value)

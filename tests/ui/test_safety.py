@@ -384,3 +384,19 @@ def test_gui_bad_set_exits_2_naming_the_path(tmp_path, settings, capsys):
     code = run_gui(str(path), None, False, True, settings=settings, sets=["services[nope].x=1"])
     assert code == 2
     assert "--set services[nope].x=1" in capsys.readouterr().err
+
+
+def test_unset_proxy_numbers_show_the_profiles_own_greyed(boutique):
+    window = boutique
+    window.inspector.select_scenario()
+    editors = window.inspector.editors
+    # Istio's sidecar (SPEC §10): lognormal p50 0.09 ms, p99 0.25 ms; 0.2 vCPU; 60 MiB
+    latency = editors["mesh.proxy.latency"].widget
+    assert latency.text() == ""
+    assert latency.placeholderText() == "lognormal p50 0.09ms, p99 0.25ms — istio-sidecar profile"
+    assert editors["mesh.proxy.cpuPer1kRps"].widget.placeholderText() == (
+        "0.2 — istio-sidecar profile"
+    )
+    assert editors["mesh.proxy.memoryMiB"].widget.placeholderText() == (
+        "60 — istio-sidecar profile"
+    )
