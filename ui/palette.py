@@ -5,17 +5,19 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 
 PHASE_COLOURS = (
-    "#4e79a7",
-    "#f28e2b",
-    "#59a14f",
-    "#b07aa1",
-    "#76b7b2",
-    "#edc948",
-    "#9c755f",
-    "#ff9da7",
-    "#e15759",
-    "#86bcb6",
+    "#4e79a7",  # blue
+    "#b07aa1",  # purple
+    "#76b7b2",  # teal
+    "#9c755f",  # brown
+    "#ff9da7",  # pink
+    "#6b6ecf",  # indigo
+    "#bcbd22",  # olive
+    "#17becf",  # cyan
+    "#8c6d31",  # dark gold
+    "#5b6f8a",  # slate
 )
+"""Phase colours (node borders, timeline columns, the report's graph). None is orange, red
+or green: those mean failures, refused calls and mTLS on the arrows next to them."""
 NEVER_MESHED = "#9e9e9e"
 MTLS_COLOUR = "#2e7d32"
 PLAINTEXT_COLOUR = "#8d8d8d"

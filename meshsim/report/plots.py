@@ -275,8 +275,9 @@ def plot_blast_heatmap(
 
 
 _PHASE_COLOURS = ListedColormap(
-    ["#4c72b0", "#55a868", "#dd8452", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#ccb974"]
+    ["#4e79a7", "#b07aa1", "#76b7b2", "#9c755f", "#ff9da7", "#6b6ecf", "#bcbd22", "#17becf"]
 )
+"""The app's phase colours (ui/palette.py): no orange, red or green, which mean failures."""
 _NEVER = "#bbbbbb"
 
 
