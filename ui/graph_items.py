@@ -143,12 +143,6 @@ class NodeItem(QGraphicsItem):
             self.highlighted = on
             self.update()
 
-    def port_out(self) -> QPointF:
-        return self.pos() + QPointF(self.width, self.height / 2)
-
-    def port_in(self) -> QPointF:
-        return self.pos() + QPointF(0, self.height / 2)
-
     def itemChange(self, change, value):  # noqa: N802 - Qt override
         moved = change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
         if moved and not NodeItem.deferred:
@@ -493,9 +487,11 @@ class EdgeItem(QGraphicsPathItem):
     """True while hidden after its nodes moved: the path is out of date."""
 
     def update_path(self) -> None:
-        """Route the arrow between its nodes' ports.
+        """Route the arrow from the caller's right edge to the callee's left edge.
 
-        Plain floats, few Qt calls: a relayout re-routes thousands of arrows.
+        Both ends sit at half the node's height; a callee in the caller's column is
+        entered from its right edge. Plain floats, few Qt calls: a relayout re-routes
+        thousands of arrows.
         """
         self.stale = False
         source, target = self.source, self.target

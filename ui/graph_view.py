@@ -598,14 +598,14 @@ class GraphView(QGraphicsView):
         clients = {"@" + e.name: "@" + e.client for e in scenario.entrypoints}
         for (caller, callee), edge in self.edges.items():
             kind = state.edge_kind(clients.get(caller, caller), callee)
+            self._tip(edge, edge_tooltip, caller, callee, kind, results.get((caller, callee)))
             failure_rate = 0.0
             result = results.get((caller, callee))
             if result is not None:
                 if result.breakages > 0:
-                    kind = "broken"
+                    kind = "broken"  # drawn as refused; the tooltip keeps the mTLS state
                 failure_rate = result.failures / result.calls if result.calls else 0.0
             edge.set_style(EdgeStyle(kind=kind, failure_rate=failure_rate))
-            self._tip(edge, edge_tooltip, caller, callee, kind, result)
 
     # --- session ----------------------------------------------------------------------
 
