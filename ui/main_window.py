@@ -285,9 +285,7 @@ class MainWindow(QMainWindow):
         add, tabify) left Qt's tab bars of the intermediate groups on screen, across
         the inspector, and hid the Results/Problems/Run history tabs.
         """
-        self.restoreState(self._default_state, STATE_VERSION)
-        for dock in self.findChildren(QDockWidget):
-            dock.setFloating(False)
+        self.restoreState(self._default_state, STATE_VERSION)  # docked, none floating
         self.sweep_dock.hide()
         self._show_lessons(bool(self.lessons.lessons))
         self.results_dock.raise_()

@@ -106,11 +106,11 @@ class ProblemsList(QListWidget):
         self._timer.start()
         return None
 
-    def _start_lint(self) -> threading.Thread | None:
+    def _start_lint(self) -> None:
         """Lint the latest scenario handed to ``show_scenario_later`` on a thread."""
         scenario, self._later = self._later, None
         if scenario is None:
-            return None
+            return
         generation = self._generation
 
         def work() -> None:
@@ -123,9 +123,7 @@ class ProblemsList(QListWidget):
             except RuntimeError:
                 pass  # the list was closed (the app quit) while lint ran: nobody to tell
 
-        thread = threading.Thread(target=work, name="lint", daemon=True)
-        thread.start()
-        return thread
+        threading.Thread(target=work, name="lint", daemon=True).start()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

@@ -45,3 +45,23 @@ def test_default_layout_gives_the_graph_room(boutique, qtbot):
             select()
             body = window.inspector.scroll.widget()
             assert body.minimumSizeHint().width() <= window.inspector.scroll.viewport().width()
+
+
+def test_reset_layout_leaves_only_the_tab_bars_in_use(boutique, qtbot):
+    from PySide6.QtWidgets import QTabBar
+
+    window = boutique
+    window.results_dock.raise_()
+    window.reset_layout()
+    QApplication.processEvents()
+
+    def bars() -> list[list[str]]:
+        return [
+            [bar.tabText(i) for i in range(bar.count())]
+            for bar in window.findChildren(QTabBar)
+            if bar.parent() is window and bar.isVisible()
+        ]
+
+    # Online Boutique has no lessons: no Inspector/Lesson bar across the inspector
+    assert not any("Lesson" in tabs for tabs in bars())
+    assert ["Results", "Problems", "Run history"] in bars()
