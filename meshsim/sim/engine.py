@@ -11,7 +11,9 @@ groups and crashes cost a SimPy process. Everything recorded is a plain number.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+import gc
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, cast
 
@@ -837,4 +839,25 @@ def simulate(
     on_series: Callable[[Any], None] | None = None,
 ) -> Recorder:
     """Simulate one phase of one replication and return what was recorded."""
-    return Simulation(model, plan, replication).run(on_progress, should_stop, on_series)
+    with _collect_own_objects_only():
+        return Simulation(model, plan, replication).run(on_progress, should_stop, on_series)
+
+
+@contextmanager
+def _collect_own_objects_only() -> Iterator[None]:
+    """Keep the garbage collector to the objects the run makes (``gc.freeze``).
+
+    A run on a large graph makes its links' streams, views and replicas as it goes, so
+    collections run during it; a full one also walked every object that existed before
+    (modules, the scenario, the compiled model): 25-30 ms each on a 1,000-service graph,
+    about a tenth of a 10-second run. Frozen, they are skipped until the run ends. Left
+    alone when the caller froze objects itself (unfreezing would thaw those too).
+    """
+    if not gc.isenabled() or gc.get_freeze_count() > 0:
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -86,3 +86,30 @@ def test_one_replication_of_a_run_uses_that_replications_streams():
     (only_first,) = run_many([RunRequest(two, replication_indexes=(0,))])
     assert only_first.replications == 1
     assert only_first.phases == run_scenario(one).phases
+
+
+def test_a_run_keeps_the_collector_to_its_own_objects_and_gives_it_back(monkeypatch):
+    """The heap is frozen while a phase runs, and thawed after; a caller's freeze is kept."""
+    import gc
+
+    from meshsim.sim import engine
+
+    seen: list[int] = []
+    real = engine.Simulation.run
+
+    def run(self, *args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(engine.Simulation, "run", run)
+    assert gc.get_freeze_count() == 0
+    frozen_run = run_scenario(scenario()).model_dump_json(by_alias=True)
+    assert seen and min(seen) > 0  # objects made before the run were out of the collector's way
+    assert gc.get_freeze_count() == 0  # and back in it after
+    gc.freeze()  # a caller that froze its own objects keeps them frozen
+    try:
+        kept = gc.get_freeze_count()
+        assert run_scenario(scenario()).model_dump_json(by_alias=True) == frozen_run
+        assert gc.get_freeze_count() > kept // 2  # not thawed (some died meanwhile)
+    finally:
+        gc.unfreeze()
