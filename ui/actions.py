@@ -102,7 +102,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("cancel", "Cancel", lambda w: w.runs.cancel(), busy, "Esc", "SP_BrowserStop",
                "Stop the running simulation"),
     ActionSpec("fit", "&Fit graph", lambda w: w.graph.fit(), loaded, "F", None,
-               "Zoom to show the whole graph"),
+               "Zoom to show the graph at a readable size (a large one: as an overview)"),
     ActionSpec("zoom_in", "Zoom &in", lambda w: w.graph.zoom(1.25), always, "ZoomIn"),
     ActionSpec("zoom_out", "Zoom &out", lambda w: w.graph.zoom(0.8), always, "ZoomOut"),
     ActionSpec("relayout", "Re-layout graph", lambda w: w.graph.relayout(), loaded),

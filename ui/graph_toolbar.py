@@ -3,7 +3,8 @@
 A strip above the graph: a search box with type-ahead over the service names (Enter or
 picking a suggestion focuses that service and its neighbours ``hops`` calls away, the
 rest dimmed), the hop count, "Group by" (none, namespace, cluster, call cycle) with
-collapse-all / expand-all, "Colour by" (rollout phase or utilization ρ) and "Fit all".
+collapse-all / expand-all, "Colour by" (rollout phase or utilization ρ) and "Overview"
+(the whole graph however small, where View › Fit graph stops at a readable zoom).
 """
 
 from __future__ import annotations
@@ -75,8 +76,11 @@ class GraphToolbar(QWidget):
             "the entry rates (computed without running, SPEC §18)"
         )
         self.colour.currentTextChanged.connect(self._on_colour_text_changed)
-        self.fit = QToolButton(text="Fit all")
-        self.fit.setToolTip("Show the whole graph (names hide when too small to read)")
+        self.fit = QToolButton(text="Overview")
+        self.fit.setToolTip(
+            "Show the whole graph, however small (names hide until you zoom in); "
+            "Fit graph (F) stops at a readable zoom"
+        )
         self.fit.clicked.connect(view.fit_all)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QDropEvent
+from PySide6.QtGui import QAction, QDropEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QMenu, QToolButton
 
 from meshsim import phase_state
@@ -46,6 +46,24 @@ class PhaseList(QListWidget):
         self.setDragDropMode(mode.DragDrop if editable else mode.NoDragDrop)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # the space left under the last whole row is the list's own white
+        self.setBackgroundRole(QPalette.ColorRole.Base)
+        self.setAutoFillBackground(True)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._show_whole_rows()
+
+    def _show_whole_rows(self) -> None:
+        """Leave the space of a part row blank: a row cut in half reads as a glitch."""
+        row = self.sizeHintForRow(0) if self.count() else 0
+        if row <= 0:
+            return
+        margins = self.viewportMargins()
+        height = self.viewport().height() + margins.bottom()
+        spare = height % row if height >= row else 0
+        if spare != margins.bottom():
+            self.setViewportMargins(0, 0, 0, spare)
 
     def mimeData(self, items):  # noqa: N802 - Qt override
         mime = super().mimeData(items)

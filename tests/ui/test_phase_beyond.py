@@ -287,3 +287,25 @@ def test_wheel_over_unfocused_canary_and_authz_editors_changes_nothing(shop):
         wheel(widget, 2)
         assert (widget.text() if isinstance(widget, QSpinBox) else widget.currentText()) == shown
     assert window.document.scenario == before
+
+
+@pytest.mark.parametrize("height", [50, 57, 64, 71, 90])
+def test_a_phase_list_shows_whole_rows_and_keeps_its_white(qtbot, height):
+    """A row cut in half at the bottom of a phase column reads as a glitch (1366x768)."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QListWidgetItem
+
+    from ui.phase_list import PhaseList
+
+    plist = PhaseList(1, lambda names, phase: None)
+    qtbot.addWidget(plist)
+    for name in ("cartservice", "redis-cart", "recommendationservice", "adservice", "a", "b"):
+        QListWidgetItem(name, plist)
+    plist.resize(200, height)
+    plist.show()
+    qtbot.waitExposed(plist)
+    row = plist.sizeHintForRow(0)
+    shown = plist.viewport().height()
+    assert shown % row == 0 and shown >= row
+    assert 0 <= plist.viewportMargins().bottom() < row
+    assert plist.autoFillBackground() and plist.backgroundRole() == QPalette.ColorRole.Base
