@@ -45,6 +45,9 @@ class Streams:
         self.replication = replication
         self._cache: dict[tuple[str, str], random.Random] = {}
         self._gen: np.random.Generator | None = None
+        # a distribution's block parameters, by object: most links share a few
+        # distributions (a service's time, the proxy's latency), thousands of streams
+        self._params: dict[int, tuple[Distribution, _Params | Sampler]] = {}
 
     def get(self, purpose: str, name: str) -> random.Random:
         """The generator for ``purpose`` of ``name`` (same object on repeated calls)."""
@@ -67,7 +70,15 @@ class Streams:
 
     def sampler(self, dist: Distribution, purpose: str, name: str) -> Sampler:
         """A sampler of ``dist`` with its own stream, seeded at its first draw."""
-        return make_sampler(dist, (self, purpose, name), self._shared())
+        known = self._params.get(id(dist))
+        if known is None or known[0] is not dist:
+            known = self._params[id(dist)] = (dist, _params(dist))
+        params = known[1]
+        if not isinstance(params, tuple):
+            return params  # a constant: no stream
+        kind, a, b, samples = params
+        blocks = _blocks(kind, a, b, samples, self, purpose, name, self._shared())
+        return chain.from_iterable(blocks).__next__
 
     def uniforms(self, purpose: str, name: str) -> Uniforms:
         """Uniform draws of ``purpose`` of ``name``, from its own stream (see :class:`Uniforms`)."""
@@ -114,7 +125,7 @@ def is_zero(dist: Distribution) -> bool:
     return isinstance(dist, Constant) and dist.value == 0.0
 
 
-FIRST_BLOCK = 64
+FIRST_BLOCK = 16
 """Draws in a sampler's first block; each next block is 4 times larger, up to :data:`BLOCK`."""
 BLOCK = 256
 """Most draws made at once per sampler: numpy fills a block, the engine takes them one by one."""
@@ -154,27 +165,12 @@ def make_sampler(
     >>> [x for x, _ in pairs] == [alone() for _ in range(500)]
     True
     """
-    if isinstance(dist, Constant):
-        value = dist.value
-        return lambda: value
-    if isinstance(dist, Exponential) and not dist.mean > 0:
-        return lambda: 0.0
+    params = _params(dist)
+    if not isinstance(params, tuple):
+        return params  # a constant: no stream
     if gen is None:
         gen = np.random.Generator(np.random.SFC64(0))
-    samples = None
-    if isinstance(dist, Exponential):
-        kind, a, b = _EXPONENTIAL, dist.mean, 0.0
-    elif isinstance(dist, Uniform):
-        kind, a, b = _UNIFORM, dist.low, dist.high
-    elif isinstance(dist, LogNormal):
-        kind, a, b = _LOGNORMAL, math.log(dist.median), dist.sigma
-    elif isinstance(dist, Gamma):
-        kind, a, b = _GAMMA, 1.0 / dist.cv**2, dist.mean * dist.cv**2
-    elif isinstance(dist, Empirical):
-        kind, a, b = _EMPIRICAL, 0.0, 0.0
-        samples = np.asarray(dist.samples, dtype=float)
-    else:
-        raise TypeError(f"unknown distribution {dist!r}")
+    kind, a, b, samples = params
     if isinstance(seed, int):
         blocks = _blocks(kind, a, b, samples, seed, "", "", gen)
     else:
@@ -183,6 +179,31 @@ def make_sampler(
 
 
 _RANDOM, _UNIFORM, _EXPONENTIAL, _LOGNORMAL, _GAMMA, _EMPIRICAL = range(6)
+
+_Params = tuple[int, float, float, "np.ndarray | None"]
+
+
+def _params(dist: Distribution) -> _Params | Sampler:
+    """What :func:`_draw` needs for ``dist``: kind, two parameters, samples.
+
+    A constant gets its sampler instead: it draws nothing.
+    """
+    if isinstance(dist, Constant):
+        value = dist.value
+        return lambda: value
+    if isinstance(dist, Exponential):
+        if not dist.mean > 0:
+            return lambda: 0.0
+        return _EXPONENTIAL, dist.mean, 0.0, None
+    if isinstance(dist, Uniform):
+        return _UNIFORM, dist.low, dist.high, None
+    if isinstance(dist, LogNormal):
+        return _LOGNORMAL, math.log(dist.median), dist.sigma, None
+    if isinstance(dist, Gamma):
+        return _GAMMA, 1.0 / dist.cv**2, dist.mean * dist.cv**2, None
+    if isinstance(dist, Empirical):
+        return _EMPIRICAL, 0.0, 0.0, np.asarray(dist.samples, dtype=float)
+    raise TypeError(f"unknown distribution {dist!r}")
 
 
 def _draw(

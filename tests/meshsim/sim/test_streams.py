@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from pydantic import TypeAdapter
+
 from meshsim import run_scenario
+from models.distributions import Distribution
 from tests.conftest import build
 
 RETRY_X = {"host": "x", "retries": {"attempts": 3, "retryOn": ["5xx"]}}
@@ -132,3 +136,36 @@ def test_no_shared_stream_couples_y_through_draws_or_a_shared_downstream():
     assert after.services["y"].model_dump() == before.services["y"].model_dump()
     assert _edge(after, "front", "y") == _edge(before, "front", "y")
     assert _edge(after, "y", "z") == _edge(before, "y", "z")
+
+
+DISTRIBUTIONS = [
+    {"dist": "exponential", "mean": "2ms"},
+    {"dist": "uniform", "low": "1ms", "high": "3ms"},
+    {"dist": "lognormal", "median": "1ms", "p99": "5ms"},
+    {"dist": "gamma", "mean": "3ms", "cv": 0.5},
+    {"dist": "empirical", "samples": ["1ms", "2ms", "7ms"]},
+]
+
+
+@pytest.mark.parametrize("spec", DISTRIBUTIONS, ids=lambda d: d["dist"])
+def test_block_sizes_never_change_a_streams_numbers(monkeypatch, spec):
+    """A stream's draws are its SFC64 sequence: how many are drawn at once is invisible.
+
+    The first block is small (a link of a large graph draws a few times a run) and the
+    next ones larger; numbers drawn one block at a time, interleaved with another
+    stream's in the shared generator, equal those of one long block.
+    """
+    from meshsim.sim import sampling
+
+    dist = TypeAdapter(Distribution).validate_python(spec)
+    streams = sampling.Streams(9, 2)
+    a, b = streams.sampler(dist, "service-time", "p>q"), streams.sampler(dist, "x", "y")
+    pairs = [(a(), b()) for _ in range(700)]
+    monkeypatch.setattr(sampling, "FIRST_BLOCK", 1024)
+    monkeypatch.setattr(sampling, "BLOCK", 1024)
+    alone = sampling.Streams(9, 2)
+    once_a = alone.sampler(dist, "service-time", "p>q")
+    once_b = alone.sampler(dist, "x", "y")
+    assert [x for x, _ in pairs] == [once_a() for _ in range(700)]
+    assert [y for _, y in pairs] == [once_b() for _ in range(700)]
+    assert len({x for x, _ in pairs}) > (2 if spec["dist"] == "empirical" else 600)
