@@ -189,3 +189,42 @@ def test_app_timeout_and_retries_multiply_attempts():
     assert e.success_rate == 0.0
     assert e.latency_ms.max == pytest.approx(3 * 50 + 2 * 10)
     assert r.phases[0].services["b"].attempts == 3 * e.requests
+
+
+def _deep_chain(levels: int, last: dict | None = None) -> list[dict]:
+    chain = [
+        {"name": f"s{i}", "serviceTime": "1ms", "calls": [{"to": f"s{i + 1}"}]}
+        for i in range(levels - 1)
+    ]
+    return [*chain, {"name": f"s{levels - 1}", "serviceTime": "1ms", **(last or {})}]
+
+
+@pytest.mark.parametrize("levels", [15, 16, 17, 40])
+def test_a_chain_deeper_than_one_stack_keeps_exact_latency_and_outcomes(levels):
+    """Every 16 levels a server's work runs as its own process (engine.STACK_LEVELS).
+
+    Across those boundaries, meshed or not, latency stays the exact sum of the hops and
+    a failure at the bottom still fails the entry request.
+    """
+    services = _deep_chain(levels)
+    names = [s["name"] for s in services]
+    phases = {"phases": [{"name": "all", "services": names}]}
+    sim = {"maxDepth": 64}
+    r = run_scenario(
+        build(services, entrypoints=web("s0"), mesh=HALF_MS_PROXY, rollout=phases, simulation=sim)
+    )
+    assert entry(r, 0).latency_ms.max == pytest.approx(levels * 1.0)
+    # meshed: the entry hop passes s0's sidecar once, every other hop two sidecars
+    assert entry(r, 1).latency_ms.p50 == pytest.approx(levels * 1.0 + (2 * levels - 1) * 0.5)
+    assert entry(r, 0).success_rate == entry(r, 1).success_rate == 1.0
+    failing = _deep_chain(levels, {"errorRate": 1.0})
+    r = run_scenario(build(failing, entrypoints=web("s0"), simulation=sim))
+    assert entry(r).success_rate == 0.0 and entry(r).requests > 0
+
+
+def test_max_depth_still_cuts_a_chain_deeper_than_one_stack():
+    services = _deep_chain(40)
+    cut = run_scenario(build(services, entrypoints=web("s0"), simulation={"maxDepth": 39}))
+    fits = run_scenario(build(services, entrypoints=web("s0"), simulation={"maxDepth": 40}))
+    assert entry(cut).success_rate == 0.0
+    assert entry(fits).success_rate == 1.0
