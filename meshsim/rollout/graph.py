@@ -112,40 +112,101 @@ class CallTable:
         numpy.ndarray
             One probability per service, in document order.
         """
-        n = len(self.names)
-        hit = np.zeros(n, dtype=bool)
-        hit[[self.index[t] for t in targets]] = True
+        hit = np.zeros((1, len(self.names)), dtype=bool)
+        hit[0, [self.index[t] for t in targets]] = True
+        return self._reach_rows(hit, required_only=required_only)[0]
+
+    def _reach_rows(self, hit: np.ndarray, *, required_only: bool) -> np.ndarray:
+        """:meth:`reach` of several target sets at once, one row of ``hit`` per set.
+
+        Each row goes through exactly the rounds, and the numbers, it would alone (its
+        own stop included); sharing the numpy calls between rows is what saves time.
+        Only the services that can reach a target of some row take part: the others'
+        probability stays 0, and a call to them adds log1p(-0) = 0 to its caller's sum.
+        """
+        rows, n = hit.shape
+        out = np.zeros((rows, n))
+        src, dst, prob, count = self._calls(required_only)
+        nodes, src, dst, prob, count = _upstream(hit.any(axis=0), src, dst, prob, count)
+        hit = hit[:, nodes]
+        m = len(nodes)
+        minus_prob = -prob  # -(p * x) is (-p) * x exactly
+        repeated = np.flatnonzero(count != 1.0)  # x ** 1.0 is x exactly: no power elsewhere
+        power = count[repeated]
+        active = np.arange(rows)  # row of `out` of each row still iterating
         q = hit.astype(float)
-        mask = ~self.optional if required_only else np.ones_like(self.optional)
-        src, dst = self.src[mask], self.dst[mask]
-        prob, count = self.probability[mask], self.count[mask]
+        callee, caller = _cells(rows, m, dst, src)
+        item = np.empty(callee.shape)
         # Monotone fixed-point iteration from below: after d rounds, q is the probability
         # of touching a target within d levels of calls, hence the cap at maxDepth.
         with np.errstate(divide="ignore"):
             for _ in range(self.max_depth):
-                item = prob * (1.0 - (1.0 - q[dst]) ** count)
-                miss = np.bincount(src, weights=np.log1p(-item), minlength=n)
-                new = np.where(hit, 1.0, 1.0 - np.exp(miss))
-                if np.max(np.abs(new - q), initial=0.0) < 1e-13:
-                    return new
+                np.take(q, callee, out=item)  # (1 - q) ** count, then times -p
+                np.subtract(1.0, item, out=item)
+                if len(repeated):
+                    item[:, repeated] **= power
+                np.subtract(1.0, item, out=item)
+                np.multiply(item, minus_prob, out=item)
+                np.log1p(item, out=item)
+                new = np.bincount(caller, weights=item.ravel(), minlength=q.size)
+                new = 1.0 - np.exp(new.reshape(q.shape))
+                new[hit] = 1.0
+                done = np.max(np.abs(new - q), axis=1, initial=0.0) < 1e-13
+                if done.any():
+                    out[np.ix_(active[done], nodes)] = new[done]
+                    going = ~done
+                    active, hit, new = active[going], hit[going], new[going]
+                    if not len(active):
+                        return out
+                    callee, caller = _cells(len(active), m, dst, src)
+                    item = np.empty(callee.shape)
                 q = new
-        return q
+        out[np.ix_(active, nodes)] = q
+        return out
+
+    def _calls(self, required_only: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Caller, callee, probability and count of the calls :meth:`reach` follows."""
+        if not required_only:
+            return self.src, self.dst, self.probability, self.count
+        keep = ~self.optional
+        return self.src[keep], self.dst[keep], self.probability[keep], self.count[keep]
+
+    def _each_reach(self, *, required_only: bool, batch: int = 32) -> np.ndarray:
+        """Row i: :meth:`reach` of service i alone.
+
+        Services are taken ``batch`` at a time, in the order of how many services can
+        reach them, so that a batch's services share most of their upstream.
+        """
+        n = len(self.names)
+        src, dst = self._calls(required_only)[:2]
+        order = _by_upstream_size(n, src, dst)
+        out = np.empty((n, n))
+        for start in range(0, n, batch):
+            part = order[start : start + batch]
+            hit = np.zeros((len(part), n), dtype=bool)
+            hit[np.arange(len(part)), part] = True
+            out[part] = self._reach_rows(hit, required_only=required_only)
+        return out
 
     def touch_probability(self, targets: Iterable[str], *, required_only: bool = False) -> float:
         """Probability that an entry request touches (or requires) any of ``targets``."""
         targets = list(targets)
         if not targets:
             return 0.0
-        q = self.reach(targets, required_only=required_only)
+        return self._entry_mix(self.reach(targets, required_only=required_only))
+
+    def _entry_mix(self, q: np.ndarray) -> float:
         return float(np.dot(self.entry_weight, q[self.entry_service]))
 
     def exposure(self) -> dict[str, float]:
         """Analytic exposure of each service (SPEC §11.3)."""
-        return {name: self.touch_probability([name]) for name in self.names}
+        q = self._each_reach(required_only=False)
+        return {name: self._entry_mix(q[i]) for i, name in enumerate(self.names)}
 
     def structural_blast_radius(self) -> dict[str, float]:
         """Share of entry requests whose call tree requires each service (SPEC §11.4)."""
-        return {name: self.touch_probability([name], required_only=True) for name in self.names}
+        q = self._each_reach(required_only=True)
+        return {name: self._entry_mix(q[i]) for i, name in enumerate(self.names)}
 
     def expected_visits(self) -> np.ndarray:
         """Expected executions of each service per entry request (cut at maxDepth)."""
@@ -168,6 +229,56 @@ class CallTable:
             key = (self.names[s], self.names[d])
             out[key] = out.get(key, 0.0) + float(visits[s] * p * c)
         return out
+
+
+def _upstream(
+    seed: np.ndarray, src: np.ndarray, dst: np.ndarray, prob: np.ndarray, count: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The services from which a ``seed`` service can be reached, and the calls to them.
+
+    Returns the services' positions and the calls with caller and callee renumbered
+    by them (in their order); a caller of such a service is one itself.
+    """
+    keep = seed.copy()
+    while True:
+        grown = keep.copy()
+        grown[src[keep[dst]]] = True
+        if np.array_equal(grown, keep):
+            break
+        keep = grown
+    nodes = np.flatnonzero(keep)
+    local = np.zeros(len(keep), dtype=np.intp)
+    local[nodes] = np.arange(len(nodes))
+    calls = np.flatnonzero(keep[dst])
+    return nodes, local[src[calls]], local[dst[calls]], prob[calls], count[calls]
+
+
+def _cells(
+    rows: int, width: int, dst: np.ndarray, src: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flat positions of the calls' callees and callers in a ``rows`` x ``width`` array.
+
+    Callees come as ``rows`` x calls, callers flattened row by row (for ``bincount``).
+    """
+    base = (np.arange(rows) * width)[:, None]
+    return base + dst, (base + src).ravel()
+
+
+def _by_upstream_size(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Services 0..n-1 by how many services can reach them (themselves included)."""
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
+    dag = nx.condensation(g)
+    upstream: dict[int, int] = {}  # component -> bit set of the services that reach it
+    for c in nx.topological_sort(dag):
+        bits = sum(1 << v for v in dag.nodes[c]["members"])
+        for p in dag.predecessors(c):
+            bits |= upstream[p]
+        upstream[c] = bits
+    mapping = dag.graph["mapping"]
+    size = [upstream[mapping[v]].bit_count() for v in range(n)]
+    return np.array(sorted(range(n), key=lambda v: (size[v], mapping[v], v)), dtype=np.intp)
 
 
 def call_graph(scenario: Scenario, *, entrypoints: bool = False) -> nx.DiGraph:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from meshsim.rollout.graph import (
@@ -175,3 +176,132 @@ def test_spring_layout_is_seeded():
     s = shop()
     assert spring_layout(s, seed=3) == spring_layout(s, seed=3)
     assert set(spring_layout(s)) == {"@users", "web", "api", "db", "ads", "pay"}
+
+
+def _loop(max_depth: int):
+    # a -> b (certain), b -> a (p=.5), b -> c (p=.5). Within d call levels:
+    # q_b(d) = 1 - (1 - .5 q_a(d-1)) * .5 = .5 + .25 q_a(d-1), q_a(d) = q_b(d-1), q_c = 1;
+    # unbounded, q = .5 + .25 q gives 2/3.
+    return scenario(
+        {
+            "services": [
+                {"name": "a", "calls": [{"to": "b"}]},
+                {
+                    "name": "b",
+                    "calls": [{"to": "a", "probability": 0.5}, {"to": "c", "probability": 0.5}],
+                },
+                {"name": "c"},
+                # nobody calls d
+                {"name": "d", "calls": [{"to": "a", "probability": 0.25, "count": 2}]},
+            ],
+            "entrypoints": [{"name": "web", "service": "a", "rate": 10}],
+            "simulation": {"maxDepth": max_depth},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("max_depth", "a", "b"),
+    [
+        (1, 0.0, 0.5),  # b -> c only
+        (2, 0.5, 0.5),  # a -> b -> c
+        (3, 0.5, 0.625),  # b -> a -> b -> c adds .5 * .5 of the remaining .5
+        (4, 0.625, 0.625),
+        (5, 0.625, 0.65625),
+    ],
+)
+def test_reach_on_a_cycle_is_cut_at_max_depth(max_depth, a, b):
+    table = CallTable.from_scenario(_loop(max_depth))
+    q = dict(zip(table.names, table.reach(["c"]), strict=True))
+    # d's item (p=.25, drawn once) calls a twice: .25 * (1 - (1 - q_a(d-1))^2)
+    d = 0.25 * (1 - (1 - _loop_a(max_depth - 1)) ** 2)
+    assert q == pytest.approx({"a": a, "b": b, "c": 1.0, "d": d}, rel=1e-14, abs=1e-15)
+    assert table.touch_probability(["c"]) == pytest.approx(a, rel=1e-14, abs=1e-15)
+
+
+def _loop_a(depth: int) -> float:
+    qa = qb = 0.0
+    for _ in range(depth):
+        qa, qb = qb, 0.5 + 0.25 * qa
+    return qa
+
+
+def test_reach_converges_on_a_cycle_when_max_depth_is_no_limit():
+    table = CallTable.from_scenario(_loop(500))
+    q = dict(zip(table.names, table.reach(["c"]), strict=True))
+    assert q["a"] == pytest.approx(2 / 3, abs=1e-12)
+    assert q["b"] == pytest.approx(2 / 3, abs=1e-12)
+    assert q["d"] == pytest.approx(0.25 * (1 - (1 / 3) ** 2), abs=1e-12)
+    # nothing below c, and d calls nobody who could reach a target of its own
+    assert table.reach(["d"]).tolist() == [0.0, 0.0, 0.0, 1.0]
+    assert table.reach([]).tolist() == [0.0] * 4
+
+
+def _reach_by_the_definition(table: CallTable, targets, required_only=False) -> np.ndarray:
+    """The fixed-point iteration of SPEC §11.3 written plainly, one round over every call."""
+    n = len(table.names)
+    hit = np.zeros(n, dtype=bool)
+    hit[[table.names.index(t) for t in targets]] = True
+    q = hit.astype(float)
+    keep = ~table.optional if required_only else np.ones(len(table.src), dtype=bool)
+    src, dst = table.src[keep], table.dst[keep]
+    prob, count = table.probability[keep], table.count[keep]
+    with np.errstate(divide="ignore"):
+        for _ in range(table.max_depth):
+            item = prob * (1.0 - (1.0 - q[dst]) ** count)
+            miss = np.bincount(src, weights=np.log1p(-item), minlength=n)
+            new = np.where(hit, 1.0, 1.0 - np.exp(miss))
+            if np.max(np.abs(new - q), initial=0.0) < 1e-13:
+                return new
+            q = new
+    return q
+
+
+def _tangle(max_depth: int, services: int = 60, seed: int = 3):
+    """Random calls with cycles, counts above 1, optional calls and several entrypoints."""
+    rng = np.random.default_rng(seed)
+    names = [f"s{i}" for i in range(services)]
+    data = []
+    for i, name in enumerate(names):
+        calls = []
+        for j in rng.choice(services, size=int(rng.integers(0, 5)), replace=False):
+            if j == i:
+                continue
+            call = {"to": names[j], "probability": float(rng.choice([0.1, 0.35, 0.5, 0.9]))}
+            if rng.random() < 0.2:
+                call["count"] = int(rng.integers(2, 5))
+            if rng.random() < 0.2:
+                call["optional"] = True
+            calls.append(call)
+        data.append({"name": name, "calls": calls})
+    return scenario(
+        {
+            "services": data,
+            "entrypoints": [
+                {"name": "e1", "service": "s0", "rate": 30},
+                {"name": "e2", "service": "s7", "rate": 10},
+            ],
+            "simulation": {"maxDepth": max_depth},
+        }
+    )
+
+
+@pytest.mark.parametrize("max_depth", [3, 12, 200])
+def test_reach_and_exposure_are_the_numbers_of_the_plain_iteration(max_depth):
+    # The iteration skips services that cannot reach a target, leaves out the power of
+    # count-1 calls and runs many targets at once: all of it must give the very same
+    # floats as the plain iteration (the import's plan sorts services by them).
+    table = CallTable.from_scenario(_tangle(max_depth))
+    assert cycles(_tangle(max_depth), limit=1)
+    exposure = table.exposure()
+    blast = table.structural_blast_radius()
+    w, entry = table.entry_weight, table.entry_service
+    for name in table.names:
+        for required_only, figure in ((False, exposure), (True, blast)):
+            q = _reach_by_the_definition(table, [name], required_only)
+            assert np.array_equal(table.reach([name], required_only=required_only), q)
+            assert figure[name] == float(np.dot(w, q[entry]))
+    rng = np.random.default_rng(max_depth)
+    for _ in range(10):
+        group = list(rng.choice(table.names, size=int(rng.integers(2, 20)), replace=False))
+        assert np.array_equal(table.reach(group), _reach_by_the_definition(table, group))
