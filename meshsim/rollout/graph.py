@@ -129,39 +129,40 @@ class CallTable:
         src, dst, prob, count = self._calls(required_only)
         nodes, src, dst, prob, count = _upstream(hit.any(axis=0), src, dst, prob, count)
         hit = hit[:, nodes]
-        m = len(nodes)
-        minus_prob = -prob  # -(p * x) is (-p) * x exactly
+        minus_prob = -prob[:, None]  # -(p * x) is (-p) * x exactly
         repeated = np.flatnonzero(count != 1.0)  # x ** 1.0 is x exactly: no power elsewhere
-        power = count[repeated]
+        power = count[repeated, None]
         active = np.arange(rows)  # row of `out` of each row still iterating
+        # one column per row: a call's cells are side by side, for take and bincount
+        hit = np.ascontiguousarray(hit.T)
         q = hit.astype(float)
-        callee, caller = _cells(rows, m, dst, src)
-        item = np.empty(callee.shape)
+        caller = _cells(src, rows)
+        item = np.empty((len(src), rows))
         # Monotone fixed-point iteration from below: after d rounds, q is the probability
         # of touching a target within d levels of calls, hence the cap at maxDepth.
         with np.errstate(divide="ignore"):
             for _ in range(self.max_depth):
-                np.take(q, callee, out=item)  # (1 - q) ** count, then times -p
+                q.take(dst, axis=0, out=item)  # (1 - q) ** count, then times -p
                 np.subtract(1.0, item, out=item)
                 if len(repeated):
-                    item[:, repeated] **= power
+                    item[repeated] **= power
                 np.subtract(1.0, item, out=item)
                 np.multiply(item, minus_prob, out=item)
                 np.log1p(item, out=item)
                 new = np.bincount(caller, weights=item.ravel(), minlength=q.size)
                 new = 1.0 - np.exp(new.reshape(q.shape))
                 new[hit] = 1.0
-                done = np.max(np.abs(new - q), axis=1, initial=0.0) < 1e-13
+                done = np.max(np.abs(new - q), axis=0, initial=0.0) < 1e-13
                 if done.any():
-                    out[np.ix_(active[done], nodes)] = new[done]
+                    out[np.ix_(active[done], nodes)] = new[:, done].T
                     going = ~done
-                    active, hit, new = active[going], hit[going], new[going]
+                    active, hit, new = active[going], hit[:, going], new[:, going]
                     if not len(active):
                         return out
-                    callee, caller = _cells(len(active), m, dst, src)
-                    item = np.empty(callee.shape)
+                    caller = _cells(src, len(active))
+                    item = np.empty((len(src), len(active)))
                 q = new
-        out[np.ix_(active, nodes)] = q
+        out[np.ix_(active, nodes)] = q.T
         return out
 
     def _calls(self, required_only: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -253,15 +254,12 @@ def _upstream(
     return nodes, local[src[calls]], local[dst[calls]], prob[calls], count[calls]
 
 
-def _cells(
-    rows: int, width: int, dst: np.ndarray, src: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Flat positions of the calls' callees and callers in a ``rows`` x ``width`` array.
+def _cells(src: np.ndarray, columns: int) -> np.ndarray:
+    """Flat positions of the calls' callers in a services x ``columns`` array, call by call.
 
-    Callees come as ``rows`` x calls, callers flattened row by row (for ``bincount``).
+    ``bincount`` adds a cell's terms in this order, that is in call order, as for one column.
     """
-    base = (np.arange(rows) * width)[:, None]
-    return base + dst, (base + src).ravel()
+    return (src[:, None] * columns + np.arange(columns)).ravel()
 
 
 def _by_upstream_size(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
