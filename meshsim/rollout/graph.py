@@ -150,9 +150,12 @@ class CallTable:
                 np.multiply(item, minus_prob, out=item)
                 np.log1p(item, out=item)
                 new = np.bincount(caller, weights=item.ravel(), minlength=q.size)
-                new = 1.0 - np.exp(new.reshape(q.shape))
+                new = new.astype(float, copy=False).reshape(q.shape)  # no calls: ints
+                np.exp(new, out=new)
+                np.subtract(1.0, new, out=new)
                 new[hit] = 1.0
-                done = np.max(np.abs(new - q), axis=0, initial=0.0) < 1e-13
+                step = np.subtract(new, q, out=q)  # q is not needed any more
+                done = np.abs(step, out=step).max(axis=0, initial=0.0) < 1e-13
                 if done.any():
                     out[np.ix_(active[done], nodes)] = new[:, done].T
                     going = ~done
