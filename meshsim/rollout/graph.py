@@ -42,6 +42,12 @@ __all__ = [
 ]
 
 
+_FEW_CALLS = 500
+"""Below this many calls :meth:`CallTable.reach` of one target set takes the plain loop:
+numpy's per-call overhead outweighs what :meth:`CallTable._reach_rows` saves (twice as
+slow on 10-70 services, 1.6 times as fast on 4,271 calls)."""
+
+
 @dataclass(frozen=True)
 class CallTable:
     """A scenario's call items as arrays, for fast analytic figures.
@@ -114,13 +120,33 @@ class CallTable:
         """
         hit = np.zeros((1, len(self.names)), dtype=bool)
         hit[0, [self.index[t] for t in targets]] = True
+        if len(self.src) < _FEW_CALLS:
+            return self._reach_plain(hit[0], required_only=required_only)
         return self._reach_rows(hit, required_only=required_only)[0]
+
+    def _reach_plain(self, hit: np.ndarray, *, required_only: bool) -> np.ndarray:
+        """:meth:`reach` one round over every call at a time: the quickest for few calls."""
+        n = len(self.names)
+        q = hit.astype(float)
+        src, dst, prob, count = self._calls(required_only)
+        # Monotone fixed-point iteration from below: after d rounds, q is the probability
+        # of touching a target within d levels of calls, hence the cap at maxDepth.
+        with np.errstate(divide="ignore"):
+            for _ in range(self.max_depth):
+                item = prob * (1.0 - (1.0 - q[dst]) ** count)
+                miss = np.bincount(src, weights=np.log1p(-item), minlength=n)
+                new = np.where(hit, 1.0, 1.0 - np.exp(miss))
+                if np.max(np.abs(new - q), initial=0.0) < 1e-13:
+                    return new
+                q = new
+        return q
 
     def _reach_rows(self, hit: np.ndarray, *, required_only: bool) -> np.ndarray:
         """:meth:`reach` of several target sets at once, one row of ``hit`` per set.
 
-        Each row goes through exactly the rounds, and the numbers, it would alone (its
-        own stop included); sharing the numpy calls between rows is what saves time.
+        Each row goes through exactly the rounds, and the numbers, of
+        :meth:`_reach_plain` (its own stop included); sharing the numpy calls between
+        rows is what saves time.
         Only the services that can reach a target of some row take part: the others'
         probability stays 0, and a call to them adds log1p(-0) = 0 to its caller's sum.
         """

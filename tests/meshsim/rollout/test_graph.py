@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import meshsim.rollout.graph as graph_module
 from meshsim.rollout.graph import (
     CallTable,
     call_depths,
@@ -286,11 +287,16 @@ def _tangle(max_depth: int, services: int = 60, seed: int = 3):
     )
 
 
+@pytest.mark.parametrize("few_calls", [500, 0], ids=["plain", "batched"])
 @pytest.mark.parametrize("max_depth", [3, 12, 200])
-def test_reach_and_exposure_are_the_numbers_of_the_plain_iteration(max_depth):
+def test_reach_and_exposure_are_the_numbers_of_the_plain_iteration(
+    max_depth, few_calls, monkeypatch
+):
     # The iteration skips services that cannot reach a target, leaves out the power of
     # count-1 calls and runs many targets at once: all of it must give the very same
-    # floats as the plain iteration (the import's plan sorts services by them).
+    # floats as the plain iteration (the import's plan sorts services by them). One
+    # target set takes the plain loop on small graphs; "batched" forces the other way.
+    monkeypatch.setattr(graph_module, "_FEW_CALLS", few_calls)
     table = CallTable.from_scenario(_tangle(max_depth))
     assert cycles(_tangle(max_depth), limit=1)
     exposure = table.exposure()
