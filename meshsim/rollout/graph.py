@@ -201,8 +201,8 @@ class CallTable:
         keep = ~self.optional
         return self.src[keep], self.dst[keep], self.probability[keep], self.count[keep]
 
-    def _each_reach(self, *, required_only: bool, batch: int = 32) -> np.ndarray:
-        """Row i: :meth:`reach` of service i alone.
+    def _each_touch(self, *, required_only: bool, batch: int = 32) -> list[float]:
+        """Item i: :meth:`touch_probability` of service i alone.
 
         Services are taken ``batch`` at a time, in the order of how many services can
         reach them, so that a batch's services share most of their upstream.
@@ -210,12 +210,13 @@ class CallTable:
         n = len(self.names)
         src, dst = self._calls(required_only)[:2]
         order = _by_upstream_size(n, src, dst)
-        out = np.empty((n, n))
+        out = [0.0] * n
         for start in range(0, n, batch):
             part = order[start : start + batch]
             hit = np.zeros((len(part), n), dtype=bool)
             hit[np.arange(len(part)), part] = True
-            out[part] = self._reach_rows(hit, required_only=required_only)
+            for i, q in zip(part, self._reach_rows(hit, required_only=required_only), strict=True):
+                out[i] = self._entry_mix(q)
         return out
 
     def touch_probability(self, targets: Iterable[str], *, required_only: bool = False) -> float:
@@ -230,13 +231,11 @@ class CallTable:
 
     def exposure(self) -> dict[str, float]:
         """Analytic exposure of each service (SPEC §11.3)."""
-        q = self._each_reach(required_only=False)
-        return {name: self._entry_mix(q[i]) for i, name in enumerate(self.names)}
+        return dict(zip(self.names, self._each_touch(required_only=False), strict=True))
 
     def structural_blast_radius(self) -> dict[str, float]:
         """Share of entry requests whose call tree requires each service (SPEC §11.4)."""
-        q = self._each_reach(required_only=True)
-        return {name: self._entry_mix(q[i]) for i, name in enumerate(self.names)}
+        return dict(zip(self.names, self._each_touch(required_only=True), strict=True))
 
     def expected_visits(self) -> np.ndarray:
         """Expected executions of each service per entry request (cut at maxDepth)."""
