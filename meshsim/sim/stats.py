@@ -304,6 +304,11 @@ BASELINE_P99_FLOOR_MS = 5.0
 """... or by this many ms, whichever is larger (a proxy hop costs about a millisecond)."""
 BASELINE_ERROR_BUDGET = 0.01
 """Without a declared SLO a phase's error rate may exceed the baseline's by one point."""
+MIN_JUDGED_REQUESTS = 20
+"""Without a declared SLO, an entrypoint is judged against the baseline only when the
+phase and the baseline each measured at least this many of its requests (over all
+replications): the p99 of a handful is its maximum, and one slow request would count
+as a regression (SPEC §13: a sample of one never becomes a certainty)."""
 
 
 def slo_verdict(
@@ -311,6 +316,8 @@ def slo_verdict(
     success_rate: float,
     slo: tuple[float | None, float | None],
     baseline: EntrypointResult | None,
+    replications: int = 1,
+    requests: float | None = None,
 ) -> bool | None:
     """``sloMet`` of an entrypoint in a phase (SPEC §11.1; docs/model.md "SLOs").
 
@@ -318,7 +325,9 @@ def slo_verdict(
     judged on the fields it declares. Without one the phase is judged against the
     baseline ``baseline``: p99 at most ``max(+20%, +5 ms)`` over the baseline's and
     the error rate at most one point over the baseline's. None when no SLO applies:
-    none declared and no baseline (the baseline itself, or a run without phase 0).
+    none declared and no baseline (the baseline itself, or a run without phase 0), or
+    fewer than :data:`MIN_JUDGED_REQUESTS` measured requests in the phase (``requests``
+    a replication, on average, over ``replications``) or in the baseline.
 
     >>> slo_verdict(120.0, 1.0, (0.1, None), None)
     False
@@ -333,6 +342,10 @@ def slo_verdict(
             error_slo is None or error <= error_slo + 1e-12
         )
     if baseline is None:
+        return None
+    if requests is not None and min(requests, baseline.requests) * replications < (
+        MIN_JUDGED_REQUESTS - 1e-9
+    ):
         return None
     base_p99 = baseline.latency_ms.p99 or 0.0
     budget = max(base_p99 * BASELINE_P99_BUDGET, BASELINE_P99_FLOOR_MS)
@@ -354,7 +367,9 @@ def _entry(
         est.setdefault(rate, Estimate((1.0,)))
     latency = mean_ci([r.latency for r in reps])
     stats = LatencyStats(**_means(latency))
-    slo_met = slo_verdict(stats.p99, est["success_rate"].mean, slo, baseline)
+    slo_met = slo_verdict(
+        stats.p99, est["success_rate"].mean, slo, baseline, len(reps), est["requests"].mean
+    )
     cis = {}
     if many:
         prefix = EntrypointResult.model_fields["latency_ms"].alias

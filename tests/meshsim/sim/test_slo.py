@@ -101,3 +101,42 @@ def test_without_baseline_verdicts_no_slo_applies_outside_the_baseline():
     request = RunRequest(_strict_scenario(), phase_indexes=(1,), baseline_verdicts=False)
     (results,) = run_many([request])
     assert results.phases[0].entrypoints["web"].slo_met is None
+
+
+@pytest.mark.parametrize(
+    "requests, base_requests, replications, met",
+    [
+        (20.0, 100.0, 1, False),  # 20 requests: judged (and +100% p99 is a miss)
+        (19.0, 100.0, 1, None),  # 19: the p99 of a handful is its maximum, not judged
+        (100.0, 19.0, 1, None),  # too few in the baseline it is compared with
+        (6.67, 100.0, 3, False),  # 20 over three replications (6.67 each on average)
+        (6.0, 100.0, 3, None),  # 18 over three
+    ],
+)
+def test_without_a_declared_slo_a_handful_of_requests_is_not_judged(
+    requests, base_requests, replications, met
+):
+    base = _base(100.0, 1.0).model_copy(update={"requests": base_requests})
+    assert slo_verdict(200.0, 1.0, (None, None), base, replications, requests) is met
+
+
+def test_a_declared_slo_is_judged_whatever_the_number_of_requests():
+    assert slo_verdict(301.0, 1.0, (0.3, None), _base(1.0, 1.0), 1, 1.0) is False
+
+
+def test_a_rare_entrypoint_gets_no_verdict_from_its_handful_of_requests():
+    # 10 requests in 10 s: "web" is not judged; 30/s "busy" is (and meets its budget)
+    scenario = _strict_scenario().model_copy(deep=True)
+    doc = scenario.model_dump(by_alias=True, mode="json", exclude_none=True)
+    doc["entrypoints"] = [
+        {"name": "web", "service": "a", "rate": "1/s", "arrival": "constant"},
+        {"name": "busy", "service": "a", "rate": "30/s"},
+    ]
+    doc["rollout"]["phases"] = [{"name": "a", "services": ["a", "b"]}]
+    doc["simulation"]["duration"] = "10s"
+    from models import Scenario
+
+    results = run_scenario(Scenario.model_validate(doc))
+    web, busy = (results.phases[1].entrypoints[e] for e in ("web", "busy"))
+    assert web.requests == pytest.approx(10, abs=1) and web.slo_met is None
+    assert busy.requests > 200 and busy.slo_met is True
