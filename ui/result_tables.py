@@ -134,7 +134,9 @@ def key_rows(phases: Sequence[PhaseResult]) -> list[list[tuple[str, bool | None]
     """One row per phase: (text, verdict) per ``KEY_COLUMNS`` entry.
 
     With several entrypoints the row shows the worst: the lowest success rate, the
-    highest p99, and SLO met only when every entrypoint meets its own.
+    highest p99, and SLO met only when every judged entrypoint meets its own: "—" when
+    none is judged (the baseline without declared SLOs, or entrypoints with too few
+    requests).
     """
     rows = []
     for phase in phases:
@@ -142,7 +144,8 @@ def key_rows(phases: Sequence[PhaseResult]) -> list[list[tuple[str, bool | None]
         ok = min((r.success_rate for r in results), default=None)
         # an entrypoint without a finished request has no p99 (None): it cannot be the worst
         p99 = max((r.latency_ms.p99 for r in results if r.latency_ms.p99 is not None), default=None)
-        slo = all(r.slo_met for r in results) if results else None
+        verdicts = [r.slo_met for r in results if r.slo_met is not None]
+        slo = all(verdicts) if verdicts else None
         rows.append(
             [
                 (f"{phase.index} {phase.name}", None),
