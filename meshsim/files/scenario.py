@@ -436,6 +436,16 @@ def save_scenario(
 _STEP = re.compile(r"\.?([A-Za-z_][\w-]*)|\[([^\]]+)\]")
 
 
+class _Named(str):
+    """A list item picked by its ``name`` or ``host`` (``[api]``), not a field."""
+
+    __slots__ = ()
+
+
+_KEYED_BY_HOST = frozenset({"policies"})
+"""Lists whose items are named by ``host``: ``--set`` makes a missing one (and the list)."""
+
+
 def _steps(path: str) -> list[str | int]:
     steps: list[str | int] = []
     position = 0
@@ -447,7 +457,8 @@ def _steps(path: str) -> list[str | int]:
         if name is not None:
             steps.append(name)
         else:
-            steps.append(int(index) if re.fullmatch(r"-?\d+", index.strip()) else index.strip())
+            index = index.strip()
+            steps.append(int(index) if re.fullmatch(r"-?\d+", index) else _Named(index))
         position = match.end()
     if not steps:
         raise ValueError("an empty field path")
@@ -513,14 +524,23 @@ class RoundTripDocument:
         """Set the field at ``path`` to ``value`` (plain data); missing mappings are made.
 
         A list item is picked by index (``faults[0]``) or by its ``name`` / ``host``
-        (``services[api]``, ``mesh.policies[payment]``).
+        (``services[api]``, ``mesh.policies[payment]``). A policy for a host that has
+        none yet is added (and the ``policies`` list with it); any other missing item
+        is an error, since it would lack its required fields.
         """
         steps = _steps(path)
         node: Any = self.data
+        key: Any = None  # the field the node was reached by
         for position, step in enumerate(steps):
             last = position == len(steps) - 1
             if isinstance(node, CommentedSeq):
-                index = _item(node, step, path)
+                try:
+                    index = _item(node, step, path)
+                except ValueError:
+                    if not (isinstance(step, _Named) and key in _KEYED_BY_HOST):
+                        raise
+                    node.append(CommentedMap([("host", str(step))]))
+                    index = len(node) - 1
                 if last:
                     node[index] = _commented(value)
                     return
@@ -531,7 +551,8 @@ class RoundTripDocument:
                     node[key] = _commented(value)
                     return
                 if key not in node or node[key] is None:
-                    node[key] = CommentedMap()
+                    named = isinstance(steps[position + 1], _Named) and key in _KEYED_BY_HOST
+                    node[key] = CommentedSeq() if named else CommentedMap()
                 node = node[key]
             else:
                 raise ValueError(f"{path}: {step!r} is inside a plain value")

@@ -112,3 +112,28 @@ def test_sample_keeps_its_comments():
     text = (SAMPLES / "retry-storm.yaml").read_text()
     s = apply_overrides(text, "rs.yaml", [parse_override("mesh.defaults.retries.attempts=3")])
     assert s.mesh.defaults.retries.attempts == 3
+
+
+def test_a_policy_for_a_host_without_one_is_added_as_docs_tuning_shows(tmp_path, capsys):
+    # an imported scenario has no mesh.policies at all (a new user's first tuning try)
+    path = tmp_path / "imported.yaml"
+    path.write_text(
+        "services:\n  - name: api\n    calls:\n      - to: db\n  - name: db\n"
+        "entrypoints:\n  - {name: web, service: api, rate: 10/s}\n"
+    )
+    sets = ["mesh.policies[db].timeout=3s", "mesh.policies[db].retries.attempts=1"]
+    args = ["edit", str(path)] + [a for s in sets for a in ("--set", s)]
+    assert main([*args, "--set", "mesh.policies[api].timeout=1s"]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith(
+        "mesh:\n  policies:\n    - host: db\n      timeout: 3s\n      retries:\n"
+        "        attempts: 1\n    - host: api\n      timeout: 1s\n"
+    )
+    policies = load_with_sets(path, [*sets]).mesh.policies
+    assert [(p.host, p.timeout) for p in policies] == [("db", 3.0)]
+    assert policies[0].retries.attempts == 1
+
+
+def test_a_missing_item_of_another_list_is_still_an_error(shop, capsys):
+    assert main(["edit", str(shop), "--set", "services[zz].replicas=3"]) == 2
+    assert "services[zz].replicas: no item named 'zz'" in capsys.readouterr().err
