@@ -120,7 +120,11 @@ def _call_for(
         # the schema allows MAX_CALL_COUNT calls per request, so the load is understated.
         graph.warn(
             f"{node.name} calls {graph.name_of(callee)} {count} times per request "
-            f"({stats.calls:g} calls / {requests:g} requests); kept at {MAX_CALL_COUNT}",
+            f"({stats.calls:g} calls / {requests:g} requests); kept at {MAX_CALL_COUNT}, "
+            f"made one after another: each request of {node.name} then takes "
+            f"{MAX_CALL_COUNT} round trips (seconds to minutes) and its callers wait for it; "
+            f"if these calls are batched, parallel or asynchronous, set "
+            f"services[{node.name}].calls to say so",
             group="call-count-cap",
         )
         count = MAX_CALL_COUNT

@@ -195,9 +195,12 @@ def test_more_calls_per_request_than_the_schema_allows_are_capped_with_a_warning
     result = import_graph("jaeger-deps", [path], window_s=3600)
     Scenario.model_validate(result.document)
     assert calls_of(result.document, "batch") == {"db": {"to": "db", "count": 1000}}
-    assert "batch calls db 25366 times per request (126828 calls / 5 requests); kept at 1000" in (
-        "\n".join(result.warnings)
-    )
+    assert (
+        "batch calls db 25366 times per request (126828 calls / 5 requests); kept at 1000, "
+        "made one after another: each request of batch then takes 1000 round trips (seconds "
+        "to minutes) and its callers wait for it; if these calls are batched, parallel or "
+        "asynchronous, set services[batch].calls to say so"
+    ) in result.warnings
 
 
 def test_error_rate_from_few_dependency_calls_warns(tmp_path):
