@@ -47,8 +47,13 @@ BYTES_PER_QUEUED = 1_200
 """One request waiting in an overloaded replica's queue (process, events, record)."""
 PROCESS_BYTES = 150 * 2**20
 """One Python process with meshsim, SimPy and numpy imported."""
-VISITS_PER_SECOND = 10_000
-"""Visits one core simulates per second (benchmarks/engine.py, Online Boutique)."""
+VISITS_PER_SECOND = 25_000
+"""Visits one core simulates per second, a little under what it does on a busy machine.
+
+benchmarks/engine.py: 30,000-55,000 on Online Boutique's last phase and on the
+1,000-service graphs on the shared 2-core machine. At 10,000 the app said "~6 min" for
+a run that took 64 s, and a user may cancel or skip a run the estimate makes look long.
+"""
 EVENTS_PER_VISIT = 6
 """SimPy events per visit (arrival, worker, service time, proxy hops, reply)."""
 
