@@ -26,6 +26,11 @@ __all__ = [
 ]
 
 
+LINES_SHOWN = 6
+"""A line plot shows at most this many lines: with more entrypoints, their mean and the
+busiest (a legend of 385 entrypoints covered the plot)."""
+
+
 def metric_of(point: SweepPoint, metric: str, entrypoint: str | None = None) -> tuple[float, float]:
     """(value, 95% half-width) of ``metric`` at a point, for one entrypoint or their mean."""
     field, _label = METRICS[metric]
@@ -63,20 +68,30 @@ def axis_values(values: list[Any]) -> tuple[list[float], str, bool]:
 
 
 def plot_sweep_line(ax: Axes, sweep: SweepResults, metric: str = "goodRate") -> Axes:
-    """One parameter: the metric per entrypoint with its 95% confidence band."""
+    """One parameter: the metric per entrypoint with its 95% confidence band.
+
+    With more than :data:`LINES_SHOWN` entrypoints: their mean and the busiest.
+    """
     param = sweep.params[0]
     values = [p.values[param] for p in sweep.points]
     xs, unit, log = axis_values(values)
-    names = list(sweep.points[0].entrypoints) if METRICS[metric][0] else [None]
-    for k, name in enumerate(names):
+    names: list[str | None] = list(sweep.points[0].entrypoints) if METRICS[metric][0] else [None]
+    labels = {name: name or metric for name in names}
+    if len(names) > LINES_SHOWN:
+        # hundreds of entrypoints (an imported graph): the busiest, and the mean of all
+        entries = sweep.points[0].entrypoints
+        busiest = sorted(entries, key=lambda e: -entries[e].requests)[: LINES_SHOWN - 1]
+        labels = {None: f"mean of {len(names)} entrypoints"} | {n: n for n in busiest}
+    for k, (name, label) in enumerate(labels.items()):
         ys, halves = zip(*(metric_of(p, metric, name) for p in sweep.points), strict=True)
         ys, halves = np.array(ys), np.array(halves)
         colour = PALETTE[k % len(PALETTE)]
-        ax.plot(xs, ys, marker="o", color=colour, label=name or metric)
+        ax.plot(xs, ys, marker="o", color=colour, label=label)
         ax.fill_between(xs, ys - halves, ys + halves, color=colour, alpha=0.2, linewidth=0)
     if log:
         ax.set_xscale("log")
-    if unit == "" and not all(isinstance(v, int | float) for v in values):
+        ax.minorticks_off()  # the swept values label the axis, not 3x10^3 4x10^3 ...
+    if log or (unit == "" and not all(isinstance(v, int | float) for v in values)):
         ax.set_xticks(xs, [str(v) for v in values])
     _mark_best(ax, sweep, xs, values, metric)
     ax.set_xlabel(param + unit)

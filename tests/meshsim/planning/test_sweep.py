@@ -187,3 +187,33 @@ def test_batches_report_points_and_change_nothing():
     assert batched == whole
     assert [i for i, _ in seen] == [0, 1, 2]
     assert [p for _, p in seen] == whole.points
+
+
+def test_a_sweep_of_many_entrypoints_plots_their_mean_and_the_busiest():
+    from models.sweep import SweepBest, SweepResults
+
+    def point(x):
+        entries = {
+            f"e{i:02d}": EntrypointResult(
+                requests=10 * i, success_rate=1.0, good_rate=0.5 + i / 100 + x / 1_000_000,
+                throughput_rps=1.0, slo_met=None, latency_ms=LatencyStats(p99=10.0),
+            )
+            for i in range(12)
+        }  # fmt: skip
+        return SweepPoint(
+            values={"mesh.defaults.timeout": f"{x}ms"}, entrypoints=entries,
+            retry_amplification=1.0, proxy_cpu_cores=0.1, slo_met=False,
+            good_rate=0.5, p99_ms=10.0,
+        )  # fmt: skip
+
+    result = SweepResults(
+        phase="p", replications=1, params=["mesh.defaults.timeout"],
+        points=[point(2000), point(30000)], best=SweepBest(values=None, why="none"),
+    )  # fmt: skip
+    ax = plot_sweep(Figure().add_subplot(), result)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["mean of 12 entrypoints", "e11", "e10", "e09", "e08", "e07"]
+    mean = ax.get_lines()[0].get_ydata()
+    assert list(mean) == pytest.approx([0.5 + 0.055 + 0.002, 0.5 + 0.055 + 0.030])
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["2000ms", "30000ms"]  # the swept values, on the log axis
