@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -104,6 +105,19 @@ def refuse_if_too_big(
     return estimate
 
 
+def time_left(seconds: float) -> str:
+    """Remaining time for a progress bar, rounded as a person would say it.
+
+    >>> time_left(4.2), time_left(75), time_left(3 * 3600 + 60)
+    ('~5 s left', '~2 min left', '~3.0 h left')
+    """
+    if seconds < 60:
+        return f"~{max(1, math.ceil(seconds / 5) * 5)} s left"
+    if seconds < 3600:
+        return f"~{math.ceil(seconds / 60)} min left"
+    return f"~{seconds / 3600:.1f} h left"
+
+
 def write_output(target: str, text: str) -> None:
     """Write to a file, or to stdout for ``-``."""
     if target == "-":
@@ -115,22 +129,33 @@ def write_output(target: str, text: str) -> None:
 def progress_bar(
     label: str, quiet: bool = False
 ) -> tuple[Callable[[float], None], Callable[[], None]]:
-    """A progress callback drawing a bar on stderr when it is a terminal, and a closer."""
+    """A progress callback drawing a bar on stderr when it is a terminal, and a closer.
+
+    From 2% on the bar says how long is left at the pace so far (``~3 min left``).
+    """
     if quiet or not sys.stderr.isatty():
         return (lambda _frac: None), (lambda: None)
-    state = {"last": -1}
+    import time
+
+    state = {"last": -1, "start": time.monotonic(), "width": 0}
 
     def update(frac: float) -> None:
         pct = int(frac * 100)
         if pct != state["last"]:
             state["last"] = pct
             filled = pct * 30 // 100
-            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {pct:3d}%")
+            left = ""
+            if 2 <= pct < 100:
+                left = "  " + time_left((time.monotonic() - state["start"]) * (1 - frac) / frac)
+            line = f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {pct:3d}%{left}"
+            pad = " " * max(0, state["width"] - len(line))
+            state["width"] = len(line)
+            sys.stderr.write(line + pad)
             sys.stderr.flush()
 
     def close() -> None:
         if state["last"] >= 0:
-            sys.stderr.write("\r" + " " * (len(label) + 40) + "\r")
+            sys.stderr.write("\r" + " " * state["width"] + "\r")
             sys.stderr.flush()
 
     return update, close

@@ -81,8 +81,16 @@ def run(args: argparse.Namespace) -> int:
     indexes = None
     if args.phase:
         indexes = sorted({resolve_phase(scenario, token) for token in args.phase})
-    refuse_if_too_big(scenario, args.workers, phases=len(indexes) if indexes else None)
-    update, close = progress_bar("simulating", args.quiet or args.json == "-")
+    # phases without a declared SLO are judged against the baseline: it is simulated too
+    judged = (
+        bool(indexes)
+        and 0 not in (indexes or ())
+        and any(scenario.slo_of(e) is None for e in scenario.entrypoints)
+    )
+    phases = len(indexes) + judged if indexes else None
+    refuse_if_too_big(scenario, args.workers, phases=phases)
+    label = "simulating (and the baseline, the SLO yardstick)" if judged else "simulating"
+    update, close = progress_bar(label, args.quiet or args.json == "-")
     try:
         results = _simulate(args, scenario, indexes, update)
     finally:

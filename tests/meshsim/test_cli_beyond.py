@@ -84,3 +84,48 @@ def test_cost_and_denials_columns_and_canary_lines() -> None:
     assert "canary p1: cart 25% -- meshed 1 replica(s): 5 tries, 1 failed" in text
     # (0.5 vCPU × 0.04 + 2 GiB × 0.005) × 730 = 21.90, as the scenario's prices give
     assert any(line.split()[-1] == "21.90" for line in text.splitlines())
+
+
+def test_the_progress_bar_says_how_long_is_left(monkeypatch):
+    import io
+
+    from meshsim.cli import common
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr(common.sys, "stderr", err)
+    clock = iter([100.0, 110.0, 130.0])  # start, then at 10% and 40%
+    monkeypatch.setattr("time.monotonic", lambda: next(clock))
+    update, close = common.progress_bar("simulating")
+    update(0.1)  # 10 s for 10%: 90 s left
+    update(0.4)  # 30 s for 40%: 45 s left
+    close()
+    frames = err.getvalue().split("\r")
+    assert frames[1].startswith("simulating [###...") and frames[1].endswith("10%  ~2 min left")
+    assert frames[2].rstrip().endswith("40%  ~45 s left")
+    assert frames[-1] == "" and frames[-2].strip() == ""  # the bar is wiped at the end
+
+
+def test_a_phase_run_alone_is_sized_with_the_baseline_that_judges_it(tmp_path, monkeypatch):
+    from meshsim.cli import main, run
+
+    sized: list[int | None] = []
+    real = run.refuse_if_too_big
+
+    def spy(scenario, workers, *, phases=None, plans=1):
+        sized.append(phases)
+        return real(scenario, workers, phases=phases, plans=plans)
+
+    monkeypatch.setattr(run, "refuse_if_too_big", spy)
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "services: [{name: a}]\nentrypoints: [{name: w, service: a, rate: 5/s}]\n"
+        "rollout: {phases: [{name: p, services: [a]}]}\n"
+        "simulation: {duration: 2s, warmup: 0s, replications: 1}\n"
+    )
+    assert main(["run", str(path), "--phase", "1", "--quiet"]) == 0
+    assert main(["run", str(path), "--phase", "0", "--phase", "1", "--quiet"]) == 0
+    assert sized == [2, 2]  # phase 1 and the baseline; then both asked for
