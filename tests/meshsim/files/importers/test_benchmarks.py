@@ -57,6 +57,7 @@ def test_sock_shop_manifests_with_a_load_generator(data):
     assert edges_of(doc) == {
         ("front-end", "catalogue"), ("front-end", "carts"), ("front-end", "orders"),
         ("front-end", "user"), ("front-end", "session-db"), ("carts", "carts-db"),
+        ("catalogue", "catalogue-db"),  # a Go MySQL DSN: ...@tcp(catalogue-db:3306)/socksdb
         ("orders", "carts"), ("orders", "payment"), ("orders", "shipping"),
         ("orders", "user"), ("orders", "orders-db"), ("shipping", "rabbitmq"),
         ("queue-master", "rabbitmq"), ("user", "user-db"),
