@@ -80,7 +80,9 @@ def _hints(cluster: Cluster, workload: Obj) -> list[str]:
     """
     template = workload.field(workload.spec.get("template"), "spec.template")
     pod = workload.field(template.get("spec"), "spec.template.spec")
-    containers = [c for c in workload.items(pod.get("containers"), "containers") if isinstance(c, dict)]
+    containers = [
+        c for c in workload.items(pod.get("containers"), "containers") if isinstance(c, dict)
+    ]
     images = [str(c.get("image", "")) for c in containers]
     programs = [
         program

@@ -168,7 +168,9 @@ def drop_load_generators(graph: Graph) -> None:
     GraphImportError
         When only load generators are left: a scenario needs a service.
     """
-    scripted = {key: [c.to for c in iter_calls(node.script)] for key, node in graph.services.items()}
+    scripted = {
+        key: [c.to for c in iter_calls(node.script)] for key, node in graph.services.items()
+    }
     called = {callee for _, callee in graph.edges} | {to for tos in scripted.values() for to in tos}
     calling = {caller for caller, _ in graph.edges} | {key for key, tos in scripted.items() if tos}
     dropped = []
