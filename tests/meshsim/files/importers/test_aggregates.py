@@ -57,9 +57,15 @@ def test_kiali_unknown_source_is_outside_traffic_into_entrypoints(tmp_path):
     # the shape of Kiali's travel demo: an ingress gateway and Kiali's "unknown" node
     # (requests whose sender has no identity, here 0.4/s from outside the mesh) both
     # send to control, which calls travels 3.2/s
-    unknown = {"nodeType": "unknown", "cluster": "unknown", "namespace": "unknown",
-               "workload": "unknown", "app": "unknown", "isRoot": True,
-               "traffic": [{"protocol": "http", "rates": {"httpOut": "0.40"}}]}
+    unknown = {
+        "nodeType": "unknown",
+        "cluster": "unknown",
+        "namespace": "unknown",
+        "workload": "unknown",
+        "app": "unknown",
+        "isRoot": True,
+        "traffic": [{"protocol": "http", "rates": {"httpOut": "0.40"}}],
+    }
     graph = {
         "elements": {
             "nodes": [
