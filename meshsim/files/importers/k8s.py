@@ -25,6 +25,14 @@ from meshsim.files.importers.realistic import load_programs
 __all__ = ["load"]
 
 Workload = tuple[str, str]
+
+UNREACHED_WHY = (
+    "the manifests name no call that leads to them from an entrypoint (calls are read "
+    "from container env values that name a Service, see docs/importers.md): add their "
+    "calls by hand, or import traces or a service graph of the same system instead of "
+    "the manifests"
+)
+"""Why a service of manifests gets no traffic, said in that warning."""
 _GRPC = {"grpc", "grpc-web"}
 _HTTP = {"http", "http2", "https", "h2c"}
 
@@ -39,6 +47,7 @@ def load(paths: Sequence[Path], graph: Graph) -> None:
     """
     cluster = Cluster(graph)
     cluster.read(paths)
+    graph.unreached_why = UNREACHED_WHY
     if not cluster.workloads:
         raise GraphImportError(
             "no Deployment, StatefulSet or DaemonSet in the input", file=str(paths[0])
