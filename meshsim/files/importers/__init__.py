@@ -120,11 +120,16 @@ def import_graph(
         graph.window_s = window_s
         graph.window_given = True
     files = ", ".join(p.name for p in paths)
-    document = graph.document(
-        name=dns_label(paths[0].stem, "imported"),
-        description=f"Imported from {fmt}: {files}",
-        rate_rps=rate_rps,
-    )
+    try:
+        document = graph.document(
+            name=dns_label(paths[0].stem, "imported"),
+            description=f"Imported from {fmt}: {files}",
+            rate_rps=rate_rps,
+        )
+    except GraphImportError as err:
+        if err.file is not None:
+            raise
+        raise GraphImportError(err.message, file=str(paths[0])) from None
     limit_default_load(document, graph)
     deepen(document, graph)
     size_replicas(document, graph, target_utilization)

@@ -228,7 +228,9 @@ def _warn_unreachable(graph: Graph, entries: list[Hashable]) -> None:
     missed = [graph.name_of(k) for k in graph.services if k not in reached]
     if missed:
         listed = ", ".join(missed[:5]) + (f" and {len(missed) - 5} more" if len(missed) > 5 else "")
-        graph.warn(f"{len(missed)} services get no traffic from any entrypoint: {listed}")
+        get = "service gets" if len(missed) == 1 else "services get"
+        why = f"; {graph.unreached_why}" if graph.unreached_why else ""
+        graph.warn(f"{len(missed)} {get} no traffic from any entrypoint: {listed}{why}")
 
 
 def _bfs_order(

@@ -104,6 +104,8 @@ class Graph:
         # names of the entrypoints whose rate is the default (or the default's share)
         self.default_rated: set[str] = set()
         self.counts_are_rates = False
+        # why services may get no traffic, when the format knows (said in that warning)
+        self.unreached_why: str | None = None
         self.requests: dict[Hashable, float] = {}
         self._warnings: list[tuple[str | None, str]] = []
         self._names: set[str] = set()

@@ -20,10 +20,19 @@ from meshsim.files.importers.common import Graph
 from meshsim.files.importers.k8s_cluster import Cluster, Obj
 from meshsim.files.importers.k8s_env import env_values, hosts_in
 from meshsim.files.importers.k8s_istio import IstioSettings, destinations, read_istio, route_shares
+from meshsim.files.importers.realistic import load_programs
 
 __all__ = ["load"]
 
 Workload = tuple[str, str]
+
+UNREACHED_WHY = (
+    "the manifests name no call that leads to them from an entrypoint (calls are read "
+    "from container env values that name a Service, see docs/importers.md): add their "
+    "calls by hand, or import traces or a service graph of the same system instead of "
+    "the manifests"
+)
+"""Why a service of manifests gets no traffic, said in that warning."""
 _GRPC = {"grpc", "grpc-web"}
 _HTTP = {"http", "http2", "https", "h2c"}
 
@@ -38,6 +47,7 @@ def load(paths: Sequence[Path], graph: Graph) -> None:
     """
     cluster = Cluster(graph)
     cluster.read(paths)
+    graph.unreached_why = UNREACHED_WHY
     if not cluster.workloads:
         raise GraphImportError(
             "no Deployment, StatefulSet or DaemonSet in the input", file=str(paths[0])
@@ -73,15 +83,26 @@ def _service(graph: Graph, key: Workload, workload: Obj, protocol: str | None) -
 
 
 def _hints(cluster: Cluster, workload: Obj) -> list[str]:
-    """Container images and pod label values: they tell a load tool or a gateway."""
+    """Container images, load tools run by the command line, pod label values.
+
+    They tell a load tool or a gateway (:func:`meshsim.files.importers.realistic.is_load_tool`).
+    """
     template = workload.field(workload.spec.get("template"), "spec.template")
     pod = workload.field(template.get("spec"), "spec.template.spec")
-    images = [
-        str(c.get("image", ""))
-        for c in workload.items(pod.get("containers"), "containers")
-        if isinstance(c, dict)
+    containers = [
+        c for c in workload.items(pod.get("containers"), "containers") if isinstance(c, dict)
     ]
-    return [*images, *map(str, cluster.labels(workload).values())]
+    images = [str(c.get("image", "")) for c in containers]
+    programs = [
+        program
+        for c in containers
+        for program in load_programs([*_strings(c.get("command")), *_strings(c.get("args"))])
+    ]
+    return [*images, *programs, *map(str, cluster.labels(workload).values())]
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value if v is not None] if isinstance(value, list) else []
 
 
 def _protocols(cluster: Cluster) -> dict[Workload, str]:

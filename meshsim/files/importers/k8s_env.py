@@ -2,9 +2,11 @@
 
 A value may name a Service as ``name``, ``name:port``, ``name.ns``,
 ``name.ns.svc[.cluster.local][:port]`` or inside a URL
-(``scheme://[user[:password]@]host[:port]/path``, also ``jdbc:mysql://...``);
-several may be separated by commas. An ``X_HOST`` value names the host on its own,
-so an ``X_HOST``/``X_PORT`` pair needs nothing more. Values come from ``env``
+(``scheme://[user[:password]@]host[:port]/path``, also ``jdbc:mysql://...``) or a Go
+MySQL DSN (go-sql-driver: ``[user[:password]@]tcp(host[:port])/dbname``; a
+``unix(...)`` socket names no host); several may be separated by commas. An
+``X_HOST`` value names the host on its own, so an ``X_HOST``/``X_PORT`` pair needs
+nothing more. Values come from ``env``
 (``value`` or ``valueFrom.configMapKeyRef``) and ``envFrom`` ConfigMaps.
 """
 
@@ -21,6 +23,8 @@ __all__ = ["env_values", "hosts_in"]
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?:[a-zA-Z][a-zA-Z0-9+.-]*:)*//")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")
 _PORT = re.compile(r"^\d{1,5}$")
+# go-sql-driver/mysql: [user[:password]@][net[(addr)]]/dbname[?params]; only tcp names a host
+_GO_DSN = re.compile(r"^(?:.*@)?tcp\(([^()/@]*)\)(?:/.*)?$")
 
 
 def hosts_in(value: str) -> list[str]:
@@ -32,6 +36,10 @@ def hosts_in(value: str) -> list[str]:
     ['redis-cart']
     >>> hosts_in("http://user:pw@details.bookinfo.svc.cluster.local:9080/x")
     ['details.bookinfo.svc.cluster.local']
+    >>> hosts_in("catalogue_user:default_password@tcp(catalogue-db:3306)/socksdb")
+    ['catalogue-db']
+    >>> hosts_in("root@unix(/var/run/mysqld/mysqld.sock)/shop")
+    []
     >>> hosts_in("/tmp/logs")
     []
     """
@@ -46,8 +54,11 @@ def hosts_in(value: str) -> list[str]:
 def _host_of(token: str) -> str | None:
     if not token or len(token) > 512:
         return None
+    dsn = _GO_DSN.match(token)
     scheme = _SCHEME.match(token)
-    if scheme:
+    if dsn:
+        token = dsn.group(1)
+    elif scheme:
         authority = re.split(r"[/?#]", token[scheme.end() :], maxsplit=1)[0]
         token = authority.rsplit("@", 1)[-1]
     elif any(c in token for c in "/@ \t\n?#="):

@@ -23,6 +23,7 @@ from collections.abc import Set as AbstractSet
 import networkx as nx
 import numpy as np
 
+from meshsim.errors import GraphImportError
 from meshsim.files.importers.calls import iter_calls
 from meshsim.files.importers.common import DEFAULT_RATE_RPS, Graph, ServiceNode
 from meshsim.files.importers.values import format_duration_ms, format_rate, round_sig
@@ -39,6 +40,7 @@ __all__ = [
     "guard_error_rates",
     "is_gateway_like",
     "is_load_tool",
+    "load_programs",
     "observed_rate",
 ]
 
@@ -56,6 +58,10 @@ _DEPTH_TOLERANCE = 1e-3  # as sizing.DEPTH_TOLERANCE: requests that may fail for
 
 _LOAD_TOOLS = ("loadgenerator", "loadgen", "locust", "fortio", "jmeter", "vegeta", "gatling")
 _LOAD_TOKENS = {"k6", "wrk", "hey", "artillery", "loadtest", "siege", "ghz"}
+_LOAD_PROGRAMS = {*_LOAD_TOOLS, *_LOAD_TOKENS, "wrk2"}
+_SHELL_WORDS = re.compile(r"&&|\|\||[;&|()`]|[^\s;&|()`]+")
+_SHELL_BREAKS = {"&&", "||", ";", "&", "|", "(", ")", "`", "do", "then", "else", "exec",
+                 "time", "nohup", "xargs", "sudo", "timeout"}  # fmt: skip
 _GATEWAY_WORDS = ("nginx", "envoy", "ingress", "gateway", "dashboard", "haproxy", "traefik")
 _GATEWAY_TOKENS = {"ui", "bff", "gw", "proxy", "frontend", "web", "portal"}
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -81,6 +87,42 @@ def is_load_tool(node: ServiceNode) -> bool:
     False
     """
     return _mentions(node, _LOAD_TOOLS, _LOAD_TOKENS)
+
+
+def load_programs(command_line: Sequence[str]) -> list[str]:
+    """The load tools a container's ``command`` + ``args`` run, as program names.
+
+    Only a word in a program's place counts (the first word, or the first after
+    ``;``, ``&&``, ``|``, ``do``, ``then``...), and only when its file name is exactly
+    a load tool, so ``echo hey`` or ``--k6-compat`` runs none.
+
+    Examples
+    --------
+    >>> load_programs(["/bin/sh", "-c", "while true; do locust --host http://front-end; done"])
+    ['locust']
+    >>> load_programs(["/usr/local/bin/k6", "run", "/scripts/test.js"])
+    ['k6']
+    >>> load_programs(["/bin/sh", "-c", "echo hey && python server.py --mode k6"])
+    []
+    >>> load_programs(["server", "--greeting", "hey"])
+    []
+    """
+    found = []
+    program_next = True  # the first word; then a shell's -c string starts anew
+    for text in command_line:
+        for word in _SHELL_WORDS.findall(text):
+            if word in _SHELL_BREAKS:
+                program_next = True
+                continue
+            if program_next and ("=" in word or word.isdigit()):
+                continue  # FOO=bar cmd, timeout 60 cmd: the program comes later
+            if program_next:
+                name = word.rsplit("/", 1)[-1].lower().removesuffix(".sh")
+                if name in _LOAD_PROGRAMS:
+                    found.append(name)
+            program_next = False
+        program_next = re.fullmatch(r"-[a-z]*c", text) is not None  # sh -c, bash -lc
+    return found
 
 
 def is_gateway_like(node: ServiceNode) -> bool:
@@ -115,20 +157,44 @@ def _mentions(node: ServiceNode, parts: Iterable[str], tokens: AbstractSet[str])
 
 
 def drop_load_generators(graph: Graph) -> None:
-    """Remove load generators (callers nobody calls, named or labelled as a load tool)."""
-    called = {callee for _, callee in graph.edges}
-    calling = {caller for caller, _ in graph.edges}
+    """Remove load generators: services nobody calls that are named or labelled as a load tool.
+
+    One that calls others is left out with its calls. One with no call found (a load
+    tool whose target is in its command line, not in its environment) is left out too,
+    unless the input makes it an entrypoint (then something calls it from outside).
+
+    Raises
+    ------
+    GraphImportError
+        When only load generators are left: a scenario needs a service.
+    """
+    scripted = {
+        key: [c.to for c in iter_calls(node.script)] for key, node in graph.services.items()
+    }
+    called = {callee for _, callee in graph.edges} | {to for tos in scripted.values() for to in tos}
+    calling = {caller for caller, _ in graph.edges} | {key for key, tos in scripted.items() if tos}
+    dropped = []
     for key, node in list(graph.services.items()):
-        if key in called or key not in calling or not is_load_tool(node):
+        if key in called or not is_load_tool(node):
             continue
-        targets = [graph.name_of(callee) for caller, callee in graph.edges if caller == key]
+        if key not in calling and key in graph.entrypoints:
+            continue
+        callees = [callee for caller, callee in graph.edges if caller == key] + scripted[key]
+        targets = ", ".join(dict.fromkeys(graph.name_of(callee) for callee in callees))
         del graph.services[key]
         graph.entrypoints.pop(key, None)
         for edge in [e for e in graph.edges if e[0] == key]:
             del graph.edges[edge]
+        dropped.append(node.name)
+        does = f"it calls {targets}" if targets else "it calls no service of the input"
         graph.warn(
-            f"{node.name} looks like a load generator (it calls {', '.join(targets)} and "
-            "nobody calls it): left out; its traffic is the entrypoints' rate"
+            f"{node.name} looks like a load generator ({does} and nobody calls it): "
+            "left out; its traffic is the entrypoints' rate"
+        )
+    if dropped and not graph.services:
+        raise GraphImportError(
+            f"the input holds only load generators ({', '.join(dropped)}): they are the "
+            "traffic, not services; import them together with the services they load"
         )
 
 

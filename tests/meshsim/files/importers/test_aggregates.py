@@ -13,11 +13,22 @@ from tests.meshsim.files.importers.conftest import calls_of, service_of
 def test_kiali_rates_errors_and_roots(data):
     result = import_graph("kiali", [data / "formats/kiali/test_service_graph.json"])
     doc = result.document
-    # rates are strings; entry rates are the roots' outgoing request rates
+    # rates are strings; entry rates are the roots' outgoing request rates. Kiali's
+    # unknown source node is no service: productpage gets its 50/s from outside
     assert {e["service"]: e["rate"] for e in doc["entrypoints"]} == {
         "ingressgateway-unknown": "100/s",
-        "unknown-2": "50/s",
+        "productpage": "50/s",
     }
+    # nor is the unknown destination (reviews' 4/s of 404s reached no known service)
+    assert "unknown" not in {s["name"] for s in doc["services"]}
+    assert set(calls_of(doc, "reviews")) == {"deposit", "pricing", "ratings", "reviews"}
+    assert (
+        "Kiali's unknown node is traffic from senders without identity (from outside the "
+        "mesh, e.g. an ingress without a sidecar), not a service; the services it sends "
+        "requests to are entrypoints with the rates of those edges: productpage at 50/s; "
+        "its tcp traffic (bytes per second, not requests) to tcp is left out; calls to it "
+        "(requests that reached no known service) are left out: reviews 4/s"
+    ) in result.warnings
     # productpage serves 170/s (100 + 50 + 20 from itself) and calls details 80/s
     assert calls_of(doc, "productpage")["details"] == {"to": "details", "probability": 0.4706}
     # a self-call is a cycle, but not a certain one
@@ -31,6 +42,83 @@ def test_kiali_rates_errors_and_roots(data):
     assert service_of(doc, "deposit")["protocol"] == "grpc"
     assert any("bytes per second" in w for w in result.warnings)
     Scenario.model_validate(doc)
+
+
+def _kiali_node(key: str, **data) -> dict:
+    return {"data": {"id": key, **data}}
+
+
+def _kiali_edge(source: str, target: str, rate: str, **data) -> dict:
+    traffic = {"protocol": "http", "rates": {"http": rate}}
+    return {"data": {"source": source, "target": target, "traffic": traffic, **data}}
+
+
+def test_kiali_unknown_source_is_outside_traffic_into_entrypoints(tmp_path):
+    # the shape of Kiali's travel demo: an ingress gateway and Kiali's "unknown" node
+    # (requests whose sender has no identity, here 0.4/s from outside the mesh) both
+    # send to control, which calls travels 3.2/s
+    unknown = {
+        "nodeType": "unknown",
+        "cluster": "unknown",
+        "namespace": "unknown",
+        "workload": "unknown",
+        "app": "unknown",
+        "isRoot": True,
+        "traffic": [{"protocol": "http", "rates": {"httpOut": "0.40"}}],
+    }
+    graph = {
+        "elements": {
+            "nodes": [
+                _kiali_node("gw", nodeType="app", app="istio-ingressgateway",
+                            namespace="istio-system", isGateway={"ingressInfo": {}},
+                            traffic=[{"protocol": "http", "rates": {"httpOut": "1.20"}}]),
+                _kiali_node("c", nodeType="app", app="control", namespace="travel-control"),
+                _kiali_node("t", nodeType="app", app="travels", namespace="travel-control"),
+                _kiali_node("u", **unknown),
+            ],
+            "edges": [
+                _kiali_edge("gw", "c", "1.20", responseTime="12"),
+                _kiali_edge("c", "t", "3.20", responseTime="2"),
+                _kiali_edge("u", "c", "0.40", responseTime="12"),
+            ],
+        }
+    }  # fmt: skip
+    path = tmp_path / "travels.json"
+    path.write_text(json.dumps(graph))
+    result = import_graph("kiali", [path])
+    doc = result.document
+    assert [s["name"] for s in doc["services"]] == ["istio-ingressgateway", "control", "travels"]
+    assert {e["service"]: e["rate"] for e in doc["entrypoints"]} == {
+        "istio-ingressgateway": "1.2/s",
+        "control": "0.4/s",
+    }
+    # control serves 1.2 + 0.4 = 1.6/s and calls travels 3.2/s: 2 calls per request
+    assert calls_of(doc, "control") == {"travels": {"to": "travels", "count": 2}}
+    # its own time: 12 ms less 2 x 2 ms = 8 ms mean, median 8 x exp(-0.125)
+    assert service_of(doc, "control")["serviceTime"]["median"] == "7.06ms"
+    assert (
+        "Kiali's unknown node is traffic from senders without identity (from outside the "
+        "mesh, e.g. an ingress without a sidecar), not a service; the services it sends "
+        "requests to are entrypoints with the rates of those edges: control at 0.4/s"
+    ) in result.warnings
+    Scenario.model_validate(doc)
+
+
+def test_a_kiali_service_named_unknown_in_a_real_namespace_is_kept(tmp_path):
+    graph = {
+        "elements": {
+            "nodes": [
+                _kiali_node("g", nodeType="app", app="gw", isRoot=True),
+                _kiali_node("s", nodeType="service", service="unknown", namespace="shop"),
+            ],
+            "edges": [_kiali_edge("g", "s", "3.00")],
+        }
+    }
+    path = tmp_path / "graph.json"
+    path.write_text(json.dumps(graph))
+    result = import_graph("kiali", [path])
+    assert [s["name"] for s in result.document["services"]] == ["gw", "unknown"]
+    assert not any("unknown node" in w for w in result.warnings)
 
 
 def test_kiali_response_times_give_own_times(tmp_path):

@@ -225,6 +225,50 @@ def test_every_env_value_form_names_its_service(tmp_path):
     Scenario.model_validate(doc)
 
 
+@pytest.mark.parametrize(
+    ("value", "callees"),
+    [
+        # Sock Shop's catalogue: go-sql-driver/mysql's [user[:password]@]tcp(host:port)/db
+        ("catalogue_user:default_password@tcp(catalogue-db:3306)/socksdb", {"catalogue-db"}),
+        ("tcp(catalogue-db)/socksdb?parseTime=true", {"catalogue-db"}),
+        ("tcp(catalogue-db.shop.svc.cluster.local:3306)", {"catalogue-db"}),
+        # a Unix socket names no host; neither does a tcp( inside a longer word
+        ("root@unix(/var/run/mysqld/mysqld.sock)/socksdb", set()),
+        ("mytcp(catalogue-db:3306)/socksdb", set()),
+    ],
+)
+def test_a_go_mysql_dsn_names_its_host(tmp_path, value, callees):
+    text = f"""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: catalogue, namespace: shop}}
+        spec:
+          template:
+            metadata: {{labels: {{app: catalogue}}}}
+            spec:
+              containers: [{{name: main, env: [{{name: DSN, value: "{value}"}}]}}]
+        """
+    text = textwrap.dedent(text) + _workload("catalogue-db", "shop")
+    doc = import_graph("k8s", [_write(tmp_path, text)]).document
+    assert set(calls_of(doc, "catalogue")) == callees
+
+
+def test_services_no_named_call_reaches_get_a_warning_that_says_why(tmp_path):
+    # Sock Shop's complete-demo.yaml: the NodePort front-end names no call in its env
+    text = _workload("front-end", "shop").replace("ports:", "type: NodePort\n  ports:")
+    text += _workload("carts", "shop") + _workload("carts-db", "shop")
+    result = import_graph("k8s", [_write(tmp_path, text)])
+    assert result.document["entrypoints"] == [
+        {"name": "front-end", "service": "front-end", "rate": "100/s"}
+    ]
+    assert result.warnings == [
+        "2 services get no traffic from any entrypoint: carts, carts-db; the manifests name "
+        "no call that leads to them from an entrypoint (calls are read from container env "
+        "values that name a Service, see docs/importers.md): add their calls by hand, or "
+        "import traces or a service graph of the same system instead of the manifests"
+    ]
+
+
 def test_injection_forms_the_existing_phase(tmp_path):
     doc = import_graph("k8s", [_env_forms_manifest(tmp_path)]).document
     (phase,) = doc["rollout"]["phases"]

@@ -468,3 +468,95 @@ def test_guessed_calls_that_multiply_without_end_are_thinned(tmp_path):
     visits = sum(f.visits for f in figures.services.values())
     assert visits == pytest.approx(layered(factor)) and visits <= 1000
     assert 0.1 < factor < 1 and layered(factor + 0.001) > 1000
+
+
+def _deployment(name: str, image: str, extra: str = "") -> str:
+    return f"""\
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+        - name: main
+          image: {image}
+{textwrap.indent(textwrap.dedent(extra), " " * 10)}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}}}
+spec: {{selector: {{app: {name}}}, ports: [{{port: 80}}]}}
+"""
+
+
+_FRONT = _deployment("front-end", "shop/front-end:1", 'env: [{name: API, value: "http://api"}]')
+_FRONT = _FRONT.replace("ports: [{port: 80}]}", "type: NodePort, ports: [{port: 80}]}")
+_FRONT += _deployment("api", "shop/api:1")
+
+
+def test_a_load_tool_whose_calls_are_not_in_env_is_left_out(tmp_path):
+    # Sock Shop's load-test: the target is in args, which name no call
+    load_test = _deployment(
+        "load-test",
+        "weaveworksdemos/load-test:0.1.1",
+        """\
+        command: ["/bin/sh"]
+        args: ["-c", "while true; do locust --host http://front-end -f /config/locustfile.py; done"]
+        """,
+    )
+    # a Deployment whose name and image say nothing, but that runs k6
+    runner = _deployment(
+        "perf-runner", "busybox:1.36", 'command: ["/usr/local/bin/k6", "run", "/scripts/t.js"]'
+    )
+    path = _write(tmp_path, _FRONT + load_test + runner, "m.yaml")
+    result = import_graph("k8s", [path])
+    assert [s["name"] for s in result.document["services"]] == ["front-end", "api"]
+    assert result.document["entrypoints"] == [
+        {"name": "front-end", "service": "front-end", "rate": "100/s"}
+    ]
+    assert result.warnings == [
+        "load-test looks like a load generator (it calls no service of the input and nobody "
+        "calls it): left out; its traffic is the entrypoints' rate",
+        "perf-runner looks like a load generator (it calls no service of the input and nobody "
+        "calls it): left out; its traffic is the entrypoints' rate",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "image", "extra"),
+    [
+        ("bk6-api", "shop/bk6-api:1", ""),  # k6 inside a longer word is no load tool
+        ("greeter", "shop/greeter:1", 'args: ["--greeting", "hey"]'),  # not in a program's place
+        ("reporter", "python:3.12", 'command: ["python", "-c", "print(\'locust\')"]'),
+    ],
+)
+def test_a_service_nobody_calls_is_kept_unless_it_names_a_load_tool(tmp_path, name, image, extra):
+    path = _write(tmp_path, _FRONT + _deployment(name, image, extra), "m.yaml")
+    result = import_graph("k8s", [path])
+    assert [s["name"] for s in result.document["services"]] == ["front-end", "api", name]
+    assert not any("load generator" in w for w in result.warnings)
+
+
+def test_a_load_tool_with_no_calls_that_the_input_makes_an_entrypoint_is_kept(tmp_path):
+    # a locust master behind a LoadBalancer (its web UI) serves requests from outside
+    locust = _deployment("locust", "locustio/locust:2.20").replace(
+        "ports: [{port: 80}]}", "type: LoadBalancer, ports: [{port: 80}]}"
+    )
+    result = import_graph("k8s", [_write(tmp_path, _FRONT + locust, "m.yaml")])
+    assert [s["name"] for s in result.document["services"]] == ["front-end", "api", "locust"]
+
+
+def test_an_input_of_only_load_generators_is_refused(tmp_path):
+    from meshsim.errors import GraphImportError
+
+    path = _write(tmp_path, _deployment("load-test", "weaveworksdemos/load-test:0.1.1"), "l.yaml")
+    with pytest.raises(GraphImportError) as err:
+        import_graph("k8s", [path])
+    assert str(err.value) == (
+        f"{path}: the input holds only load generators (load-test): they are the traffic, "
+        "not services; import them together with the services they load"
+    )
