@@ -373,7 +373,7 @@ def format_table(
         "CPU = proxy vCPU at this load; exposure = share of requests touching a service "
         "onboarded in that phase; breakages = attempts refused by STRICT mTLS; SLO — = none "
         "applies (an entrypoint without one is judged against the baseline: p99 +max(20%, "
-        "5 ms), errors +1 point)."
+        "5 ms), errors +1 point, once it has 20 requests)."
         + (" total: every entrypoint, p99 the highest, SLO met/judged." if total > 1 else "")
     )
     if extra:
