@@ -85,6 +85,9 @@ class NodeStyle:
     strict: bool = False
     fill: QColor | None = None
     """Fill instead of the phase tint (colour by utilization ρ)."""
+    solid: QColor | None = None
+    """The node's whole colour below a readable zoom, instead of ``colour`` (colour by
+    utilization ρ: the untinted heat colour)."""
 
 
 class NodeItem(QGraphicsItem):
@@ -155,6 +158,9 @@ class NodeItem(QGraphicsItem):
         style = self.style
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= LABEL_MIN_SCALE)
+        if lod < LABEL_MIN_SCALE:
+            self._paint_solid(painter, rect, style)
+            return
         if self.group_size:
             painter.setPen(QPen(style.colour, 1.5))
             painter.setBrush(QColor("#ffffff"))
@@ -174,18 +180,31 @@ class NodeItem(QGraphicsItem):
         painter.drawRoundedRect(rect, 8, 8)
         if style.heat is not None:
             self._paint_heat(painter, rect, style.heat)
-        if lod < LABEL_MIN_SCALE:
-            return
         if style.meshed:
             self._paint_badge(painter, style)
         self._paint_text(painter, rect, style)
+
+    def _paint_solid(self, painter: QPainter, rect: QRectF, style: NodeStyle) -> None:
+        """Below a readable zoom: one solid rectangle of the node's colour.
+
+        A node is then a few pixels: its phase or ρ colour (dark grey for an entrypoint)
+        fills it, where a light fill inside a thin border read as white. A highlighted
+        or selected node is ringed.
+        """
+        if self.highlighted or self.isSelected():
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(HIGHLIGHT_COLOUR))
+            painter.drawRect(rect.adjusted(-3, -3, 3, 3))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style.solid or style.colour)
+        painter.drawRect(rect)
+        if self.group_size:
+            painter.drawRect(rect.translated(5, -5))
 
     def _paint_entry(self, painter: QPainter, rect: QRectF, lod: float) -> None:
         painter.setPen(QPen(QColor("#37474f"), 1.5))
         painter.setBrush(QBrush(QColor("#eceff1")))
         painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
-        if lod < LABEL_MIN_SCALE:
-            return
         painter.setPen(QColor("#263238"))
         painter.setFont(node_font(True, NAME_PT))
         name = painter.fontMetrics().elidedText(
@@ -228,6 +247,44 @@ class NodeItem(QGraphicsItem):
         painter.drawPolyline(
             QPolygonF([centre + QPointF(-4, 0), centre + QPointF(-1, 3), centre + QPointF(4, -3)])
         )
+
+
+class FocusLabel(QGraphicsItem):
+    """The name of a focused node at screen size, drawn only below a readable zoom.
+
+    A focused neighbourhood whose services lie far apart is fitted at a zoom where the
+    nodes' own names are not drawn; these labels (children of the focused nodes, not
+    scaled with the view) keep its names readable there.
+    """
+
+    PAD = 2.0
+
+    def __init__(self, node: NodeItem) -> None:
+        super().__init__(node)
+        self.text = node.name
+        self.font = node_font(True, NAME_PT)
+        metrics = QFontMetricsF(self.font)
+        self.size = QRectF(
+            0, 0, metrics.horizontalAdvance(self.text) + 2 * self.PAD, metrics.height()
+        )
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setPos(0, node.height)
+        self.setZValue(3)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
+        return self.size
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        view = widget.parent() if widget is not None else None
+        if view is not None and view.transform().m11() >= LABEL_MIN_SCALE:
+            return  # the node draws its own name
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 220))
+        painter.drawRect(self.size)
+        painter.setPen(QColor("#1b1b1b"))
+        painter.setFont(self.font)
+        painter.drawText(self.size, Qt.AlignmentFlag.AlignCenter, self.text)
 
 
 @dataclass(frozen=True)

@@ -125,9 +125,10 @@ class GraphToolbar(QWidget):
         if not text and self.view.focused is not None:
             self.view.clear_focus()
 
-    def _on_hops_value_changed(self, _hops: int) -> None:
-        if self.view.focused is not None and self.search.text():
-            self.find(self.search.text())
+    def _on_hops_value_changed(self, hops: int) -> None:
+        # refocus (and refit) on the focused service, however the focus was set
+        if self.view.focused is not None and self.view.focus_name is not None:
+            self.view.focus(self.view.focus_name, hops)
 
     def _on_group_text_changed(self, key: str) -> None:
         self.view.set_grouping(key)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QTransform, QWheelEvent
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QMenu, QWidget
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QMenu, QStyle, QWidget
 
 from meshsim import phase_state
 from models import Scenario
@@ -27,7 +27,17 @@ from ui.graph_groups import (
     neighbourhood,
     unit_of,
 )
-from ui.graph_items import NODE_H, EdgeItem, EdgeLayer, EdgeStyle, NodeItem, NodeStyle, tint
+from ui.graph_items import (
+    LABEL_MIN_SCALE,
+    NODE_H,
+    EdgeItem,
+    EdgeLayer,
+    EdgeStyle,
+    FocusLabel,
+    NodeItem,
+    NodeStyle,
+    tint,
+)
 from ui.layout import layered_positions, layered_units, wrapped
 from ui.palette import heat_colour, phase_colour
 from ui.session import Session
@@ -49,6 +59,17 @@ PLAIN_ARROWS_ABOVE = 1000
 curves are what makes painting a 4,000-arrow graph slow."""
 LAZY_TOOLTIPS_ABOVE = 300
 """Graphs with more services write their tooltips only when one is shown."""
+FOCUS_MARGIN = 40.0
+"""Scene pixels kept around a focused neighbourhood when the view is fitted to it."""
+FOCUS_MIN_SCALE = 0.08
+"""A focused neighbourhood is fitted down to this zoom (about the overview of a 1,200-
+service graph): its services can lie thousands of pixels apart (a neighbour 4,000 px to
+the right and 3,000 px down on the production graph), and below a readable zoom their
+names are drawn at screen size (:class:`FocusLabel`). A neighbourhood bigger still is
+shown at a readable zoom around the focused service."""
+FOCUS_LABELS_UP_TO = 40
+"""Focused neighbourhoods of up to this many nodes get screen-size name labels (a
+bigger one: only the focused service)."""
 DIMMED = 0.12
 """Opacity of what lies outside the focused neighbourhood."""
 COLOUR_MODES = ("phase", "utilization")
@@ -132,6 +153,11 @@ class GraphView(QGraphicsView):
         """Aggregated arrows between visible nodes, by their keys (``#group``, name, ``@entry``)."""
         self.focused: set[str] | None = None
         """Keys of the focused neighbourhood (None: nothing dimmed)."""
+        self.focus_name: str | None = None
+        """The service the focus is on (None: no focus)."""
+        self.focus_hops = 1
+        self.focus_labels: list[FocusLabel] = []
+        """Screen-size names of the focused nodes (drawn below a readable zoom)."""
         self.colour_by = "phase"
         self.rho_subtitles = True  # "ρ 0.42" under a name until a run measures the load
         self.rho: dict[str, float] = {}
@@ -159,8 +185,10 @@ class GraphView(QGraphicsView):
         self.empty_label.setVisible(scenario is None)
         if scenario is None:
             self.scene().clear()
+            self.focus_labels = []  # deleted with their nodes
             self.nodes, self.entries, self.edges = {}, {}, {}
             self.groups, self.group_edges, self.focused = {}, {}, None
+            self.focus_name = None
             self.layer, self._styled_for = None, None
             self._structure = None
             return
@@ -211,7 +239,10 @@ class GraphView(QGraphicsView):
         for node_name, node in self.nodes.items():
             node.set_highlighted(node_name == name)
         if name in self.nodes and self.nodes[name].isVisible():
-            self.ensureVisible(self.nodes[name], 60, 60)
+            shown = self.mapToScene(self.viewport().rect()).boundingRect()
+            if not shown.contains(self.nodes[name].sceneBoundingRect()):
+                # only when out of sight: a fitted focus keeps its neighbourhood in view
+                self.ensureVisible(self.nodes[name], 60, 60)
 
     def fit(self) -> None:
         """Zoom so the graph fills the view, between a readable and a maximum zoom.
@@ -276,8 +307,10 @@ class GraphView(QGraphicsView):
         self._syncing = True
         self.scene().clear()
         self._syncing = False
+        self.focus_labels = []  # deleted with their nodes
         self.nodes, self.entries, self.edges = {}, {}, {}
         self.groups, self.group_edges, self.focused = {}, {}, None
+        self.focus_name = None
         self.layer = None
         self._styled_for = None
         self._base = positions = wrapped(layered_positions(scenario))
@@ -310,12 +343,16 @@ class GraphView(QGraphicsView):
     # --- groups and focus -------------------------------------------------------------
 
     def set_grouping(self, key: str) -> None:
-        """Group services by ``key`` (see ``ui.graph_groups.GROUPINGS``); all expanded."""
+        """Group services by ``key`` (see ``ui.graph_groups.GROUPINGS``); all expanded.
+
+        The view then fits the graph again, as *Fit graph* does.
+        """
         self.grouping = key
         self.group_of = groups_of(self._scenario, key) if self._scenario is not None else {}
         if self.collapsed or self.groups:
             self.collapsed = set()
             self._apply_groups()
+        self.fit()
 
     def group_names(self) -> list[str]:
         """The groups of the current grouping, sorted."""
@@ -330,10 +367,14 @@ class GraphView(QGraphicsView):
         self._set_collapsed(self.collapsed - set(groups))
 
     def collapse_all(self) -> None:
+        """Collapse every group, then fit the graph (the layout changed everywhere)."""
         self._set_collapsed(set(self.group_of.values()))
+        self.fit()
 
     def expand_all(self) -> None:
+        """Expand every group, then fit the graph (the full layout is back)."""
         self._set_collapsed(set())
+        self.fit()
 
     def _set_collapsed(self, collapsed: set[str]) -> None:
         if collapsed != self.collapsed:
@@ -396,7 +437,7 @@ class GraphView(QGraphicsView):
             self._style_groups(self._scenario)
         if self._auto_fit:
             self.fit()
-        self.focused = None
+        self.focused = self.focus_name = None
         self._apply_focus()
         self._update_scene_rect()
 
@@ -425,29 +466,112 @@ class GraphView(QGraphicsView):
     def focus(self, name: str, hops: int = 1) -> set[str]:
         """Dim everything farther than ``hops`` calls from ``name``; returns the keys kept.
 
-        A service inside a collapsed group is shown first (its group expands).
+        A service inside a collapsed group is shown first (its group expands). The view
+        then shows the neighbourhood (:meth:`fit_focus`).
         """
         group = self.group_of.get(name)
         if group in self.collapsed:
             self.expand(group)
+        self.focus_name, self.focus_hops = name, hops
         self.focused = neighbourhood(self.shown_arrows(), name, hops)
         self._apply_focus()
-        rect = QRectF()
-        for key in self.focused:
-            rect = rect.united(self.item_of(key).sceneBoundingRect())
-        self._auto_fit = False
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        scale = max(MIN_READABLE_SCALE, min(MAX_FIT_SCALE, self.transform().m11()))
-        self.setTransform(QTransform.fromScale(scale, scale))
-        self.centerOn(self.item_of(name))
+        self.fit_focus()
         return set(self.focused)
 
+    def focus_rect(self) -> QRectF:
+        """The scene rect of the focused (undimmed) nodes; empty without a focus."""
+        rect = QRectF()
+        for key in self.focused or ():
+            rect = rect.united(self.item_of(key).sceneBoundingRect())
+        return rect
+
+    def fit_focus(self) -> None:
+        """Fit the view to the focused nodes, with a margin, at most at ``MAX_FIT_SCALE``.
+
+        Below a readable zoom the focused nodes carry their names at screen size. A
+        neighbourhood too big to be seen even at ``FOCUS_MIN_SCALE`` is shown at a
+        readable zoom around the focused service, moved towards the middle of its
+        neighbours as far as the service stays in view.
+        """
+        if not self.focused or self.focus_name is None:
+            return
+        self._auto_fit = False
+        rect = self.focus_rect().adjusted(-FOCUS_MARGIN, -FOCUS_MARGIN, FOCUS_MARGIN, FOCUS_MARGIN)
+        width, height = self._viewport_at(rect)
+        scale = min(MAX_FIT_SCALE, width / rect.width(), height / rect.height())
+        centre = rect.center()
+        if scale < LABEL_MIN_SCALE and self.focus_labels:
+            # room for the screen-size names under and beside the nodes at the edge
+            room_w = max(label.size.width() for label in self.focus_labels)
+            room_h = max(label.size.height() for label in self.focus_labels)
+            scale = min((width - room_w) / rect.width(), (height - room_h) / rect.height())
+            centre += QPointF(room_w, room_h) / (2 * scale)
+        if scale >= FOCUS_MIN_SCALE:
+            self.setTransform(QTransform.fromScale(scale, scale))
+            self._lay_out_scroll_bars()
+            self.centerOn(centre)
+            return
+        scale = MIN_READABLE_SCALE
+        self.setTransform(QTransform.fromScale(scale, scale))
+        self._lay_out_scroll_bars()
+        own = self.item_of(self.visible_key(self.focus_name)).sceneBoundingRect()
+        own = own.adjusted(-FOCUS_MARGIN, -FOCUS_MARGIN, FOCUS_MARGIN, FOCUS_MARGIN)
+        centres = [self.item_of(k).sceneBoundingRect().center() for k in self.focused]
+        target = QPointF(
+            sum(c.x() for c in centres) / len(centres), sum(c.y() for c in centres) / len(centres)
+        )
+        half_w, half_h = width / scale / 2, height / scale / 2
+
+        def clamp(value: float, low: float, high: float, middle: float) -> float:
+            # keep the service's box inside the window (centred when wider than it)
+            return middle if low > high else max(low, min(high, value))
+
+        self.centerOn(
+            QPointF(
+                clamp(target.x(), own.right() - half_w, own.left() + half_w, own.center().x()),
+                clamp(target.y(), own.bottom() - half_h, own.top() + half_h, own.center().y()),
+            )
+        )
+
+    def _viewport_at(self, rect: QRectF) -> tuple[float, float]:
+        """The viewport's size (less 2 px of slack) once ``rect`` is fitted into it.
+
+        The scroll bars the whole scene then needs take their room from it.
+        """
+        full = self.maximumViewportSize()
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        scene = self.sceneRect()
+        width, height = full.width() - 2.0, full.height() - 2.0
+        for _ in range(2):  # a bar narrows the view, which may call for the other bar
+            scale = min(MAX_FIT_SCALE, width / rect.width(), height / rect.height())
+            needs_v = scene.height() * scale > full.height()
+            needs_h = scene.width() * scale > full.width() - (bar if needs_v else 0)
+            width = full.width() - 2.0 - (bar if needs_v else 0)
+            height = full.height() - 2.0 - (bar if needs_h else 0)
+        return width, height
+
+    def _lay_out_scroll_bars(self) -> None:
+        """Show or hide the scroll bars a new zoom calls for now, not later.
+
+        Qt does it in a queued call; centring before they take their room leaves the
+        view off centre by half a bar.
+        """
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+
     def clear_focus(self) -> None:
-        self.focused = None
+        self.focused = self.focus_name = None
         self._apply_focus()
 
     def _apply_focus(self) -> None:
         keep = self.focused
+        for label in self.focus_labels:
+            if label.scene() is not None:  # not removed with a collapsed group's node
+                self.scene().removeItem(label)
+        self.focus_labels = []
+        if keep is not None:
+            # a big neighbourhood's names would cover each other: then only the service's
+            named = sorted(keep) if len(keep) <= FOCUS_LABELS_UP_TO else [self.focus_name]
+            self.focus_labels = [FocusLabel(self.item_of(k)) for k in named if k in keep]
         for key in self._base:
             if self.visible_key(key) == key:
                 self.item_of(key).setOpacity(1.0 if keep is None or key in keep else DIMMED)
@@ -557,6 +681,7 @@ class GraphView(QGraphicsView):
                     heat=metrics.utilization if metrics is not None else None,
                     strict=meshed and service.name in state.strict,
                     fill=tint(heat_colour(rho), 0.75) if by_rho else None,
+                    solid=heat_colour(rho) if by_rho else None,
                 )
             )
             self._tip(node, node_tooltip, scenario, service, state, joins, metrics)
@@ -586,6 +711,7 @@ class GraphView(QGraphicsView):
                     subtitle=f"{len(names)} services · ρ ≤ {rho:.2f}",
                     strict=all(s.strict for s in styles),
                     fill=tint(heat_colour(rho), 0.75) if self.colour_by == "utilization" else None,
+                    solid=heat_colour(rho) if self.colour_by == "utilization" else None,
                 )
             )
             node.setToolTip(
