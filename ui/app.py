@@ -107,10 +107,7 @@ def run_gui(
     automated = bool(screenshot or run or quit)
     window = MainWindow(settings)
     window.runs.ask_before_long_runs = not automated
-    if size or automated:
-        window.resize(*(size or (1400, 900)))
-        window.reset_layout()
-    window.show()
+    show(window, size or ((1400, 900) if automated else None))
     if scenario_path and not window.files.open_path(scenario_path):
         print(window.banner.text, file=sys.stderr)
         if quit:
@@ -141,6 +138,20 @@ def _choose_platform(automated: bool) -> str | None:
         "meshsim gui: no screen (DISPLAY is not set). Run it on a desktop, under "
         "xvfb-run, or with --screenshot PNG --quit to render offscreen."
     )
+
+
+def show(window: MainWindow, size: tuple[int, int] | None) -> None:
+    """Show the window; at ``size`` (pixels) with the default layout, if given.
+
+    The layout is reset once the window is shown: restoring the default state on a
+    hidden window over a saved one left Qt's dock tab bars ("Rollout phases",
+    "Results | Problems | Run history") at the window's top-left corner.
+    """
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    if size is not None:
+        window.reset_layout()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

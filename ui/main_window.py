@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QTabBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -290,6 +291,20 @@ class MainWindow(QMainWindow):
         self._show_lessons(bool(self.lessons.lessons))
         self.results_dock.raise_()
         self._apply_default_sizes()
+        QTimer.singleShot(0, self._hide_stray_tab_bars)
+
+    def _hide_stray_tab_bars(self) -> None:
+        """Hide dock tab bars Qt left over the menu and toolbar after a restored state.
+
+        Restoring the default state over a saved one, before the window had been laid
+        out (`meshsim gui --size` on a second launch), left bars of the saved layout's
+        tab groups ("Rollout phases", "Results | Problems | Run history") visible at
+        the window's top-left corner. Bars in use sit in the dock areas, below.
+        """
+        top = self.centralWidget().geometry().top()
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if bar.isVisible() and bar.geometry().top() < top:
+                bar.hide()
 
     def add_service(self) -> None:
         name = dialogs.ask_text(self, "Add service", "Name (DNS label):")

@@ -65,3 +65,30 @@ def test_reset_layout_leaves_only_the_tab_bars_in_use(boutique, qtbot):
     # Online Boutique has no lessons: no Inspector/Lesson bar across the inspector
     assert not any("Lesson" in tabs for tabs in bars())
     assert ["Results", "Problems", "Run history"] in bars()
+
+
+def test_gui_size_over_a_saved_layout_leaves_no_tab_bar_in_the_corner(settings, qtbot):
+    """`meshsim gui --size` (and --screenshot) resets the layout of a window that
+    restored a saved one: Qt's dock tab bars were left at the top-left corner."""
+    from PySide6.QtWidgets import QTabBar
+
+    from ui.app import show
+    from ui.main_window import MainWindow
+
+    first = MainWindow(settings)
+    qtbot.addWidget(first)
+    first.show()
+    QApplication.processEvents()
+    first.close()  # saves its layout into the settings
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    show(window, (1366, 768))
+    QApplication.processEvents()
+    top = window.centralWidget().geometry().top()
+    corner = [
+        [bar.tabText(i) for i in range(bar.count())]
+        for bar in window.findChildren(QTabBar)
+        if bar.parent() is window and bar.isVisible() and bar.geometry().top() < top
+    ]
+    assert corner == []
+    window.close()
