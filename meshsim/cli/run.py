@@ -21,7 +21,7 @@ from meshsim.cli.options import add_executor_options, add_set_option, executor_o
 from meshsim.errors import SimulationError
 from meshsim.report.series import series_csv
 from meshsim.rollout.state import resolve_phase
-from meshsim.sim.runner import RunRequest, run_many
+from meshsim.sim.runner import RunRequest, needs_baseline, run_many
 from models import Scenario, format_duration
 from models.results import PhaseResult, Results
 
@@ -81,12 +81,7 @@ def run(args: argparse.Namespace) -> int:
     indexes = None
     if args.phase:
         indexes = sorted({resolve_phase(scenario, token) for token in args.phase})
-    # phases without a declared SLO are judged against the baseline: it is simulated too
-    judged = (
-        bool(indexes)
-        and 0 not in (indexes or ())
-        and any(scenario.slo_of(e) is None for e in scenario.entrypoints)
-    )
+    judged = bool(indexes) and needs_baseline(scenario, indexes or ())  # simulated too
     phases = len(indexes) + judged if indexes else None
     refuse_if_too_big(scenario, args.workers, phases=phases)
     label = "simulating (and the baseline, the SLO yardstick)" if judged else "simulating"

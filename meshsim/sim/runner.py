@@ -178,8 +178,7 @@ def _compile(requests: Sequence[RunRequest]) -> list[_Compiled]:
             plans[(id(scenario), phases)] = compile_phases(scenario, given)
         model, digest = models[id(scenario)]
         indexes = _indexes(request)
-        unjudged = any(scenario.slo_of(e) is None for e in scenario.entrypoints)
-        judge = request.baseline_verdicts and unjudged and 0 not in indexes
+        judge = request.baseline_verdicts and needs_baseline(scenario, indexes)
         out.append(
             _Compiled(
                 request,
@@ -192,6 +191,15 @@ def _compile(requests: Sequence[RunRequest]) -> list[_Compiled]:
             )
         )
     return out
+
+
+def needs_baseline(scenario: Scenario, indexes: Sequence[int]) -> bool:
+    """Whether a run of phases ``indexes`` simulates the baseline too, to judge them.
+
+    An entrypoint without a declared SLO is judged against the baseline (SPEC §11.1,
+    :func:`meshsim.sim.stats.slo_verdict`); phase 0 is simulated when not asked for.
+    """
+    return 0 not in indexes and any(scenario.slo_of(e) is None for e in scenario.entrypoints)
 
 
 SMALL_RUN_SECONDS = 1.5
